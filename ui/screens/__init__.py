@@ -1,0 +1,1 @@
+"""One screen per state of the resident's journey."""

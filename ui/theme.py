@@ -1,0 +1,79 @@
+"""Sizes and colours for elderly eyes (工信部 适老化 rules, scaled up for a kiosk).
+
+Body ≥ 32 px, titles ≥ 56 px, touch targets ≥ 120 × 120 px, contrast ≥ 7:1, never colour
+alone (every state also has words or an icon). `scale` comes from the font-size toggle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+INK = "#111111"           # text on PAPER: 18.1:1
+PAPER = "#FFFDF6"
+PRIMARY = "#0B4A8F"       # white on it: 9.0:1
+PRIMARY_PRESSED = "#07325F"
+SECONDARY_BG = "#E6EEF7"  # INK on it: 16:1
+OK_GREEN = "#0B6B2E"      # white on it: 7.1:1
+WARN_BROWN = "#7A3E00"    # white on it: 8.4:1
+MUTED = "#3D3D3D"         # on PAPER: 10.9:1
+ON_PRIMARY = "#FFFFFF"
+
+MIN_BODY_PX = 32
+MIN_TITLE_PX = 56
+MIN_TARGET_PX = 120
+
+
+@dataclass(frozen=True)
+class Sizes:
+    scale: float = 1.0
+
+    @property
+    def title(self) -> int:
+        return round(64 * self.scale)
+
+    @property
+    def body(self) -> int:
+        return round(38 * self.scale)
+
+    @property
+    def button(self) -> int:
+        return round(44 * self.scale)
+
+    @property
+    def small(self) -> int:          # status line, still ≥ 32 px
+        return max(MIN_BODY_PX, round(32 * self.scale))
+
+    @property
+    def target(self) -> int:
+        return max(MIN_TARGET_PX, round(130 * self.scale))
+
+
+def relative_luminance(hex_colour: str) -> float:
+    r, g, b = (int(hex_colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+
+    def lin(c: float) -> float:
+        return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+
+    return 0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+
+
+def contrast(a: str, b: str) -> float:
+    la, lb = sorted((relative_luminance(a), relative_luminance(b)), reverse=True)
+    return (la + 0.05) / (lb + 0.05)
+
+
+def stylesheet(sizes: Sizes) -> str:
+    return f"""
+    QWidget#screen {{ background: {PAPER}; }}
+    QLabel {{ color: {INK}; }}
+    QLabel[role="title"] {{ font-size: {sizes.title}px; font-weight: bold; }}
+    QLabel[role="body"] {{ font-size: {sizes.body}px; }}
+    QLabel[role="status"] {{ font-size: {sizes.small}px; color: {MUTED}; }}
+    QPushButton {{
+        font-size: {sizes.button}px; min-height: {sizes.target}px; min-width: {sizes.target}px;
+        border-radius: 18px; padding: 12px 36px; border: 4px solid {PRIMARY};
+    }}
+    QPushButton[kind="primary"] {{ background: {PRIMARY}; color: {ON_PRIMARY}; }}
+    QPushButton[kind="primary"]:pressed {{ background: {PRIMARY_PRESSED}; }}
+    QPushButton[kind="secondary"] {{ background: {SECONDARY_BG}; color: {INK}; }}
+    """
