@@ -79,10 +79,10 @@ def _gap(pts: np.ndarray, a: int, b: int) -> float:
 
 
 def _face_height(pts: np.ndarray) -> float:
-    """A rigid vertical scale (bridge to nose tip to chin is not moved by lids or lips... mostly).
+    """A rigid vertical scale: the forehead-to-nose-tip span.
 
-    The brow-to-nose-tip span is used: it does not change with a blink or an open mouth, and it
-    shrinks with a photo tilted back just as the eye gap does, so tilting a photo is no blink.
+    It does not change with a blink or an open mouth, and it shrinks with a photo tilted back
+    just as the eye gap does, so tilting a photo is not a blink.
     """
     return max(_gap(pts, FOREHEAD, NOSE_TIP), 1e-6)
 
@@ -104,7 +104,7 @@ def euler_from_matrix(matrix: np.ndarray) -> tuple[float, float, float]:
     pitch = math.degrees(math.atan2(r[2, 1], r[2, 2]))
     yaw = math.degrees(math.atan2(-r[2, 0], sy))
     roll = math.degrees(math.atan2(r[1, 0], r[0, 0]))
-    return yaw, -pitch, roll
+    return yaw, pitch, roll
 
 
 def _box(pts: np.ndarray) -> tuple[float, float, float, float]:

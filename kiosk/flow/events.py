@@ -1,0 +1,277 @@
+"""What goes into the certification flow (events) and what comes out (effects).
+
+All values are frozen: they cross from camera/vision/store workers to the flow and from the
+flow to the screens and the speaker. Personal fields (name, number, portrait) live only in
+`ResidentIdentity` and the views built from it, and are dropped when the flow clears.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from kiosk.flow.states import State
+
+# ---------------------------------------------------------------- values
+
+
+@dataclass(frozen=True)
+class ResidentIdentity:
+    """Who the person says they are: from the card (OCR or chip) or typed on the keypad."""
+
+    id_number: str
+    name: str = ""
+    source: str = "keypad"                 # card | chip | keypad
+    portrait: Any = field(default=None, repr=False, compare=False)  # BGR array or None
+
+
+@dataclass(frozen=True)
+class DueWindow:
+    """When the next certification is due: the resident may come from `opens` to `closes`."""
+
+    opens: dt.date
+    closes: dt.date
+
+    def text(self) -> str:
+        return f"{self.opens:%Y年%m月%d日} 至 {self.closes:%Y年%m月%d日}"
+
+
+@dataclass(frozen=True)
+class Eligibility:
+    """The roster's answer for one ID number."""
+
+    outcome: str                           # eligible | not_in_roster | already_certified
+    resident_id: str = ""                  # roster key (opaque to the flow)
+    name: str = ""
+    last_certified: dt.date | None = None
+    birth_month: int | None = None
+
+
+@dataclass(frozen=True)
+class AttemptRecord:
+    """One try at face certification (liveness + match), kept for the saved record."""
+
+    number: int
+    started: dt.datetime
+    finished: dt.datetime
+    outcome: str                           # passed | liveness_failed | spoof | no_match | ...
+    challenges: tuple[str, ...] = ()
+    score: float | None = None
+    reference: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CertificationRecord:
+    """A decision to save: certification + attempts (+ evidence the adapter holds)."""
+
+    session_id: str
+    resident_id: str
+    id_number: str
+    channel: str                           # kiosk_self | non_face | home_visit
+    result: str                            # passed | failed | abandoned | referred
+    started: dt.datetime
+    finished: dt.datetime
+    attempts: tuple[AttemptRecord, ...] = ()
+    reason: str = ""
+    next_window: DueWindow | None = None
+
+
+@dataclass(frozen=True)
+class Slip:
+    """What the printed slip says (masked only)."""
+
+    masked_name: str
+    masked_id: str
+    certified_on: dt.date
+    next_window: DueWindow
+    centre: str
+    record_id: str
+
+
+@dataclass(frozen=True)
+class ScreenView:
+    """Everything a screen needs to draw one state; prompt ids index the catalogue."""
+
+    state: State
+    step: int                              # 0 = no progress line
+    prompt: str                            # the spoken + shown main prompt id
+    params: tuple[tuple[str, str], ...] = ()
+    masked_name: str = ""
+    masked_id: str = ""
+    coaching: str = ""                     # quality reason / challenge prompt id
+    attempts: int = 0
+    max_attempts: int = 0
+    detail: str = ""                       # reason code (failed) or route (assistance)
+
+    def param(self, key: str, default: str = "") -> str:
+        return dict(self.params).get(key, default)
+
+
+# ---------------------------------------------------------------- events in
+
+
+@dataclass(frozen=True)
+class Touch:
+    """A button on the screen: action names are stable strings the screens send."""
+
+    action: str
+
+
+@dataclass(frozen=True)
+class KeypadSubmitted:
+    text: str
+
+
+@dataclass(frozen=True)
+class Tick:
+    """Time passes (the UI sends one a second; tests send them with a fake clock)."""
+
+
+@dataclass(frozen=True)
+class CardRead:
+    identity: ResidentIdentity | None
+    reason: str = ""                       # why nothing usable was read
+
+
+@dataclass(frozen=True)
+class CardCoaching:
+    reason: str                            # no_card | too_far | tilted | blurry | glare | ...
+
+
+@dataclass(frozen=True)
+class EligibilityChecked:
+    eligibility: Eligibility
+
+
+@dataclass(frozen=True)
+class FaceQuality:
+    reason: str                            # "" = good; else a vision quality reason code
+
+
+@dataclass(frozen=True)
+class FaceReady:
+    """Quality gates passed for long enough: liveness can start."""
+
+
+@dataclass(frozen=True)
+class ChallengeStarted:
+    challenge: str                         # blink | open_mouth | turn_left | turn_right | nod
+
+
+@dataclass(frozen=True)
+class ChallengePassed:
+    challenge: str
+
+
+@dataclass(frozen=True)
+class LivenessDone:
+    passed: bool
+    reason: str = ""                       # timeout | spoof_planar | identity_swap | ...
+    spoof: bool = False
+
+
+@dataclass(frozen=True)
+class MatchDone:
+    passed: bool
+    score: float | None = None
+    reference: str = ""
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class CameraLost:
+    pass
+
+
+@dataclass(frozen=True)
+class CameraBack:
+    pass
+
+
+@dataclass(frozen=True)
+class RecordSaved:
+    record_id: str
+
+
+@dataclass(frozen=True)
+class SaveFailed:
+    reason: str
+
+
+Event = (Touch | KeypadSubmitted | Tick | CardRead | CardCoaching | EligibilityChecked
+         | FaceQuality | FaceReady | ChallengeStarted | ChallengePassed | LivenessDone
+         | MatchDone | CameraLost | CameraBack | RecordSaved | SaveFailed)
+
+# ---------------------------------------------------------------- effects out
+
+
+@dataclass(frozen=True)
+class Show:
+    view: ScreenView
+
+
+@dataclass(frozen=True)
+class Say:
+    prompt: str
+    params: tuple[tuple[str, str], ...] = ()
+    interrupt: bool = True
+
+
+@dataclass(frozen=True)
+class CameraMode:
+    mode: str                              # off | face | card
+
+
+@dataclass(frozen=True)
+class StartLiveness:
+    challenges: tuple[str, ...]
+    timeout_s: float
+
+
+@dataclass(frozen=True)
+class StartMatching:
+    resident_id: str
+    identity: ResidentIdentity = field(repr=False)
+
+
+@dataclass(frozen=True)
+class LookupEligibility:
+    id_number: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class SaveCertification:
+    record: CertificationRecord = field(repr=False)
+
+
+@dataclass(frozen=True)
+class RequestHomeVisit:
+    resident_id: str
+    id_number: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class PrintSlip:
+    slip: Slip = field(repr=False)
+
+
+@dataclass(frozen=True)
+class CallStaff:
+    reason: str                            # a code for the staff console, never personal
+
+
+@dataclass(frozen=True)
+class ClearPersonal:
+    """Drop every personal value held outside the flow (screens, adapters, caches)."""
+
+
+@dataclass(frozen=True)
+class IdleWarning:
+    active: bool
+
+
+Effect = (Show | Say | CameraMode | StartLiveness | StartMatching | LookupEligibility
+          | SaveCertification | RequestHomeVisit | PrintSlip | CallStaff | ClearPersonal
+          | IdleWarning)

@@ -1,0 +1,258 @@
+"""Find an ID card (ID-1, 85.6 × 54 mm) in a camera frame, straighten it, and coach the holder.
+
+Runs on every preview frame, so it stays cheap (edges and contours on a small copy, one
+perspective warp at full resolution). A reason code tells the UI what to say:
+no_card, too_far, tilted, blurry, glare, wrong_side, partly_outside; "ok" when readable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+CARD_W, CARD_H = 856, 540          # canonical straightened card: 10 px per mm
+CARD_ASPECT = 85.6 / 54.0
+REASONS = ("ok", "no_card", "too_far", "tilted", "blurry", "glare", "wrong_side",
+           "partly_outside")
+
+Quad = tuple[tuple[float, float], tuple[float, float], tuple[float, float], tuple[float, float]]
+
+
+@dataclass(frozen=True)
+class DetectorTuning:
+    work_width: int = 320              # frames are searched at this width
+    min_area: float = 0.04             # below this fraction of the frame: not a card at all
+    too_far_area: float = 0.16         # card smaller than this fraction of the frame: closer
+    aspect_low: float = 1.30           # long/short side, loose for perspective
+    aspect_high: float = 1.95
+    max_side_ratio: float = 1.22       # opposite sides differ more than this: tilted
+    border_margin: float = 0.012       # corner this close to the frame edge: partly outside
+    min_sharpness: float = 60.0        # variance of the Laplacian on the straightened card
+    glare_level: int = 250             # grey level counted as blown out
+    max_glare: float = 0.012           # blown-out fraction of the card that means glare
+
+
+@dataclass(frozen=True, eq=False)
+class CardDetection:
+    """One frame's finding; `warped` is the upright card (CARD_W × CARD_H) when found."""
+
+    found: bool
+    reason: str
+    quad: Quad | None = None
+    warped: np.ndarray | None = field(default=None, repr=False)
+    side_hint: str = "unknown"         # front | back | unknown (colour heuristics only)
+    upside_down: bool = False          # the warp was turned 180° to make it upright
+    coverage: float = 0.0              # card area / frame area
+    sharpness: float = 0.0
+    glare: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.reason == "ok"
+
+
+def order_corners(pts: np.ndarray) -> np.ndarray:
+    """TL, TR, BR, BL with the long side horizontal (a card held sideways is turned)."""
+    pts = pts.reshape(4, 2).astype(np.float32)
+    centre = pts.mean(axis=0)
+    angles = np.arctan2(pts[:, 1] - centre[1], pts[:, 0] - centre[0])
+    pts = pts[np.argsort(angles)]                     # clockwise on screen from the left
+    start = int(np.argmin(pts.sum(axis=1)))           # top-left: smallest x + y
+    pts = np.roll(pts, -start, axis=0)
+    top = np.linalg.norm(pts[1] - pts[0]) + np.linalg.norm(pts[2] - pts[3])
+    side = np.linalg.norm(pts[3] - pts[0]) + np.linalg.norm(pts[2] - pts[1])
+    if side > top:                                    # portrait orientation: start at TR
+        pts = np.roll(pts, -1, axis=0)
+    return pts
+
+
+def _quad_shape(q: np.ndarray) -> tuple[float, float, float]:
+    """(aspect long/short, worst opposite-side ratio, area)."""
+    s = [float(np.linalg.norm(q[(i + 1) % 4] - q[i])) for i in range(4)]
+    horiz, vert = (s[0] + s[2]) / 2, (s[1] + s[3]) / 2
+    aspect = max(horiz, vert) / max(1e-6, min(horiz, vert))
+    ratio = max(max(s[0], s[2]) / max(1e-6, min(s[0], s[2])),
+                max(s[1], s[3]) / max(1e-6, min(s[1], s[3])))
+    return aspect, ratio, float(cv2.contourArea(q.astype(np.float32)))
+
+
+def _candidates(gray: np.ndarray) -> list[np.ndarray]:
+    blur = cv2.GaussianBlur(gray, (5, 5), 0)
+    edges = cv2.Canny(blur, 40, 120)
+    edges = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    _, bright = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    bright = cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    quads = []
+    for mask in (edges, bright):
+        contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        for c in contours:
+            if cv2.contourArea(c) < 0.02 * gray.size:
+                continue
+            hull = cv2.convexHull(c)
+            peri = cv2.arcLength(hull, True)
+            approx = cv2.approxPolyDP(hull, 0.03 * peri, True)
+            if len(approx) == 4:
+                quads.append(approx.reshape(4, 2).astype(np.float32))
+                continue
+            rect = cv2.minAreaRect(hull)
+            (w, h) = rect[1]
+            if w * h > 0 and cv2.contourArea(hull) / (w * h) > 0.88:
+                quads.append(cv2.boxPoints(rect).astype(np.float32))
+    return quads
+
+
+def _sharpness(gray: np.ndarray) -> float:
+    small = cv2.resize(gray, (CARD_W // 2, CARD_H // 2), interpolation=cv2.INTER_AREA)
+    return float(cv2.Laplacian(small, cv2.CV_64F).var())
+
+
+def _glare(gray: np.ndarray, level: int) -> float:
+    small = cv2.resize(gray, (CARD_W // 4, CARD_H // 4), interpolation=cv2.INTER_AREA)
+    return float(np.count_nonzero(small >= level)) / small.size
+
+
+def _red_fraction(bgr: np.ndarray) -> float:
+    hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
+    h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
+    red = ((h < 10) | (h > 165)) & (s > 90) & (v > 60)
+    return float(np.count_nonzero(red)) / red.size
+
+
+def side_hint(warped: np.ndarray) -> tuple[str, bool]:
+    """(front|back|unknown, upside_down) from colour and darkness alone; OCR decides later.
+
+    The back carries the red national emblem top left; the front a portrait on the right,
+    which is darker than the text column on the left.
+    """
+    h, w = warped.shape[:2]
+    tl = warped[int(0.05 * h):int(0.42 * h), int(0.03 * w):int(0.25 * w)]
+    br = warped[int(0.58 * h):int(0.95 * h), int(0.75 * w):int(0.97 * w)]
+    red_tl, red_br = _red_fraction(tl), _red_fraction(br)
+    if max(red_tl, red_br) > 0.04:
+        return "back", red_br > red_tl
+    gray = cv2.cvtColor(warped, cv2.COLOR_BGR2GRAY) if warped.ndim == 3 else warped
+    right = gray[int(0.15 * h):int(0.70 * h), int(0.66 * w):int(0.90 * w)]
+    left = gray[int(0.30 * h):int(0.85 * h), int(0.10 * w):int(0.34 * w)]
+    diff = float(left.mean()) - float(right.mean())
+    if abs(diff) < 12:
+        return "unknown", False
+    return "front", diff < 0
+
+
+def warp_card(frame: np.ndarray, quad: np.ndarray) -> np.ndarray:
+    """Perspective-straighten the card given by TL, TR, BR, BL corners."""
+    dst = np.array([[0, 0], [CARD_W - 1, 0], [CARD_W - 1, CARD_H - 1], [0, CARD_H - 1]],
+                   np.float32)
+    m = cv2.getPerspectiveTransform(quad.astype(np.float32), dst)
+    return cv2.warpPerspective(frame, m, (CARD_W, CARD_H), flags=cv2.INTER_LINEAR,
+                               borderMode=cv2.BORDER_REPLICATE)
+
+
+class CardDetector:
+    """Per-frame card finder; holds only tuning, so one instance may serve one thread."""
+
+    def __init__(self, tuning: DetectorTuning | None = None) -> None:
+        self.tuning = tuning or DetectorTuning()
+
+    def find_quad(self, frame: np.ndarray) -> tuple[np.ndarray | None, float]:
+        """The best card-shaped quad in frame coordinates and its area fraction."""
+        t = self.tuning
+        h, w = frame.shape[:2]
+        scale = t.work_width / float(w)
+        small = cv2.resize(frame, (t.work_width, max(1, round(h * scale))),
+                           interpolation=cv2.INTER_AREA)
+        gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
+        best, best_area = None, 0.0
+        for q in _candidates(gray):
+            aspect, _, area = _quad_shape(q)
+            frac = area / gray.size
+            if frac < t.min_area or frac > 0.97 or not t.aspect_low <= aspect <= t.aspect_high:
+                continue
+            if area > best_area:
+                best, best_area = q, area
+        if best is None:
+            return None, 0.0
+        return order_corners(best / scale), best_area / gray.size
+
+    def detect(self, frame: np.ndarray, *, want: str | None = None) -> CardDetection:
+        """Find, straighten and judge the card; `want` = "front"/"back" enables wrong_side."""
+        t = self.tuning
+        quad, coverage = self.find_quad(frame)
+        if quad is None:
+            return CardDetection(False, "no_card")
+        h, w = frame.shape[:2]
+        as_tuple: Quad = tuple((float(x), float(y)) for x, y in quad)  # type: ignore[assignment]
+        mx, my = t.border_margin * w, t.border_margin * h
+        if any(x < mx or y < my or x > w - 1 - mx or y > h - 1 - my for x, y in quad):
+            return CardDetection(True, "partly_outside", as_tuple, coverage=coverage)
+        if coverage < t.too_far_area:
+            return CardDetection(True, "too_far", as_tuple, coverage=coverage)
+        _, side_ratio, _ = _quad_shape(quad)
+        warped = warp_card(frame, quad)
+        side, flipped = side_hint(warped)
+        if flipped:
+            warped = cv2.rotate(warped, cv2.ROTATE_180)
+        gray = cv2.cvtColor(warped, cv2.COLOR_BGR2GRAY) if warped.ndim == 3 else warped
+        sharp, glare = _sharpness(gray), _glare(gray, t.glare_level)
+        reason = "ok"
+        if side_ratio > t.max_side_ratio:
+            reason = "tilted"
+        elif sharp < t.min_sharpness:
+            reason = "blurry"
+        elif glare > t.max_glare:
+            reason = "glare"
+        elif want and side not in (want, "unknown"):
+            reason = "wrong_side"
+        return CardDetection(True, reason, as_tuple, warped, side, flipped, coverage, sharp,
+                             glare)
+
+
+@dataclass(frozen=True)
+class SteadyState:
+    steady: bool
+    frames: int                       # consecutive good, still frames so far
+    reason: str                       # the latest frame's reason (or "moving")
+
+
+class CardSteadiness:
+    """Waits for a few consecutive good frames with the card held still before reading."""
+
+    def __init__(self, *, frames: int = 3, max_shift: float = 0.02) -> None:
+        self.frames_needed = frames
+        self.max_shift = max_shift    # corner movement as a fraction of the card's diagonal
+        self.reset()
+
+    def reset(self) -> None:
+        self._count = 0
+        self._last: np.ndarray | None = None
+        self._best: CardDetection | None = None
+
+    @property
+    def best(self) -> CardDetection | None:
+        """The sharpest good detection of the current steady run (what to read)."""
+        return self._best
+
+    def update(self, det: CardDetection) -> SteadyState:
+        if not det.ok or det.quad is None:
+            self.reset()
+            return SteadyState(False, 0, det.reason)
+        quad = np.array(det.quad, np.float32)
+        if self._last is not None:
+            diag = float(np.linalg.norm(quad[2] - quad[0]))
+            shift = float(np.abs(quad - self._last).max()) / max(diag, 1.0)
+            if shift > self.max_shift:
+                self._count, self._best = 0, None
+                self._last = quad
+                return SteadyState(False, 0, "moving")
+        self._last = quad
+        self._count += 1
+        if self._best is None or det.sharpness > self._best.sharpness:
+            self._best = det
+        return SteadyState(self._count >= self.frames_needed, self._count, det.reason)
+
+
+def quad_array(quad: Sequence[Sequence[float]]) -> np.ndarray:
+    return np.array(quad, np.float32).reshape(4, 2)

@@ -1,0 +1,89 @@
+"""RapidOCR (PP-OCRv4 ONNX, shipped in the `rapidocr-onnxruntime` wheel), loaded once, kept warm.
+
+Loading costs about 0.6 s, so the kiosk loads it in the background at start (`warm_up`) and
+reuses one instance; calls are serialised by a lock because one ONNX session already uses
+both cores. rapidocr is imported here only, lazily, so importing the idcard package is cheap.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    text: str
+    score: float
+    box: tuple[float, float, float, float]          # x0, y0, x1, y1 in the image read
+
+    @property
+    def cx(self) -> float:
+        return (self.box[0] + self.box[2]) / 2
+
+    @property
+    def cy(self) -> float:
+        return (self.box[1] + self.box[3]) / 2
+
+    @property
+    def height(self) -> float:
+        return self.box[3] - self.box[1]
+
+    def rotated_180(self, width: int, height: int) -> OcrLine:
+        x0, y0, x1, y1 = self.box
+        return OcrLine(self.text, self.score, (width - x1, height - y1, width - x0, height - y0))
+
+
+class CardOcr:
+    """One warm RapidOCR engine; `lines(image)` returns text lines with boxes and scores."""
+
+    def __init__(self, *, det_side: int = 640, threads: int = 0) -> None:
+        from kiosk.logs import quiet_third_party
+
+        quiet_third_party()
+        from rapidocr_onnxruntime import RapidOCR
+
+        options: dict[str, Any] = {"det_limit_side_len": det_side, "det_limit_type": "min"}
+        if threads:
+            options["intra_op_num_threads"] = threads
+        self._engine = RapidOCR(**options)
+        logging.getLogger("RapidOCR").setLevel(logging.WARNING)
+        self._lock = threading.Lock()
+
+    def lines(self, image: np.ndarray) -> list[OcrLine]:
+        with self._lock:
+            result, _ = self._engine(image)
+        out = []
+        for box, text, score in result or ():
+            pts = np.asarray(box, np.float32).reshape(-1, 2)
+            x0, y0 = pts.min(axis=0)
+            x1, y1 = pts.max(axis=0)
+            out.append(OcrLine(str(text), float(score),
+                               (float(x0), float(y0), float(x1), float(y1))))
+        return out
+
+
+_shared: CardOcr | None = None
+_shared_lock = threading.Lock()
+
+
+def get_ocr() -> CardOcr:
+    """The process-wide engine, created on first use."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            _shared = CardOcr()
+        return _shared
+
+
+def warm_up() -> threading.Thread:
+    """Load the engine on a background thread (call at kiosk start)."""
+    thread = threading.Thread(target=get_ocr, name="ocr-warmup", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,129 @@
+"""The roster (residents): upserts from the receiver or a bundle, and look-ups by ID number.
+
+A resident updated centrally is updated here by `ref` (or by the ID-number hash when the
+row was added locally), without touching its local certifications; the later of the local
+and central `last_certified_at` is kept. A full roster marks missing residents inactive
+(a tombstone), never deletes them, so certifications keep their resident.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from kiosk.store.crypto import StoreKey
+from kiosk.store.records import Resident, RosterEntry, utc_now
+
+RESIDENT_COLS = ("id, ref, id_number_enc, name, sex, birth_date, address, phone, region,"
+                 " due_from, due_until, last_certified_at, roster_version, active,"
+                 " face_template_enc IS NOT NULL")
+
+
+@dataclass(frozen=True)
+class RosterReport:
+    inserted: int
+    updated: int
+    deactivated: int
+    version: int
+
+
+def resident_from_row(key: StoreKey, row: tuple) -> Resident:
+    return Resident(id=row[0], ref=row[1], id_number=key.decrypt_id_number(row[2]),
+                    name=row[3], sex=row[4], birth_date=row[5], address=row[6], phone=row[7],
+                    region=row[8], due_from=row[9], due_until=row[10],
+                    last_certified_at=row[11], roster_version=row[12], active=bool(row[13]),
+                    has_face_template=bool(row[14]))
+
+
+def find_by_id_number(conn: sqlite3.Connection, key: StoreKey, number: str) -> Resident | None:
+    row = conn.execute(f"SELECT {RESIDENT_COLS} FROM residents WHERE id_hash = ?",
+                       (key.id_lookup_hash(number),)).fetchone()
+    return resident_from_row(key, row) if row else None
+
+
+def get_resident(conn: sqlite3.Connection, key: StoreKey, resident_id: int) -> Resident | None:
+    row = conn.execute(f"SELECT {RESIDENT_COLS} FROM residents WHERE id = ?",
+                       (resident_id,)).fetchone()
+    return resident_from_row(key, row) if row else None
+
+
+def upsert_one(conn: sqlite3.Connection, key: StoreKey, entry: RosterEntry, *,
+               synthetic: bool = False) -> tuple[int, bool]:
+    """(resident id, inserted?) for one roster entry."""
+    id_hash = key.id_lookup_hash(entry.id_number)
+    now = utc_now()
+    row = None
+    if entry.ref:
+        row = conn.execute("SELECT id, last_certified_at FROM residents WHERE ref = ?",
+                           (entry.ref,)).fetchone()
+    if row is None:
+        row = conn.execute("SELECT id, last_certified_at FROM residents WHERE id_hash = ?",
+                           (id_hash,)).fetchone()
+    fields = (entry.ref or None, key.encrypt_id_number(entry.id_number), id_hash, entry.name,
+              entry.sex, entry.birth_date, entry.address, entry.phone, entry.region,
+              entry.due_from, entry.due_until, entry.version, int(entry.active), now)
+    if row is None:
+        cur = conn.execute(
+            "INSERT INTO residents (ref, id_number_enc, id_hash, name, sex, birth_date, address,"
+            " phone, region, due_from, due_until, roster_version, active, updated_at,"
+            " last_certified_at, synthetic) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (*fields, entry.last_certified_at, int(synthetic)))
+        return int(cur.lastrowid), True
+    last = max(row[1] or "", entry.last_certified_at or "")
+    conn.execute(
+        "UPDATE residents SET ref = ?, id_number_enc = ?, id_hash = ?, name = ?, sex = ?,"
+        " birth_date = ?, address = ?, phone = ?, region = ?, due_from = ?, due_until = ?,"
+        " roster_version = ?, active = ?, updated_at = ?, last_certified_at = ? WHERE id = ?",
+        (*fields, last, row[0]))
+    return int(row[0]), False
+
+
+def upsert_roster(conn: sqlite3.Connection, key: StoreKey, entries: Iterable[RosterEntry], *,
+                  full: bool = False, version: int | None = None,
+                  synthetic: bool = False) -> RosterReport:
+    """Apply a roster batch (writer thread). `version` becomes the local roster cursor."""
+    inserted = updated = 0
+    seen: set[int] = set()
+    top = 0
+    for entry in entries:
+        rid, new = upsert_one(conn, key, entry, synthetic=synthetic)
+        seen.add(rid)
+        top = max(top, entry.version)
+        inserted += new
+        updated += not new
+    deactivated = 0
+    if full:
+        conn.execute("CREATE TEMP TABLE IF NOT EXISTS _seen (id INTEGER PRIMARY KEY)")
+        conn.execute("DELETE FROM _seen")
+        conn.executemany("INSERT INTO _seen (id) VALUES (?)", [(i,) for i in seen])
+        cur = conn.execute("UPDATE residents SET active = 0, updated_at = ? WHERE ref IS NOT NULL"
+                           " AND active = 1 AND id NOT IN (SELECT id FROM _seen)", (utc_now(),))
+        deactivated = cur.rowcount
+    cursor = version if version is not None else top
+    if cursor:
+        old = conn.execute("SELECT value FROM sync_state WHERE key = 'roster_version'").fetchone()
+        if full or not old or int(old[0]) < cursor:
+            conn.execute("INSERT OR REPLACE INTO sync_state (key, value) VALUES"
+                         " ('roster_version', ?)", (str(cursor),))
+    return RosterReport(inserted, updated, deactivated, cursor)
+
+
+def set_face_reference(conn: sqlite3.Connection, key: StoreKey, resident_id: int, *,
+                       template: bytes | None, photo: bytes | None) -> None:
+    """Store the enrolled template/photo (encrypted) used as a match reference."""
+    conn.execute("UPDATE residents SET face_template_enc = ?, face_photo_enc = ?, updated_at = ?"
+                 " WHERE id = ?",
+                 (key.encrypt(template, context=b"face_template") if template else None,
+                  key.encrypt(photo, context=b"face_photo") if photo else None,
+                  utc_now(), resident_id))
+
+
+def face_reference(conn: sqlite3.Connection, key: StoreKey, resident_id: int
+                   ) -> tuple[bytes | None, bytes | None]:
+    row = conn.execute("SELECT face_template_enc, face_photo_enc FROM residents WHERE id = ?",
+                       (resident_id,)).fetchone()
+    if row is None:
+        return None, None
+    return (key.decrypt(row[0], context=b"face_template") if row[0] else None,
+            key.decrypt(row[1], context=b"face_photo") if row[1] else None)
