@@ -54,6 +54,7 @@ class IdCardSection:
     reader: str = "camera"             # camera | simulated | none
     simulated_dir: str = ""
     steady_frames: int = 3
+    reject_copies: bool = True         # refuse black-and-white copies of a card
 
 
 @dataclass(frozen=True)
@@ -69,12 +70,14 @@ class UiSection:
     font_scale: float = 1.0
     idle_timeout_s: float = 90.0
     max_attempts: int = 3
+    idle_warning_s: float = 20.0       # "您还在吗？" this long before the idle timeout
 
 
 @dataclass(frozen=True)
 class CertificationSection:
     window_months: int = 12
     birth_month_rule: bool = False
+    early_days: int = 60               # the next window opens this long before it closes
 
 
 @dataclass(frozen=True)

@@ -56,7 +56,9 @@ def check_database() -> list[CheckResult]:
         finally:
             con.close()
     except sqlite3.Error as exc:
-        return [CheckResult("database", "fail", f"{path}: {exc}")]
+        from kiosk.deploy.checks import describe_database_error
+
+        return [CheckResult("database", "fail", describe_database_error(path, exc))]
     if ok != "ok":
         return [CheckResult("database", "fail", f"{path}: integrity check says {ok}")]
     free = shutil.disk_usage(path.parent).free
@@ -115,8 +117,16 @@ def check_settings() -> list[CheckResult]:
     return [CheckResult("settings", "ok", f"{paths.settings_path()} (defaults where absent)")]
 
 
+def check_deployment() -> list[CheckResult]:
+    """Disk space, clock, schema version and UI restarts (kiosk/deploy/checks.py)."""
+    from kiosk.deploy.checks import run_all
+
+    return run_all()
+
+
 CHECKS: list[Callable[[], list[CheckResult]]] = [
     check_settings, check_models, check_database, check_speech, check_font, check_camera,
+    check_deployment,
 ]
 
 

@@ -1,7 +1,16 @@
-"""The `kiosk` console script: subcommands run headless; no subcommand opens the window."""
+"""The `kiosk` console script: subcommands run headless; no subcommand opens the window.
+
+Without a subcommand, `kiosk` runs the supervisor (kiosk/deploy/supervisor.py), which starts
+`kiosk --no-supervisor ...` as a child and restarts it on crash or hang. `--no-supervisor`
+(or `supervisor = false` in settings) runs the UI in this process. The supervisor process
+never imports Qt and does not open the UI's log file (two writers would break rotation on
+Windows).
+"""
 
 from __future__ import annotations
 
+import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -11,22 +20,44 @@ def main(argv: Sequence[str] | None = None) -> int:
     from kiosk.logs import quiet_third_party, setup_logging
     from ui.commands import register as register_ui
 
+    argv = list(sys.argv[1:] if argv is None else argv)
     quiet_third_party()
     parser = build_parser(extra=[register_ui])
-    parser.add_argument("--quit-after", type=float, help=argparse_hidden())
+    parser.add_argument("--quit-after", type=float, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    setup_logging()
     if args.command is not None:
+        setup_logging()
         return run(args)
-    from ui.app import run_app
+    if _should_supervise(args):
+        from kiosk.deploy.supervisor import supervise
 
+        return supervise(argv)
+    setup_logging()
+    return _run_ui(args)
+
+
+def _should_supervise(args: argparse.Namespace) -> bool:
+    from kiosk.config import ConfigError, load_settings
+    from kiosk.deploy.supervisor import ENV_SUPERVISED
+
+    if args.no_supervisor or os.environ.get(ENV_SUPERVISED) == "1":
+        return False
+    try:
+        return load_settings().kiosk.supervisor
+    except ConfigError:
+        return False          # the UI prints the settings problem and exits 2
+
+
+def _run_ui(args: argparse.Namespace) -> int:
+    """The UI in this process, with the heartbeat and the exception guard installed first."""
+    from ui.app import make_app, run_app
+    from ui.excepthook import install
+    from ui.heartbeat import start_heartbeat
+
+    app = make_app()             # run_app reuses this QApplication
+    install(app)
+    start_heartbeat(app)
     return run_app(args)
-
-
-def argparse_hidden() -> str:
-    import argparse
-
-    return argparse.SUPPRESS
 
 
 if __name__ == "__main__":

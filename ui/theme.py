@@ -70,10 +70,42 @@ def stylesheet(sizes: Sizes) -> str:
     QLabel[role="body"] {{ font-size: {sizes.body}px; }}
     QLabel[role="status"] {{ font-size: {sizes.small}px; color: {MUTED}; }}
     QPushButton {{
-        font-size: {sizes.button}px; min-height: {sizes.target}px; min-width: {sizes.target}px;
+        font-size: {sizes.button}px; min-height: {MIN_TARGET_PX}px; min-width: {MIN_TARGET_PX}px;
         border-radius: 18px; padding: 12px 36px; border: 4px solid {PRIMARY};
     }}
     QPushButton[kind="primary"] {{ background: {PRIMARY}; color: {ON_PRIMARY}; }}
     QPushButton[kind="primary"]:pressed {{ background: {PRIMARY_PRESSED}; }}
     QPushButton[kind="secondary"] {{ background: {SECONDARY_BG}; color: {INK}; }}
+    """
+
+
+# ---------------------------------------------------------------- resident screens
+COACH_BG = "#FFF1C7"      # INK on it: 16:1 — coaching line box (words + icon, not colour alone)
+GUIDE_LIGHT = "#FFFFFF"   # oval / card frame drawn twice (white over black) so it shows on
+GUIDE_DARK = "#000000"    # any background
+OVERLAY_BG = "#111111"    # the idle question's banner (PAPER on it: 18:1)
+
+# Font roles: every label/button carries one; `apply_fonts` sets real QFont sizes (the
+# variable CJK font needs its weight axis set, which a stylesheet cannot do).
+ROLE_PX = {"title": "title", "body": "body", "status": "small", "coach": "body",
+           "button": "button", "key": "key"}
+
+
+def role_px(sizes: Sizes, role: str) -> int:
+    if role == "key":
+        return max(MIN_TITLE_PX, round(60 * sizes.scale))
+    return int(getattr(sizes, ROLE_PX.get(role, "body")))
+
+
+def screen_stylesheet(sizes: Sizes) -> str:
+    """The base stylesheet plus the resident screens' boxes (no font sizes: see apply_fonts)."""
+    return stylesheet(sizes) + f"""
+    QLabel[role="coach"] {{ background: {COACH_BG}; border: 3px solid {INK};
+        border-radius: 14px; padding: 12px 24px; }}
+    QLabel[role="progress"] {{ color: {MUTED}; }}
+    QFrame#card {{ background: {SECONDARY_BG}; border: 3px solid {PRIMARY}; border-radius: 18px; }}
+    QFrame#idle {{ background: {OVERLAY_BG}; border-radius: 18px; }}
+    QFrame#idle QLabel {{ color: {PAPER}; }}
+    QPushButton[kind="key"] {{ background: {SECONDARY_BG}; color: {INK}; padding: 0px; }}
+    QPushButton[kind="tool"] {{ background: {PAPER}; color: {INK}; padding: 8px 20px; }}
     """

@@ -33,6 +33,7 @@ class DetectorTuning:
     min_sharpness: float = 60.0        # variance of the Laplacian on the straightened card
     glare_level: int = 250             # grey level counted as blown out
     max_glare: float = 0.012           # blown-out fraction of the card that means glare
+    min_edge_support: float = 0.6      # share of the outline that must lie on image edges
 
 
 @dataclass(frozen=True, eq=False)
@@ -79,29 +80,100 @@ def _quad_shape(q: np.ndarray) -> tuple[float, float, float]:
     return aspect, ratio, float(cv2.contourArea(q.astype(np.float32)))
 
 
-def _candidates(gray: np.ndarray) -> list[np.ndarray]:
+def _masks(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(raw edges, closed edges, bright regions) of a small grey frame."""
     blur = cv2.GaussianBlur(gray, (5, 5), 0)
     edges = cv2.Canny(blur, 40, 120)
-    edges = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    closed = cv2.morphologyEx(edges, cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
     _, bright = cv2.threshold(blur, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     bright = cv2.morphologyEx(bright, cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
-    quads = []
-    for mask in (edges, bright):
+    return edges, closed, bright
+
+
+def _candidates(masks: tuple[np.ndarray, ...], size: int
+                ) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """(4-corner candidates, large hulls that touch the frame edge)."""
+    quads, clipped = [], []
+    for mask in masks:
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+        h, w = mask.shape[:2]
         for c in contours:
-            if cv2.contourArea(c) < 0.02 * gray.size:
+            if cv2.contourArea(c) < 0.02 * size:
                 continue
             hull = cv2.convexHull(c)
+            x, y, bw, bh = cv2.boundingRect(hull)
             peri = cv2.arcLength(hull, True)
             approx = cv2.approxPolyDP(hull, 0.03 * peri, True)
+            touches = (x <= 1) + (y <= 1) + (x + bw >= w - 1) + (y + bh >= h - 1)
+            solid = cv2.contourArea(c) / max(cv2.contourArea(hull), 1.0)
+            if touches in (1, 2) and 4 <= len(approx) <= 6 and solid > 0.9:
+                clipped.append(hull)          # a straight-sided shape cut by the frame edge
             if len(approx) == 4:
-                quads.append(approx.reshape(4, 2).astype(np.float32))
+                quads.append(_refine(approx.reshape(4, 2).astype(np.float32), hull))
                 continue
             rect = cv2.minAreaRect(hull)
-            (w, h) = rect[1]
-            if w * h > 0 and cv2.contourArea(hull) / (w * h) > 0.88:
-                quads.append(cv2.boxPoints(rect).astype(np.float32))
-    return quads
+            (rw, rh) = rect[1]
+            if rw * rh > 0 and cv2.contourArea(hull) / (rw * rh) > 0.88:
+                quads.append(_refine(cv2.boxPoints(rect).astype(np.float32), hull))
+    return quads, clipped
+
+
+def _refine(quad: np.ndarray, hull: np.ndarray) -> np.ndarray:
+    """Fit a line to the outline points along each side and intersect them.
+
+    Rounded card corners pull a polygon approximation inwards; the fitted sides meet at the
+    card's virtual sharp corners, which is what the perspective warp needs.
+    """
+    pts = hull.reshape(-1, 2).astype(np.float32)
+    dense = []
+    for i in range(len(pts)):                        # the hull has few points: densify it
+        a, b = pts[i], pts[(i + 1) % len(pts)]
+        n = max(2, int(np.linalg.norm(b - a) / 2))
+        dense.append(a + (b - a) * np.linspace(0, 1, n, endpoint=False)[:, None])
+    pts = np.concatenate(dense)
+    lines = []
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        d = b - a
+        length = float(np.linalg.norm(d))
+        if length < 1:
+            return quad
+        u = d / length
+        rel = pts - a
+        along = rel @ u
+        dist = np.abs(rel[:, 0] * u[1] - rel[:, 1] * u[0])
+        keep = (along > 0.15 * length) & (along < 0.85 * length) & (dist < 0.04 * length + 3)
+        if np.count_nonzero(keep) < 4:
+            return quad
+        vx, vy, x0, y0 = cv2.fitLine(pts[keep], cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append((np.array([x0, y0]), np.array([vx, vy])))
+    out = []
+    for i in range(4):
+        (p1, d1), (p2, d2) = lines[i - 1], lines[i]
+        m = np.array([d1, -d2]).T
+        if abs(np.linalg.det(m)) < 1e-6:
+            return quad
+        t = np.linalg.solve(m, p2 - p1)
+        out.append(p1 + d1 * t[0])
+    refined = np.array(out, np.float32)
+    if np.abs(refined - quad).max() > 0.15 * np.linalg.norm(quad[2] - quad[0]):
+        return quad
+    return refined
+
+
+def _edge_support(edges: np.ndarray, quad: np.ndarray) -> float:
+    """Share of points along the quad's sides that lie on an edge (a real card has 4 edges)."""
+    near = cv2.dilate(edges, np.ones((5, 5), np.uint8))
+    h, w = near.shape[:2]
+    hits = total = 0
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        for t in np.linspace(0.1, 0.9, 24):
+            x, y = (a + (b - a) * t).astype(int)
+            if 0 <= x < w and 0 <= y < h:
+                total += 1
+                hits += near[y, x] > 0
+    return hits / max(total, 1)
 
 
 def _sharpness(gray: np.ndarray) -> float:
@@ -114,10 +186,14 @@ def _glare(gray: np.ndarray, level: int) -> float:
     return float(np.count_nonzero(small >= level)) / small.size
 
 
-def _red_fraction(bgr: np.ndarray) -> float:
+def _emblem_score(bgr: np.ndarray) -> float:
+    """Red fraction of a region, counted only when gold is there too (the national emblem)."""
     hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
     h, s, v = hsv[..., 0], hsv[..., 1], hsv[..., 2]
-    red = ((h < 10) | (h > 165)) & (s > 90) & (v > 60)
+    red = ((h < 10) | (h > 165)) & (s > 110) & (v > 100)
+    gold = (h >= 15) & (h <= 35) & (s > 100) & (v > 120)
+    if np.count_nonzero(gold) < 0.005 * gold.size:
+        return 0.0
     return float(np.count_nonzero(red)) / red.size
 
 
@@ -130,16 +206,21 @@ def side_hint(warped: np.ndarray) -> tuple[str, bool]:
     h, w = warped.shape[:2]
     tl = warped[int(0.05 * h):int(0.42 * h), int(0.03 * w):int(0.25 * w)]
     br = warped[int(0.58 * h):int(0.95 * h), int(0.75 * w):int(0.97 * w)]
-    red_tl, red_br = _red_fraction(tl), _red_fraction(br)
-    if max(red_tl, red_br) > 0.04:
+    red_tl, red_br = _emblem_score(tl), _emblem_score(br)
+    if max(red_tl, red_br) > 0.10:
         return "back", red_br > red_tl
     gray = cv2.cvtColor(warped, cv2.COLOR_BGR2GRAY) if warped.ndim == 3 else warped
     right = gray[int(0.15 * h):int(0.70 * h), int(0.66 * w):int(0.90 * w)]
     left = gray[int(0.30 * h):int(0.85 * h), int(0.10 * w):int(0.34 * w)]
-    diff = float(left.mean()) - float(right.mean())
-    if abs(diff) < 12:
+    diff = _ink(right) - _ink(left)            # relative to each region's own paper white,
+    if abs(diff) < 0.06:                       # so a shadow across the card does not count
         return "unknown", False
     return "front", diff < 0
+
+
+def _ink(gray: np.ndarray) -> float:
+    white = float(np.percentile(gray, 95)) or 1.0
+    return 1.0 - float(gray.mean()) / white
 
 
 def warp_card(frame: np.ndarray, quad: np.ndarray) -> np.ndarray:
@@ -159,30 +240,50 @@ class CardDetector:
 
     def find_quad(self, frame: np.ndarray) -> tuple[np.ndarray | None, float]:
         """The best card-shaped quad in frame coordinates and its area fraction."""
+        quad, coverage, _ = self.locate(frame)
+        return quad, coverage
+
+    def locate(self, frame: np.ndarray) -> tuple[np.ndarray | None, float, bool]:
+        """(quad or None, area fraction, something large runs off the frame edge)."""
         t = self.tuning
         h, w = frame.shape[:2]
         scale = t.work_width / float(w)
         small = cv2.resize(frame, (t.work_width, max(1, round(h * scale))),
                            interpolation=cv2.INTER_AREA)
         gray = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY) if small.ndim == 3 else small
+        edges, closed, bright = _masks(gray)
+        best, clipped = self._best((closed, bright), edges, gray.size)
+        if best is None:                   # faint edges (light card on a light table)
+            soft = cv2.Canny(cv2.GaussianBlur(gray, (3, 3), 0), 12, 36)
+            soft_closed = cv2.morphologyEx(soft, cv2.MORPH_CLOSE, np.ones((7, 7), np.uint8))
+            best, more = self._best((soft_closed,), soft, gray.size)
+            clipped += more
+        if best is None:
+            big = any(0.08 < cv2.contourArea(c) / gray.size < 0.6 for c in clipped)
+            return None, 0.0, big
+        _, _, area = _quad_shape(best)
+        return order_corners(best / scale), area / gray.size, False
+
+    def _best(self, masks: tuple[np.ndarray, ...], edges: np.ndarray, size: int
+              ) -> tuple[np.ndarray | None, list[np.ndarray]]:
+        t = self.tuning
+        quads, clipped = _candidates(masks, size)
         best, best_area = None, 0.0
-        for q in _candidates(gray):
+        for q in quads:
             aspect, _, area = _quad_shape(q)
-            frac = area / gray.size
+            frac = area / size
             if frac < t.min_area or frac > 0.97 or not t.aspect_low <= aspect <= t.aspect_high:
                 continue
-            if area > best_area:
+            if area > best_area and _edge_support(edges, q) >= t.min_edge_support:
                 best, best_area = q, area
-        if best is None:
-            return None, 0.0
-        return order_corners(best / scale), best_area / gray.size
+        return best, clipped
 
     def detect(self, frame: np.ndarray, *, want: str | None = None) -> CardDetection:
         """Find, straighten and judge the card; `want` = "front"/"back" enables wrong_side."""
         t = self.tuning
-        quad, coverage = self.find_quad(frame)
+        quad, coverage, clipped = self.locate(frame)
         if quad is None:
-            return CardDetection(False, "no_card")
+            return CardDetection(False, "partly_outside" if clipped else "no_card")
         h, w = frame.shape[:2]
         as_tuple: Quad = tuple((float(x), float(y)) for x, y in quad)  # type: ignore[assignment]
         mx, my = t.border_margin * w, t.border_margin * h

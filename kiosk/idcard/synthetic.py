@@ -172,7 +172,7 @@ def render_back(r: FakeResident, *, seed: int = 0) -> np.ndarray:
 def render_bank_card(seed: int = 0) -> np.ndarray:
     """A same-sized card that is not an ID card (bank name and a 16-digit card number)."""
     rng = random.Random(seed)
-    img = Image.new("RGB", (CARD_W, CARD_H), (30, 60, 120))
+    img = Image.new("RGB", (CARD_W, CARD_H), (200, 165, 90))
     d = ImageDraw.Draw(img)
     d.text((50, 40), "中国某某银行  借记卡", font=cjk_font(40, "Bold"), fill=(250, 250, 250))
     d.rounded_rectangle((70, 170, 170, 245), radius=10, fill=(210, 180, 90))

@@ -1,0 +1,153 @@
+"""ID card figures: detection ms/frame at 640×480, read time per card, per-field accuracy.
+
+    uv run python bench/idcard.py [--synthetic 24] [--json]
+
+Synthetic scenes are made here with known ground truth (fictional people); the shared set
+(../shared/data/idcard) is read in place, its ground truth taken from labels.csv and the
+MANIFEST's hand transcription of the synthetic sheet. Nothing personal is printed.
+Goals (DESIGN.md): detection ≤ 30 ms/frame, read ≤ 1.5 s/card on 2 cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kiosk.idcard import evaluate  # noqa: E402
+from kiosk.idcard import synthetic as syn  # noqa: E402
+from kiosk.idcard.detect import CardDetector  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data" / "idcard"
+# Hand transcription of the synthetic, fictional sheet airob0t/bw.png (from its MANIFEST).
+BW_FRONT = {"name": "AIRobot", "sex": "男", "ethnicity": "瓦尔肯", "birth": "1999-09-09",
+            "address": "加利福尼亚州旧金山市星际舰队总部", "id_number": "123456789012345678"}
+
+
+def scene_params(rng: random.Random, size: tuple[int, int]) -> syn.SceneParams:
+    return syn.SceneParams(size=size, card_width=rng.uniform(0.55, 0.8),
+                           angle=rng.uniform(-15, 15), tilt=rng.uniform(0.0, 0.07),
+                           blur=rng.choice([0.0, 0.6, 1.0, 1.4]), shadow=rng.uniform(0, 0.4),
+                           glare=rng.choice([0.0, 0.0, 0.3]), noise=rng.uniform(2, 6))
+
+
+def bench_detection(frames: int = 200) -> dict[str, float]:
+    rng = random.Random(1)
+    det = CardDetector()
+    cards = [syn.render_front(syn.fake_resident(i), seed=i) for i in range(4)]
+    with_card = [syn.place_in_scene(cards[i % 4], scene_params(rng, (640, 480)), seed=i)[0]
+                 for i in range(20)]
+    empty = [syn.place_in_scene(cards[0], syn.SceneParams(size=(640, 480), card_width=0.001),
+                                seed=i)[0] for i in range(10)]
+    out = {}
+    for name, pool in (("card", with_card), ("no_card", empty)):
+        times = []
+        for i in range(frames):
+            t0 = time.perf_counter()
+            det.detect(pool[i % len(pool)])
+            times.append((time.perf_counter() - t0) * 1000)
+        out[f"{name}_ms_mean"] = round(statistics.mean(times), 2)
+        out[f"{name}_ms_p95"] = round(sorted(times)[int(0.95 * len(times))], 2)
+    ok = sum(det.detect(f).ok for f in with_card)
+    out["found_ok_of_20"] = ok
+    return out
+
+
+def synthetic_manifest(folder: Path, n: int) -> Path:
+    rng = random.Random(7)
+    rows = []
+    for i in range(n):
+        person = syn.fake_resident(1000 + i)
+        size = (1280, 720) if i % 2 == 0 else (640, 480)
+        card = syn.render_front(person, seed=i)
+        if i % 6 == 5:
+            card = cv2.rotate(card, cv2.ROTATE_180)
+        frame, _ = syn.place_in_scene(card, scene_params(rng, size), seed=i)
+        cv2.imwrite(str(folder / f"s{i:03d}.png"), frame)
+        rows.append({"path": f"s{i:03d}.png", "side": "front", "name": person.name,
+                     "sex": person.sex, "ethnicity": person.ethnicity,
+                     "birth": person.birth.isoformat(), "address": person.address,
+                     "id_number": person.id_number})
+    return _write(folder / "synthetic.csv", rows)
+
+
+def shared_manifest(folder: Path) -> Path | None:
+    labels = SHARED / "labels.csv"
+    if not labels.exists():
+        return None
+    rows = []
+    for r in csv.DictReader(labels.open(encoding="utf-8")):
+        path = SHARED / r["file"]
+        if r["file"] == "airob0t/bw.png":
+            sheet = cv2.imread(str(path))
+            cv2.imwrite(str(folder / "bw_front.png"), sheet[490:1679, 287:2173])
+            cv2.imwrite(str(folder / "bw_back.png"), sheet[1908:3096, 282:2169])
+            rows.append({"path": "bw_front.png", "side": "front", **BW_FRONT})
+            rows.append({"path": "bw_back.png", "side": "back"})
+            continue
+        if "blank" in r["kind"]:
+            continue
+        m = re.search(r"id_number=(\d{17}[\dX])", r["ground_truth"])
+        rows.append({"path": str(path), "side": r["side"],
+                     "id_number": m.group(1) if m else ""})
+    return _write(folder / "shared.csv", rows)
+
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=["path", "side", *evaluate.SCORED])
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--synthetic", type=int, default=24, help="synthetic scenes to read")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    results: dict[str, object] = {}
+    t0 = time.perf_counter()
+    from kiosk.idcard.ocr import get_ocr
+
+    ocr = get_ocr()
+    results["ocr_load_s"] = round(time.perf_counter() - t0, 2)
+    results["detection_640x480"] = bench_detection()
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        for name, manifest in (("synthetic", synthetic_manifest(folder, args.synthetic)),
+                               ("shared", shared_manifest(folder))):
+            if manifest is None:
+                continue
+            report = evaluate.run_eval(manifest, ocr=ocr).as_dict()
+            report.pop("per_file")
+            results[name] = report
+    if args.json:
+        print(json.dumps(results, ensure_ascii=False, indent=1))
+        return 0
+    print(f"OCR engine load: {results['ocr_load_s']} s")
+    print(f"detection 640x480: {results['detection_640x480']}")
+    for name in ("synthetic", "shared"):
+        r = results.get(name)
+        if r:
+            print(f"{name}: cards {r['cards']}, read {r['read']}, rejected {r['rejected']}, "
+                  f"mean read {r['mean_read_s']} s")
+            for key, (right, known) in r["field_counts"].items():
+                print(f"   {key:<10} {right}/{known}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""Vision figures: per-frame pipeline vs raw FaceLandmarker, match latency, memory.
+
+    uv run python bench/vision.py [--clip PATH] [--frames N]
+
+Prints (no assertions; the goals are in DESIGN.md): frames/s of the raw FaceLandmarker and of
+the full per-frame pipeline (observe + quality + liveness) on the same 640x480 frames in the
+same run, their ratio; match latency per probe, cold (first call, model build included) and
+warm; resident memory.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_CLIP = ROOT.parent / "shared" / "data" / "liveness" / "liveportrait_d9.mp4"
+
+
+def rss_mb() -> float:
+    import psutil
+
+    return psutil.Process(os.getpid()).memory_info().rss / 1e6
+
+
+def load_frames(clip: Path, n: int) -> list:
+    import cv2
+
+    from kiosk.camera.sources import open_source
+
+    src = open_source(str(clip))
+    frames = []
+    while len(frames) < n:
+        f = src.read()
+        if f is None:
+            break
+        h, w = f.shape[:2]
+        canvas = cv2.copyMakeBorder(f, 0, max(0, 480 - h), 0, max(0, 640 - w),
+                                    cv2.BORDER_CONSTANT, value=(110, 110, 110))
+        frames.append(cv2.resize(canvas[:480, :640], (640, 480)))
+    src.close()
+    return frames
+
+
+def bench_frames(frames: list) -> None:
+    from kiosk.vision.liveness import LivenessSession
+    from kiosk.vision.observe import FaceObserver
+    from kiosk.vision.quality import assess
+
+    for rnd in range(2):                   # interleave to be fair to both
+        raw = FaceObserver()
+        t0 = time.perf_counter()
+        for i, f in enumerate(frames):
+            raw.detect_raw(f, i * 33)
+        t_raw = time.perf_counter() - t0
+        raw.close()
+
+        obs_ = FaceObserver()
+        session = LivenessSession(("blink", "nod"))
+        t0 = time.perf_counter()
+        for i, f in enumerate(frames):
+            o = obs_.observe(f, i * 33)
+            assess(f, o)
+            session.update(o, f)
+        t_pipe = time.perf_counter() - t0
+        obs_.close()
+        n = len(frames)
+        print(f"round {rnd + 1}: raw FaceLandmarker {n / t_raw:6.1f} fps "
+              f"({1000 * t_raw / n:.1f} ms/frame)  pipeline {n / t_pipe:6.1f} fps "
+              f"({1000 * t_pipe / n:.1f} ms/frame)  ratio {t_pipe / t_raw:.2f}x")
+
+
+def bench_match(frames: list) -> None:
+    from kiosk.vision.match import FaceMatcher, Probe
+    from kiosk.vision.observe import FaceObserver
+
+    ob = FaceObserver()
+    probes = []
+    for i, f in enumerate(frames[:40]):
+        o = ob.observe(f, i * 33)
+        if o.has_face and i % 8 == 0:
+            probes.append(Probe(f, o))
+    ob.close()
+    m = FaceMatcher("Dlib")
+    t0 = time.perf_counter()
+    m.warm_up()
+    print(f"match model cold start (verify + build + first embedding): "
+          f"{time.perf_counter() - t0:.2f} s")
+    for k in (1, len(probes)):
+        t0 = time.perf_counter()
+        reps = 5
+        for _ in range(reps):
+            m.embed_probes(probes[:k])
+        dt = (time.perf_counter() - t0) / reps
+        print(f"warm: {k} probe(s) aligned+embedded in {1000 * dt:.0f} ms "
+              f"= {1000 * dt / k:.0f} ms per probe")
+    ref = frames[0]
+    t0 = time.perf_counter()
+    d = m.decide([], probes)
+    d = m.decide([__import__("kiosk.vision.match", fromlist=["Reference"]).Reference(
+        "enrolled", ref)], probes)
+    print(f"fused decision ({d.probes_used} probes + 1 reference): {d.reason} "
+          f"score {d.score:.4f} in {1000 * d.elapsed_s:.0f} ms")
+    m.close()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clip", type=Path, default=DEFAULT_CLIP)
+    ap.add_argument("--frames", type=int, default=300)
+    args = ap.parse_args()
+    from kiosk.logs import quiet_third_party
+
+    quiet_third_party()
+    print(f"cpu cores {os.cpu_count()}  rss at start {rss_mb():.0f} MB")
+    frames = load_frames(args.clip, args.frames)
+    print(f"{len(frames)} frames of {args.clip.name} at 640x480")
+    bench_frames(frames)
+    print(f"rss after landmarks {rss_mb():.0f} MB")
+    bench_match(frames)
+    print(f"rss after matching {rss_mb():.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,263 @@
+"""The receiver's logic, independent of HTTP: kiosks, signed requests, records, roster, bundles.
+
+Used by the FastAPI app and by the `kiosk-central` commands alike. Every method runs in
+its own database transaction; duplicates are detected by unique keys, never by trust.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+
+from central import db
+from kiosk.sync import bundle
+from kiosk.sync.encoding import WireRecord, canonical, record_from_json
+from kiosk.sync.identity import Identity, PublicIdentity, request_message
+
+ROSTER_COLS = ("ref", "id_number", "name", "sex", "birth_date", "address", "phone", "region",
+               "due_from", "due_until", "last_certified_at", "version", "active")
+
+
+class AuthError(PermissionError):
+    """Unknown kiosk, bad signature, stale timestamp or a replayed request."""
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    acked: list[str]
+    new: int
+    duplicates: int
+
+
+@dataclass(frozen=True)
+class BundleResult:
+    kiosk_id: str
+    seq: int
+    records: int
+    new: int
+    duplicates: int
+
+
+class Receiver:
+    def __init__(self, engine: Engine, identity: Identity, *, max_skew_s: int = 3600) -> None:
+        self.engine = engine
+        self.identity = identity
+        self.max_skew_s = max_skew_s
+
+    def _insert_ignore(self, table: Any) -> Any:
+        dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
+        return dialect.insert(table).on_conflict_do_nothing()
+
+    # ---- kiosks ------------------------------------------------------------------------
+    def register_kiosk(self, public: PublicIdentity, *, region: str = "", label: str = "") -> bool:
+        """Register (or re-key) a kiosk; returns True when it is new."""
+        values = {"sign_public": base64.b64encode(public.sign_public).decode(),
+                  "box_public": base64.b64encode(public.box_public).decode(),
+                  "region": region, "label": label, "active": True}
+        with self.engine.begin() as conn:
+            found = conn.execute(select(db.kiosks.c.kiosk_id).where(
+                db.kiosks.c.kiosk_id == public.name)).first()
+            if found:
+                conn.execute(update(db.kiosks).where(db.kiosks.c.kiosk_id == public.name)
+                             .values(**values))
+                return False
+            conn.execute(insert(db.kiosks).values(kiosk_id=public.name, registered_at=_now(),
+                                                  last_seen_at="", last_bundle_seq=0,
+                                                  ack_bundle_seq=0, **values))
+            return True
+
+    def kiosk_public(self, kiosk_id: str) -> PublicIdentity | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(db.kiosks).where(db.kiosks.c.kiosk_id == kiosk_id,
+                                                       db.kiosks.c.active.is_(True))).first()
+        if row is None:
+            return None
+        return PublicIdentity(row.kiosk_id, base64.b64decode(row.sign_public),
+                              base64.b64decode(row.box_public))
+
+    def authenticate(self, method: str, path: str, headers: dict[str, str], body: bytes, *,
+                     now: float | None = None) -> str:
+        """The kiosk id of a correctly signed, fresh, first-seen request, else AuthError."""
+        kiosk_id = headers.get("x-anxin-kiosk", "")
+        stamp, nonce = headers.get("x-anxin-time", ""), headers.get("x-anxin-nonce", "")
+        public = self.kiosk_public(kiosk_id) if kiosk_id else None
+        if public is None:
+            raise AuthError("unknown kiosk")
+        try:
+            signature = base64.b64decode(headers.get("x-anxin-signature", ""), validate=True)
+            when = int(stamp)
+        except ValueError as exc:
+            raise AuthError("malformed signature headers") from exc
+        if not 16 <= len(nonce) <= 64:
+            raise AuthError("malformed nonce")
+        if not public.verify(signature, request_message(method, path, kiosk_id, stamp, nonce,
+                                                        body)):
+            raise AuthError("bad signature")
+        now = now if now is not None else time.time()
+        if abs(now - when) > self.max_skew_s:
+            raise AuthError("request timestamp outside the allowed window")
+        with self.engine.begin() as conn:
+            done = conn.execute(self._insert_ignore(db.nonces).values(
+                kiosk_id=kiosk_id, nonce=nonce, seen_at=int(now)).returning(db.nonces.c.nonce))
+            if done.first() is None:
+                raise AuthError("replayed request")
+            conn.execute(update(db.kiosks).where(db.kiosks.c.kiosk_id == kiosk_id)
+                         .values(last_seen_at=_now()))
+            if int(now) % 97 == 0:
+                conn.execute(db.nonces.delete().where(
+                    db.nonces.c.seen_at < int(now) - 2 * self.max_skew_s))
+        return kiosk_id
+
+    # ---- records -----------------------------------------------------------------------
+    def ingest(self, kiosk_id: str, records: Iterable[WireRecord], *, via: str) -> IngestResult:
+        """Store each record once; the answer acknowledges new and already-held ones alike."""
+        items = list(records)
+        if not items:
+            return IngestResult([], 0, 0)
+        uuids = [r.uuid for r in items]
+        now = _now()
+        with self.engine.begin() as conn:
+            held: set[str] = set()
+            for start in range(0, len(uuids), 500):
+                chunk = uuids[start:start + 500]
+                held.update(conn.execute(select(db.records.c.uuid).where(
+                    db.records.c.kiosk_id == kiosk_id, db.records.c.uuid.in_(chunk))).scalars())
+            fresh = [{"kiosk_id": kiosk_id, "uuid": r.uuid, "kind": r.kind,
+                      "created_at": r.created_at, "received_at": now, "via": via,
+                      "synthetic": bool(r.payload.get("synthetic", False)),
+                      "payload": canonical(r.payload).decode("utf-8")}
+                     for r in items if r.uuid not in held]
+            if fresh:
+                conn.execute(self._insert_ignore(db.records), fresh)
+            duplicates = len(items) - len(fresh)
+            if duplicates:
+                self._bump(conn, "duplicates_refused", duplicates)
+        return IngestResult(uuids, len(fresh), duplicates)
+
+    def _bump(self, conn: Any, name: str, by: int) -> None:
+        conn.execute(self._insert_ignore(db.counters).values(name=name, value=0))
+        conn.execute(update(db.counters).where(db.counters.c.name == name)
+                     .values(value=db.counters.c.value + by))
+
+    # ---- roster ------------------------------------------------------------------------
+    def load_roster(self, entries: Iterable[dict[str, Any]]) -> int:
+        """Insert or update residents; each change gets a new, higher version."""
+        count = 0
+        with self.engine.begin() as conn:
+            version = int(conn.execute(select(func.coalesce(func.max(db.residents.c.version),
+                                                            0))).scalar_one())
+            for entry in entries:
+                version += 1
+                values = {k: entry[k] for k in ROSTER_COLS if k in entry and k != "version"}
+                values["version"] = version
+                exists = conn.execute(select(db.residents.c.ref).where(
+                    db.residents.c.ref == entry["ref"])).first()
+                if exists:
+                    conn.execute(update(db.residents).where(db.residents.c.ref == entry["ref"])
+                                 .values(**values))
+                else:
+                    conn.execute(insert(db.residents).values(**values))
+                count += 1
+        return count
+
+    def roster_since(self, kiosk_id: str, since: int, limit: int) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            region = conn.execute(select(db.kiosks.c.region).where(
+                db.kiosks.c.kiosk_id == kiosk_id)).scalar_one_or_none() or ""
+            query = select(db.residents).where(db.residents.c.version > since)
+            if region:
+                query = query.where(db.residents.c.region.startswith(region))
+            rows = conn.execute(query.order_by(db.residents.c.version).limit(limit + 1)).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        residents = [{k: getattr(r, k) for k in ROSTER_COLS} for r in rows]
+        version = residents[-1]["version"] if residents else since
+        return {"residents": residents, "version": version, "more": more}
+
+    # ---- bundles -----------------------------------------------------------------------
+    def import_bundle(self, data: bytes) -> BundleResult:
+        """Verify and import a kiosk's bundle whole, or raise BundleError (nothing imported)."""
+        opened = bundle.open_bundle(data, recipient=self.identity, kind="outbox",
+                                    sender_key=self.kiosk_public)
+        manifest = opened.manifest
+        kiosk_id, seq = str(manifest["sender"]), int(manifest["seq"])
+        raw = opened.content.get("records")
+        if not isinstance(raw, list):
+            raise bundle.BundleError("bundle content has no record list")
+        try:
+            records = [record_from_json(r) for r in raw]
+        except ValueError as exc:
+            raise bundle.BundleError(f"bundle holds a malformed record: {exc}") from exc
+        with self.engine.connect() as conn:
+            if conn.execute(select(db.bundles.c.bundle_id).where(
+                    db.bundles.c.bundle_id == manifest["bundle_id"])).first():
+                raise bundle.BundleError("this bundle was already imported (replayed)")
+            last = conn.execute(select(db.kiosks.c.last_bundle_seq).where(
+                db.kiosks.c.kiosk_id == kiosk_id)).scalar_one()
+        if seq <= last:
+            raise bundle.BundleError(f"bundle {seq} is older than bundle {last} already"
+                                     " imported from this kiosk (replayed)")
+        result = self.ingest(kiosk_id, records, via="bundle")
+        with self.engine.begin() as conn:
+            conn.execute(insert(db.bundles).values(
+                bundle_id=manifest["bundle_id"], kiosk_id=kiosk_id, seq=seq,
+                imported_at=_now(), records=len(records), new_records=result.new))
+            conn.execute(update(db.kiosks).where(db.kiosks.c.kiosk_id == kiosk_id)
+                         .values(last_bundle_seq=seq))
+        return BundleResult(kiosk_id, seq, len(records), result.new, result.duplicates)
+
+    def export_ack_bundle(self, kiosk_id: str, *, roster_since: int | None = 0
+                          ) -> tuple[bytes, dict[str, Any]]:
+        """Acknowledgements of everything held from this kiosk, plus the roster (or delta)."""
+        public = self.kiosk_public(kiosk_id)
+        if public is None:
+            raise AuthError("unknown kiosk")
+        with self.engine.begin() as conn:
+            acks = list(conn.execute(select(db.records.c.uuid).where(
+                db.records.c.kiosk_id == kiosk_id).order_by(db.records.c.id)).scalars())
+            seq = int(conn.execute(select(db.kiosks.c.ack_bundle_seq).where(
+                db.kiosks.c.kiosk_id == kiosk_id)).scalar_one()) + 1
+            conn.execute(update(db.kiosks).where(db.kiosks.c.kiosk_id == kiosk_id)
+                         .values(ack_bundle_seq=seq))
+        content: dict[str, Any] = {"acks": acks}
+        if roster_since is not None:
+            page = self.roster_since(kiosk_id, roster_since, 10**9)
+            content["roster"] = {**page, "full": roster_since == 0}
+        return bundle.seal(content, kind="ack", sender=self.identity, recipient=public, seq=seq,
+                           extra={"acks": len(acks), "created_at": _now()})
+
+    # ---- numbers -----------------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        with self.engine.connect() as conn:
+            by_kind = dict(conn.execute(select(db.records.c.kind, func.count()).group_by(
+                db.records.c.kind)).all())
+            return {
+                "kiosks": conn.execute(select(func.count()).select_from(db.kiosks)).scalar_one(),
+                "records": sum(by_kind.values()),
+                "certifications": by_kind.get("certification", 0),
+                "home_visits": by_kind.get("home_visit", 0),
+                "synthetic": conn.execute(select(func.count()).select_from(db.records).where(
+                    db.records.c.synthetic.is_(True))).scalar_one(),
+                "duplicates_refused": conn.execute(select(db.counters.c.value).where(
+                    db.counters.c.name == "duplicates_refused")).scalar_one_or_none() or 0,
+                "bundles_imported": conn.execute(
+                    select(func.count()).select_from(db.bundles)).scalar_one(),
+                "residents": conn.execute(
+                    select(func.count()).select_from(db.residents)).scalar_one(),
+            }
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True)

@@ -1,0 +1,1 @@
+"""Deployment: supervisor, heartbeat, packaging and the robustness checks of the selftest."""

@@ -1,0 +1,98 @@
+"""The flow's roster look-up and record saving, on the real `kiosk.store.Store` (issue 5).
+
+Runs on the flow's I/O worker: waiting on the store's writer Future here never blocks the GUI.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import uuid
+from typing import Any
+
+from kiosk.config import Settings
+from kiosk.flow.events import AttemptRecord, CertificationRecord, Eligibility
+
+log = logging.getLogger(__name__)
+
+
+def _iso(t: dt.datetime) -> str:
+    return t.astimezone(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _date(text: str) -> dt.date | None:
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text).date()
+    except ValueError:
+        try:
+            return dt.date.fromisoformat(text[:10])
+        except ValueError:
+            return None
+
+
+class StoreAdapter:
+    """EligibilityPort + RecordPort over one open Store (the caller owns and closes it)."""
+
+    def __init__(self, store: Any, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+
+    # ---- EligibilityPort
+    def lookup(self, id_number: str) -> Eligibility:
+        resident = self.store.find_resident_by_id_number(id_number)
+        if resident is None or not resident.active:
+            return Eligibility("not_in_roster")
+        last = _date(resident.last_certified_at)
+        local = self.store.last_certification(resident.id, passed_only=True)
+        if local is not None:
+            local_day = _date(local.finished_at)
+            if local_day and (last is None or local_day > last):
+                last = local_day
+        birth = _date(resident.birth_date)
+        month = birth.month if birth else (int(id_number[10:12]) if len(id_number) == 18
+                                           else None)
+        return Eligibility("in_roster", resident_id=str(resident.id), name=resident.name,
+                           last_certified=last, birth_month=month)
+
+    # ---- RecordPort
+    def save_certification(self, record: CertificationRecord,
+                           evidence: dict[str, Any] | None) -> str:
+        from kiosk.store.records import EvidenceItem, NewCertification
+
+        evidence = evidence or {}
+        items = tuple(EvidenceItem(kind, data) for kind, data in evidence.items()
+                      if kind in ("face_crop", "card_portrait") and data)
+        best = next((a for a in reversed(record.attempts) if a.score is not None), None)
+        new = NewCertification(
+            resident_id=int(record.resident_id), channel=record.channel,  # type: ignore[arg-type]
+            result=record.result,  # type: ignore[arg-type]
+            started_at=_iso(record.started), finished_at=_iso(record.finished),
+            uuid=str(uuid.UUID(hex=record.session_id)),
+            scores={"distance": best.score, "reference": best.reference} if best else {},
+            liveness={"challenges": [list(a.challenges) for a in record.attempts],
+                      "outcomes": [a.outcome for a in record.attempts]},
+            model_versions={"face": self.settings.vision.model},
+            reason_codes=tuple(r for r in (record.reason,) if r),
+            template=evidence.get("template"),
+            attempts=tuple(_attempt(a) for a in record.attempts),
+            evidence=items)
+        uid = self.store.save_certification(new).result(timeout=30)
+        log.info("certification saved: %s (%s)", record.result, uid[:8])
+        return uid
+
+    def request_home_visit(self, resident_id: str, id_number: str) -> str:
+        visit = self.store.request_home_visit(int(resident_id), note="kiosk").result(timeout=30)
+        return visit.uuid
+
+
+def _attempt(a: AttemptRecord) -> Any:
+    from kiosk.store.records import AttemptRecord as StoreAttempt
+
+    return StoreAttempt(
+        number=a.number, started_at=_iso(a.started), finished_at=_iso(a.finished),
+        outcome="passed" if a.outcome == "passed" else "failed",
+        liveness_passed=a.outcome in ("passed", "no_match"),
+        match_distance=a.score, reason_code=a.reason or a.outcome,
+        challenges=a.challenges)

@@ -1,0 +1,186 @@
+"""A whole resident journey, headless: the real flow, vision, OCR and store; scripted touches.
+
+Used by `kiosk journey` and bench/journey.py. Frames come from files in order (every frame
+processed, timed by the clip's own clock), so the outcome does not depend on machine speed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import queue
+import random
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.config import Settings
+from kiosk.flow import events as ev
+from kiosk.flow.adapters_vision import CameraVision
+from kiosk.flow.machine import CertificationFlow
+from kiosk.flow.runtime import FlowRuntime, Outputs, Ports
+from kiosk.flow.states import State
+from kiosk.flow.wiring import replay_feed, store_references
+from kiosk.speech.catalogue import default_catalogue
+
+log = logging.getLogger(__name__)
+
+END_STATES = {State.GOODBYE, State.NOT_IN_ROSTER, State.ALREADY_CERTIFIED, State.ASSISTANCE,
+              State.CAMERA_PROBLEM}
+TEST_REF = "journey-test-resident"
+
+
+@dataclass
+class JourneyReport:
+    outcome: str = ""
+    final_state: str = ""
+    states: list[tuple[str, float]] = field(default_factory=list)   # (state, seconds in it)
+    wall_s: float = 0.0
+    clip_s: float = 0.0
+    frames: int = 0
+    record_id: str = ""
+    slip: str = ""
+    said: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"outcome": self.outcome, "final_state": self.final_state,
+                "states": [{"state": s, "seconds": round(t, 3)} for s, t in self.states],
+                "wall_s": round(self.wall_s, 3), "clip_s": round(self.clip_s, 3),
+                "added_s": round(self.wall_s - self.clip_s, 3), "frames": self.frames,
+                "record_saved": bool(self.record_id), "slip": self.slip}
+
+
+def seed_test_resident(store: Any, id_number: str, clip: Path, *, frame_index: int = 15) -> None:
+    """A synthetic roster entry whose enrolled photo is a frame of the same clip."""
+    import cv2
+
+    from kiosk.store.records import RosterEntry
+
+    if store.find_resident_by_id_number(id_number) is None:
+        store.upsert_roster([RosterEntry(ref=TEST_REF, id_number=id_number, name="测试居民")],
+                            source="journey", synthetic=True).result(timeout=30)
+    resident = store.find_resident_by_id_number(id_number)
+    cap = cv2.VideoCapture(str(clip))
+    cap.set(cv2.CAP_PROP_POS_FRAMES, frame_index)
+    ok, frame = cap.read()
+    cap.release()
+    if ok:
+        ok, buf = cv2.imencode(".jpg", frame)
+        store.set_face_reference(resident.id, template=None, photo=buf.tobytes()).result(30)
+
+
+def _answers(text: str) -> list[str]:
+    """`yes,yes,no`: consent, confirm, then retry decisions, in the order they come up."""
+    return [w.strip().lower() for w in text.split(",") if w.strip()] if text else []
+
+
+def run_journey(settings: Settings, *, camera: Path, card: Path | None = None,
+                id_number: str | None = None, answers: str = "", store: Any = None,
+                challenges: tuple[str, ...] = ("blink", "open_mouth"), seed: int = 1,
+                timeout_s: float = 180.0, slips: Path | None = None) -> JourneyReport:
+    from kiosk.flow.adapters_store import StoreAdapter
+    from kiosk.flow.standins import TextSlips
+
+    report = JourneyReport()
+    events: queue.Queue[ev.Event] = queue.Queue()
+    clip_fps = _fps(camera)
+    ended = {"face": False}
+    feeds = {"face": replay_feed(str(camera), fps=clip_fps,
+                                 on_end=lambda: ended.__setitem__("face", True))}
+    if card is not None:
+        feeds["card"] = replay_feed(str(card), fps=clip_fps)
+    vision = CameraVision(settings, feeds, references=store_references(store))
+    adapter = StoreAdapter(store, settings)
+    ports = Ports(vision=vision, eligibility=adapter, records=adapter,
+                  slips=TextSlips(slips) if slips else None)
+    flow = CertificationFlow(settings, clock=dt.datetime.now, rng=random.Random(seed),
+                             challenge_pool=challenges)
+    entered = {"state": State.WELCOME, "t": time.perf_counter()}
+    pending = _answers(answers)
+    catalogue = default_catalogue()
+
+    def show(view: ev.ScreenView) -> None:
+        if view.state != entered["state"]:
+            now = time.perf_counter()
+            report.states.append((entered["state"].value, now - entered["t"]))
+            entered.update(state=view.state, t=now)
+            _script(view.state, events, pending, id_number, card)
+
+    outputs = Outputs(show=show, say=lambda text: report.said.append(text))
+    runtime = FlowRuntime(flow, ports, outputs, catalogue=catalogue, post=events.put)
+    t0 = time.perf_counter()
+    vision.warm_up()
+    runtime.start()
+    events.put(ev.Touch("start"))
+    next_tick = time.perf_counter() + 1.0
+    try:
+        while time.perf_counter() - t0 < timeout_s:
+            try:
+                runtime.dispatch(events.get(timeout=0.1))
+            except queue.Empty:
+                pass
+            if time.perf_counter() >= next_tick:
+                next_tick += 1.0
+                runtime.dispatch(ev.Tick())
+            if flow.state == State.RESULT_PASSED and flow.session and flow.session.record_id:
+                runtime.dispatch(ev.Touch("print"))
+                report.record_id = flow.session.record_id
+                runtime.dispatch(ev.Touch("done"))
+            if flow.state in END_STATES:
+                break
+            if ended["face"] and flow.state in (State.FACE_ALIGN, State.LIVENESS):
+                log.info("the clip ended in %s", flow.state.value)
+                break
+    finally:
+        report.wall_s = time.perf_counter() - t0
+        report.states.append((flow.state.value, time.perf_counter() - entered["t"]))
+        report.final_state = flow.state.value
+        report.frames = vision.frames_processed
+        report.clip_s = report.frames / clip_fps
+        report.outcome = _outcome(flow, runtime)
+        if outputs.printed:
+            report.slip = str(outputs.printed[-1])
+        vision.close()
+        runtime.close()
+    return report
+
+
+def _script(state: State, events: queue.Queue, pending: list[str], id_number: str | None,
+            card: Path | None) -> None:
+    """The resident's touches, as a script."""
+    def answer(yes: str, no: str) -> None:
+        word = pending.pop(0) if pending else "yes"
+        events.put(ev.Touch(yes if word in ("yes", "y", "1") else no))
+
+    if state == State.CONSENT:
+        answer("agree", "no_face")
+    elif state == State.IDENTITY and card is None:
+        events.put(ev.Touch("use_keypad"))
+    elif state == State.KEYPAD and id_number:
+        events.put(ev.KeypadSubmitted(id_number))
+    elif state == State.CONFIRM_IDENTITY:
+        answer("confirm_yes", "confirm_no")
+    elif state == State.RESULT_FAILED:
+        answer("retry", "no_face")
+
+
+def _outcome(flow: CertificationFlow, runtime: FlowRuntime) -> str:
+    saved = [e.record.result for e in runtime.effects_seen if isinstance(e, ev.SaveCertification)]
+    if "passed" in saved:
+        return "passed"
+    return {State.GOODBYE: "referred", State.NOT_IN_ROSTER: "not_in_roster",
+            State.ALREADY_CERTIFIED: "already_certified", State.ASSISTANCE: "assistance",
+            State.CAMERA_PROBLEM: "camera_problem"}.get(flow.state, f"stopped_in_{flow.state}")
+
+
+def _fps(path: Path) -> float:
+    try:
+        import cv2
+
+        cap = cv2.VideoCapture(str(path))
+        fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+        cap.release()
+        return float(fps) if 1 <= fps <= 120 else 30.0
+    except Exception:  # noqa: BLE001
+        return 30.0

@@ -1,0 +1,62 @@
+"""What the flow needs from the rest of the kiosk, as narrow interfaces.
+
+The flow never imports the camera, vision, ID-card or store packages; adapters in
+`kiosk/flow/adapters_*.py` fit the real parts to these ports, and tests use the stand-ins in
+`kiosk/flow/standins.py`. Blocking calls (look-up, save) are run on a worker by the runtime;
+streaming parts (camera + vision) push events through the sink they are bound to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Protocol
+
+from kiosk.flow.events import CertificationRecord, Eligibility, Event, ResidentIdentity, Slip
+
+EventSink = Callable[[Event], None]
+
+
+class EligibilityPort(Protocol):
+    def lookup(self, id_number: str) -> Eligibility:
+        """The roster's answer; blocking (runs on a worker)."""
+
+
+class RecordPort(Protocol):
+    def save_certification(self, record: CertificationRecord,
+                           evidence: dict[str, Any] | None) -> str:
+        """Certification + attempts + evidence + audit + outbox in one transaction; its id."""
+
+    def request_home_visit(self, resident_id: str, id_number: str) -> str:
+        """A home-visit request the staff console will see; its id."""
+
+
+class VisionPort(Protocol):
+    """Camera + vision + card reading: events go to the bound sink, from any thread."""
+
+    def bind(self, sink: EventSink) -> None: ...
+
+    def set_mode(self, mode: str) -> None:
+        """off | face (quality coaching, FaceReady) | card (CardCoaching, CardRead)."""
+
+    def start_liveness(self, challenges: tuple[str, ...], timeout_s: float) -> None:
+        """ChallengeStarted/ChallengePassed per challenge, then LivenessDone."""
+
+    def start_matching(self, resident_id: str, identity: ResidentIdentity) -> None:
+        """MatchDone against the card portrait, the enrolled photo and the last photo."""
+
+    def take_evidence(self) -> dict[str, Any] | None:
+        """The attempt's best face crop etc. for the store (None: nothing kept)."""
+
+    def clear(self) -> None:
+        """Forget everything personal (references, crops, frames)."""
+
+
+class SlipPort(Protocol):
+    def print_slip(self, slip: Slip) -> Path:
+        """Write the slip (a PDF in the UI); returns where."""
+
+
+class StaffPort(Protocol):
+    def call_staff(self, reason: str) -> None:
+        """Tell the counter someone needs help (reason codes only)."""

@@ -1,0 +1,124 @@
+"""Carries the flow's effects out and feeds results back, keeping the flow on one thread.
+
+`dispatch(event)` must always be called from the same thread (the GUI thread in the kiosk,
+the main thread in `kiosk journey`); everything that can block is handed to a worker and its
+result comes back through `post`, which the caller makes thread-safe (a Qt signal or a queue).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+from kiosk.flow import events as ev
+from kiosk.flow.machine import CertificationFlow
+from kiosk.flow.ports import EligibilityPort, RecordPort, SlipPort, StaffPort, VisionPort
+from kiosk.speech.catalogue import PromptCatalogue
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Ports:
+    vision: VisionPort
+    eligibility: EligibilityPort
+    records: RecordPort
+    slips: SlipPort | None = None
+    staff: StaffPort | None = None
+
+
+@dataclass
+class Outputs:
+    """Where screen and voice effects go (the UI, or a recorder in tests)."""
+
+    show: Callable[[ev.ScreenView], None]
+    say: Callable[[str], None]
+    idle_warning: Callable[[bool], None] = lambda active: None
+    clear: Callable[[], None] = lambda: None
+    printed: list = field(default_factory=list)
+
+
+class FlowRuntime:
+    def __init__(self, flow: CertificationFlow, ports: Ports, outputs: Outputs, *,
+                 catalogue: PromptCatalogue, post: Callable[[ev.Event], None]) -> None:
+        self.flow = flow
+        self.ports = ports
+        self.outputs = outputs
+        self.catalogue = catalogue
+        self.post = post
+        self.effects_seen: list[ev.Effect] = []       # bounded record, for tests / journey
+        self.background_enabled = True                  # off: look-ups/saves not run (screenshots)
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flow-io")
+        ports.vision.bind(post)
+
+    def start(self) -> None:
+        self._apply(self.flow.start())
+
+    def dispatch(self, event: ev.Event) -> None:
+        self._apply(self.flow.handle(event))
+
+    def close(self) -> None:
+        self._worker.shutdown(wait=True)
+
+    def _apply(self, effects: list[ev.Effect]) -> None:
+        for effect in effects:
+            self.effects_seen.append(effect)
+            if len(self.effects_seen) > 500:
+                del self.effects_seen[:250]
+            try:
+                self._apply_one(effect)
+            except Exception:  # noqa: BLE001 - one failed effect must not stop the kiosk
+                log.exception("effect %s failed", type(effect).__name__)
+
+    def _apply_one(self, e: ev.Effect) -> None:
+        p = self.ports
+        if isinstance(e, ev.Show):
+            self.outputs.show(e.view)
+        elif isinstance(e, ev.Say):
+            self.outputs.say(self.catalogue.text(e.prompt, e.params))
+        elif isinstance(e, ev.CameraMode):
+            p.vision.set_mode(e.mode)
+        elif isinstance(e, ev.StartLiveness):
+            p.vision.start_liveness(e.challenges, e.timeout_s)
+        elif isinstance(e, ev.StartMatching):
+            p.vision.start_matching(e.resident_id, e.identity)
+        elif isinstance(e, ev.LookupEligibility):
+            self._background(lambda: ev.EligibilityChecked(p.eligibility.lookup(e.id_number)))
+        elif isinstance(e, ev.SaveCertification):
+            evidence = p.vision.take_evidence()
+            self._background(lambda: ev.RecordSaved(
+                p.records.save_certification(e.record, evidence)), failed=ev.SaveFailed)
+        elif isinstance(e, ev.RequestHomeVisit):
+            self._background(lambda: ev.RecordSaved(
+                p.records.request_home_visit(e.resident_id, e.id_number)), failed=ev.SaveFailed)
+        elif isinstance(e, ev.PrintSlip):
+            if p.slips is not None:
+                self.outputs.printed.append(p.slips.print_slip(e.slip))
+        elif isinstance(e, ev.CallStaff):
+            log.info("staff called: %s", e.reason)
+            if p.staff is not None:
+                p.staff.call_staff(e.reason)
+        elif isinstance(e, ev.ClearPersonal):
+            p.vision.clear()
+            self.outputs.clear()
+        elif isinstance(e, ev.IdleWarning):
+            self.outputs.idle_warning(e.active)
+
+    def _background(self, job: Callable[[], ev.Event], *,
+                    failed: Callable[[str], ev.Event] | None = None) -> None:
+        if not self.background_enabled:
+            return
+
+        def run() -> None:
+            try:
+                result = job()
+            except Exception as exc:  # noqa: BLE001 - reported to the flow as an event
+                log.exception("background job failed")
+                if failed is not None:
+                    self.post(failed(type(exc).__name__))
+                return
+            self.post(result)
+
+        self._worker.submit(run)

@@ -1,0 +1,114 @@
+"""In-memory stand-ins for the flow's ports: for tests, demos and screenshots.
+
+Each is the simplest honest implementation of its port — a roster in a dict, records in a
+list, a vision part that does nothing until a test tells it what "happened" — never used by
+the kiosk itself when the real part is installed (see adapters_*.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from kiosk.flow.events import CertificationRecord, Eligibility, ResidentIdentity, Slip
+from kiosk.flow.ports import EventSink
+
+
+@dataclass
+class RosterEntry:
+    id_number: str
+    name: str
+    last_certified: dt.date | None = None
+    birth_month: int | None = None
+
+
+class MemoryRoster:
+    def __init__(self, entries: list[RosterEntry] | None = None) -> None:
+        self._by_number = {e.id_number: e for e in entries or []}
+
+    def lookup(self, id_number: str) -> Eligibility:
+        entry = self._by_number.get(id_number)
+        if entry is None:
+            return Eligibility("not_in_roster")
+        return Eligibility("in_roster", resident_id=f"r-{id_number[-4:]}", name=entry.name,
+                           last_certified=entry.last_certified, birth_month=entry.birth_month)
+
+
+@dataclass
+class MemoryRecords:
+    certifications: list[CertificationRecord] = field(default_factory=list)
+    evidence: list[dict[str, Any] | None] = field(default_factory=list)
+    home_visits: list[str] = field(default_factory=list)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def save_certification(self, record: CertificationRecord,
+                           evidence: dict[str, Any] | None) -> str:
+        with self._lock:
+            self.certifications.append(record)
+            self.evidence.append(evidence)
+        return uuid.uuid4().hex
+
+    def request_home_visit(self, resident_id: str, id_number: str) -> str:
+        with self._lock:
+            self.home_visits.append(resident_id)
+        return uuid.uuid4().hex
+
+
+class ScriptedVision:
+    """Records what the flow asked for; the test posts the results itself."""
+
+    def __init__(self) -> None:
+        self.sink: EventSink | None = None
+        self.mode = "off"
+        self.calls: list[tuple[str, Any]] = []
+        self.cleared = 0
+
+    def bind(self, sink: EventSink) -> None:
+        self.sink = sink
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+        self.calls.append(("mode", mode))
+
+    def start_liveness(self, challenges: tuple[str, ...], timeout_s: float) -> None:
+        self.calls.append(("liveness", challenges))
+
+    def start_matching(self, resident_id: str, identity: ResidentIdentity) -> None:
+        self.calls.append(("matching", resident_id))
+
+    def take_evidence(self) -> dict[str, Any] | None:
+        return None
+
+    def clear(self) -> None:
+        self.cleared += 1
+
+
+class TextSlips:
+    """Writes the slip as a UTF-8 text file (the UI writes a PDF instead)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def print_slip(self, slip: Slip) -> Path:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"slip-{slip.record_id[:8]}.txt"
+        path.write_text("\n".join(slip_lines(slip)), encoding="utf-8")
+        return path
+
+
+def slip_lines(slip: Slip) -> list[str]:
+    """The slip's content, shared by the PDF and the text version."""
+    return [
+        "养老金资格认证凭条",
+        f"姓名：{slip.masked_name or '（见身份证）'}",
+        f"身份证号：{slip.masked_id}",
+        f"认证日期：{slip.certified_on:%Y年%m月%d日}",
+        "认证结果：通过",
+        f"下次认证：{slip.next_window.text()}",
+        f"认证地点：{slip.centre}",
+        f"凭条编号：{slip.record_id[:12]}",
+    ]

@@ -1,0 +1,206 @@
+"""Turn OCR lines from a straightened card into fields, using printed labels and positions.
+
+RapidOCR may return a label and its value as one line (姓名张三) or two, and may split a
+value (出生1999 | 年9月9日); lines are grouped into rows first, then labels are stripped.
+Nothing is guessed: a field that cannot be read is left out and the caller says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from kiosk.idcard.ocr import OcrLine
+
+FRONT_WORDS = ("姓名", "性别", "民族", "出生", "住址", "公民身份号码", "身份号码", "号码")
+BACK_WORDS = ("中华人民共和国", "居民身份证", "签发机关", "有效期限")
+
+_ETHNIC_NAMES = (
+    "汉 蒙古 回 藏 维吾尔 苗 彝 壮 布依 朝鲜 满 侗 瑶 白 土家 哈尼 哈萨克 傣 黎 傈僳 佤 畲 高山 "
+    "拉祜 水 东乡 纳西 景颇 柯尔克孜 土 达斡尔 仫佬 羌 布朗 撒拉 毛南 仡佬 锡伯 阿昌 普米 塔吉克 "
+    "怒 乌孜别克 俄罗斯 鄂温克 德昂 保安 裕固 京 塔塔尔 独龙 鄂伦春 赫哲 门巴 珞巴 基诺")
+ETHNICITIES = frozenset(_ETHNIC_NAMES.split())
+
+NAME_RE = re.compile(r"^[\u4e00-\u9fff][\u4e00-\u9fff·•]{0,14}[\u4e00-\u9fff]$")
+BIRTH_RE = re.compile(r"(\d{4})年(\d{1,2})月(\d{1,2})日?")
+DATE_RE = r"(\d{4})[.．·,，\-](\d{1,2})[.．·,，\-](\d{1,2})"
+VALIDITY_RE = re.compile(DATE_RE + r"[\-—–~至]*(?:" + DATE_RE + r"|(长期))")
+NUMBER_RE = re.compile(r"\d{17}[\dX]")
+DIGITISH = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1", "|": "1", "x": "X",
+                          "×": "X"})
+
+# Where things sit on a straightened front (fractions of width/height).
+PORTRAIT_BOX = (0.62, 0.10, 0.95, 0.76)
+NUMBER_ROW_Y = 0.74
+
+
+@dataclass(frozen=True)
+class Row:
+    text: str
+    score: float                      # lowest line score in the row
+    x0: float
+    y: float
+    lines: tuple[OcrLine, ...]
+
+
+def group_rows(lines: Iterable[OcrLine]) -> list[Row]:
+    """Lines whose vertical centres are close form one row, read left to right."""
+    rows: list[list[OcrLine]] = []
+    for line in sorted(lines, key=lambda ln: ln.cy):
+        if rows:
+            last = rows[-1]
+            ref = sum(ln.cy for ln in last) / len(last)
+            tol = 0.5 * max(line.height, max(ln.height for ln in last))
+            if abs(line.cy - ref) <= tol:
+                last.append(line)
+                continue
+        rows.append([line])
+    out = []
+    for row in rows:
+        row.sort(key=lambda ln: ln.box[0])
+        text = "".join(ln.text for ln in row).replace(" ", "").replace("\u3000", "")
+        out.append(Row(text, min(ln.score for ln in row), row[0].box[0],
+                       sum(ln.cy for ln in row) / len(row), tuple(row)))
+    return out
+
+
+def _strip_label(text: str, label: str) -> str:
+    """Remove a label that OCR may have read with gaps or one character dropped."""
+    pattern = "".join(re.escape(c) + "?" for c in label)
+    m = re.match(pattern, text)
+    if m and m.end() >= len(label) - 1:
+        return text[m.end():]
+    return text
+
+
+def side_votes(lines: Sequence[OcrLine]) -> tuple[int, int]:
+    """(front words seen, back words seen) in the OCR text."""
+    text = "".join(ln.text for ln in lines).replace(" ", "")
+    front = sum(1 for w in ("姓名", "性别", "民族", "出生", "住址", "号码") if w in text)
+    back = sum(1 for w in BACK_WORDS if w in text)
+    if "身份证号码" in text:       # "公民身份证号码" is a common misread of the front label
+        front += 1
+    return front, back
+
+
+def find_number(rows: Sequence[Row]) -> tuple[str | None, float, str]:
+    """(number text, confidence, problem) — problem is "" or number_unreadable/ambiguous."""
+    found: list[tuple[str, float]] = []
+    near_miss = False
+    for row in rows:
+        text = _strip_label(row.text, "公民身份号码")
+        text = text.replace("公民身份证号码", "").replace("身份号码", "").replace("号码", "")
+        text = text.translate(DIGITISH).upper()
+        for token in re.findall(r"[0-9X]{8,}", text):
+            if NUMBER_RE.fullmatch(token):
+                found.append((token, row.score))
+            elif 15 <= len(token) <= 20:
+                near_miss = True
+    if len({t for t, _ in found}) == 1:
+        return found[0][0], found[0][1], ""
+    if found:
+        return None, 0.0, "number_ambiguous"
+    return None, 0.0, "number_unreadable" if near_miss else "number_missing"
+
+
+def parse_front(lines: Sequence[OcrLine], *, width: int, height: int
+                ) -> tuple[dict[str, str], dict[str, float], list[str]]:
+    """Fields of the portrait side, their confidences, and problem codes."""
+    px0, py0, px1, py1 = PORTRAIT_BOX
+    text_lines = [ln for ln in lines
+                  if not (px0 * width < ln.cx < px1 * width and py0 * height < ln.cy < py1 * height)]
+    rows = group_rows(text_lines)
+    fields: dict[str, str] = {}
+    conf: dict[str, float] = {}
+    problems: list[str] = []
+
+    number, score, problem = find_number(rows)
+    if number:
+        fields["id_number"], conf["id_number"] = number, score
+    else:
+        problems.append(problem)
+
+    address_rows: list[Row] = []
+    in_address = False
+    for row in rows:
+        t = row.text
+        if t.startswith(("姓名", "姓")) and "name" not in fields:
+            fields["name"], conf["name"] = _strip_label(t, "姓名"), row.score
+            in_address = False
+        elif ("性别" in t or "民族" in t) and not {"sex", "ethnicity"} & fields.keys():
+            in_address = False
+            m = re.search(r"性别?([男女])", t)
+            if m:
+                fields["sex"], conf["sex"] = m.group(1), row.score
+            m = re.search(r"民族?(.+)$", t[t.find("民"):] if "民" in t else "")
+            if m and m.group(1):
+                fields["ethnicity"], conf["ethnicity"] = m.group(1).removesuffix("族"), row.score
+        elif ("出生" in t or BIRTH_RE.search(t)) and "birth" not in fields:
+            in_address = False
+            m = BIRTH_RE.search(t.translate(DIGITISH))
+            if m:
+                try:
+                    birth = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                    fields["birth"], conf["birth"] = birth.isoformat(), row.score
+                except ValueError:
+                    problems.append("birth_unreadable")
+        elif t.startswith(("住址", "住", "址")) and not address_rows:
+            in_address = True
+            address_rows.append(Row(_strip_label(t, "住址"), row.score, row.x0, row.y, row.lines))
+        elif in_address and row.y < NUMBER_ROW_Y * height and "号码" not in t:
+            address_rows.append(row)
+        else:
+            in_address = False
+    if address_rows:
+        fields["address"] = "".join(r.text for r in address_rows)
+        conf["address"] = min(r.score for r in address_rows)
+    if "name" not in fields and rows and rows[0].y < 0.25 * height:
+        fields["name"], conf["name"] = rows[0].text, rows[0].score    # label not read
+    for key in ("name", "sex", "ethnicity", "birth", "address"):
+        if not fields.get(key):
+            fields.pop(key, None)
+            conf.pop(key, None)
+            problems.append(f"{key}_missing")
+    return fields, conf, problems
+
+
+def parse_back(lines: Sequence[OcrLine], *, today: dt.date | None = None
+               ) -> tuple[dict[str, str], dict[str, float], list[str]]:
+    """Issuing authority and validity (YYYY-MM-DD, end may be 长期), with an expiry problem."""
+    rows = group_rows(lines)
+    fields: dict[str, str] = {}
+    conf: dict[str, float] = {}
+    problems: list[str] = []
+    for i, row in enumerate(rows):
+        t = row.text
+        if "签发机关" in t or t.startswith("签发"):
+            value = _strip_label(t, "签发机关")
+            if not value and i + 1 < len(rows):
+                value = rows[i + 1].text
+            if value:
+                fields["authority"], conf["authority"] = value, row.score
+        m = VALIDITY_RE.search(t.translate(DIGITISH))
+        if m:
+            try:
+                start = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+                end = (None if m.group(7) else
+                       dt.date(int(m.group(4)), int(m.group(5)), int(m.group(6))))
+            except ValueError:
+                problems.append("validity_unreadable")
+                continue
+            fields["valid_from"] = start.isoformat()
+            fields["valid_to"] = "长期" if end is None else end.isoformat()
+            conf["valid_from"] = conf["valid_to"] = row.score
+            if end is not None and end < (today or dt.date.today()):
+                problems.append("card_expired")
+    for key in ("authority", "valid_to"):
+        if key not in fields:
+            problems.append(f"{key}_missing")
+    return fields, conf, problems
+
+
+def name_is_clean(name: str) -> bool:
+    """A printed name is Chinese characters (and · in some minority names), 2–16 long."""
+    return bool(NAME_RE.fullmatch(name))

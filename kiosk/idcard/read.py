@@ -1,0 +1,226 @@
+"""Read one ID card image: straighten, tell the side, OCR, parse, cross-check, cut the portrait.
+
+`read_card` never guesses a number: `accepted_number` is set only when the number passes
+GB 11643 and agrees with the printed birth date and sex. Heavy (about 0.5–1 s on 2 cores):
+call it from a worker thread, never the GUI thread.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from kiosk.idcard import fields as parse
+from kiosk.idcard.detect import CARD_H, CARD_W, CardDetector, side_hint, warp_card
+from kiosk.idcard.messages import message_for
+from kiosk.idcard.number import IdNumberCheck, mask_id_number, validate_id_number
+from kiosk.idcard.ocr import CardOcr, OcrLine, get_ocr
+
+log = logging.getLogger(__name__)
+
+FRONT_KEYS = ("name", "sex", "ethnicity", "birth", "address", "id_number")
+BACK_KEYS = ("authority", "valid_from", "valid_to")
+OUTSIDE_LIMIT = 0.03     # a corner this far beyond the image edge: part of the card is missing
+
+
+@dataclass(frozen=True, eq=False)
+class CardReadResult:
+    """What was read. `ok` = usable for identity (front) or fully read (back)."""
+
+    ok: bool
+    reason: str                                  # "ok" or a code from messages.REASON_MESSAGES
+    message_zh: str
+    side: str = "unknown"                        # front | back | unknown
+    fields: dict[str, str] = field(default_factory=dict)
+    confidences: dict[str, float] = field(default_factory=dict)
+    checks: dict[str, bool] = field(default_factory=dict)
+    number_check: IdNumberCheck | None = None
+    portrait: np.ndarray | None = field(default=None, repr=False)
+    warped: np.ndarray | None = field(default=None, repr=False)
+    upside_down: bool = False
+    warnings: tuple[str, ...] = ()
+    elapsed: float = 0.0
+
+    @property
+    def accepted_number(self) -> str | None:
+        """The number, only when it passed every check; never a best guess."""
+        nc = self.number_check
+        if nc is None or not nc.ok:
+            return None
+        if self.checks.get("birth_matches") is False or self.checks.get("sex_matches") is False:
+            return None
+        return nc.number
+
+    def summary(self, *, reveal: bool = False) -> dict[str, Any]:
+        """JSON-safe view; the number is masked unless `reveal` (the CLI's own display)."""
+        shown = dict(self.fields)
+        if "id_number" in shown and not reveal:
+            shown["id_number"] = mask_id_number(shown["id_number"])
+        nc = self.number_check
+        return {
+            "ok": self.ok, "reason": self.reason, "message": self.message_zh,
+            "side": self.side, "upside_down": self.upside_down, "fields": shown,
+            "confidences": {k: round(v, 3) for k, v in self.confidences.items()},
+            "checks": self.checks, "warnings": list(self.warnings),
+            "number_check": None if nc is None else {"ok": nc.ok, "code": nc.code,
+                                                     "message": nc.message_zh},
+            "portrait": self.portrait is not None, "elapsed_s": round(self.elapsed, 3),
+        }
+
+
+def _fail(reason: str, t0: float, *, want: str | None = None, **kw: Any) -> CardReadResult:
+    return CardReadResult(False, reason, message_for(reason, want=want),
+                          elapsed=time.perf_counter() - t0, **kw)
+
+
+def is_photocopy(warped: np.ndarray) -> bool:
+    """A real card has colour (blue labels, a colour portrait, the red emblem); a copy has none.
+
+    Colour is judged after a grey-world balance, so a warm or cold light is not mistaken for it.
+    """
+    if warped.ndim != 3:
+        return True
+    small = cv2.resize(warped, (CARD_W // 4, CARD_H // 4), interpolation=cv2.INTER_AREA)
+    small = small.astype(np.float32)
+    small *= np.median(small.reshape(-1, 3), axis=0).mean() / np.maximum(
+        np.median(small.reshape(-1, 3), axis=0), 1.0)
+    chroma = small.max(axis=2) - small.min(axis=2)
+    return float(np.count_nonzero(chroma > 40)) / chroma.size < 0.01
+
+
+def cut_portrait(warped_front: np.ndarray) -> np.ndarray:
+    """The printed photo from an upright, straightened front (about 0.8 wide per 1 high)."""
+    h, w = warped_front.shape[:2]
+    x0, y0, x1, y1 = parse.PORTRAIT_BOX
+    return warped_front[int(y0 * h):int(y1 * h), int(x0 * w):int(x1 * w)].copy()
+
+
+def straighten(image: np.ndarray, *, detector: CardDetector | None = None
+               ) -> tuple[np.ndarray | None, str]:
+    """(upright card, "") or (None, reason). A tight crop or scan is used as it is."""
+    if image.shape[:2] == (CARD_H, CARD_W):
+        return image, ""
+    detector = detector or CardDetector()
+    quad, coverage, clipped = detector.locate(image)
+    h, w = image.shape[:2]
+    tight = 1.45 <= w / max(h, 1) <= 1.72 and min(h, w) >= 200
+    if quad is not None and (coverage >= 0.5 or not tight):
+        mx, my = OUTSIDE_LIMIT * w, OUTSIDE_LIMIT * h
+        if any(x < -mx or y < -my or x > w + mx or y > h + my for x, y in quad):
+            return None, "partly_outside"
+        return warp_card(image, quad), ""
+    if tight:                            # a scan or a tight crop: the image is the card
+        return cv2.resize(image, (CARD_W, CARD_H), interpolation=cv2.INTER_AREA), ""
+    return None, "partly_outside" if clipped else "no_card"
+
+
+def _orientation_flipped(lines: list[OcrLine], side: str) -> bool:
+    """True when the card was read upside down (the number row, or 居民身份证, on the wrong half)."""
+    if side == "front":
+        marks = [ln.cy for ln in lines if sum(c.isdigit() for c in ln.text) >= 12]
+        marks += [ln.cy for ln in lines if "号码" in ln.text]
+        if marks:
+            return float(np.mean(marks)) < 0.5 * CARD_H
+        names = [ln.cy for ln in lines if "姓名" in ln.text]
+        return bool(names) and names[0] > 0.5 * CARD_H
+    marks = [ln.cy for ln in lines if "居民身份证" in ln.text or "中华人民共和国" in ln.text]
+    return bool(marks) and float(np.mean(marks)) > 0.5 * CARD_H
+
+
+def read_card(image: np.ndarray, *, ocr: CardOcr | None = None, want: str | None = "front",
+              detector: CardDetector | None = None, reject_copies: bool = True,
+              today: dt.date | None = None) -> CardReadResult:
+    """Read a camera frame, a photo, a scan or an already straightened card (CARD_W × CARD_H)."""
+    t0 = time.perf_counter()
+    if image is None or image.size == 0:
+        return _fail("no_card", t0, want=want)
+    if image.ndim == 2:
+        image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+    warped, reason = straighten(image, detector=detector)
+    if warped is None:
+        return _fail(reason, t0, want=want)
+    _, flipped_hint = side_hint(warped)
+    if flipped_hint:
+        warped = cv2.rotate(warped, cv2.ROTATE_180)
+    warnings: list[str] = []
+    if is_photocopy(warped):
+        if reject_copies:
+            return _fail("photocopy", t0, want=want, warped=warped)
+        warnings.append("photocopy")
+    lines = (ocr or get_ocr()).lines(warped)
+    if not lines:
+        return _fail("unreadable", t0, want=want, warped=warped, warnings=tuple(warnings))
+    front_votes, back_votes = parse.side_votes(lines)
+    if max(front_votes, back_votes) < 2:
+        return _fail("not_id_card", t0, want=want, warped=warped, warnings=tuple(warnings))
+    side = "front" if front_votes >= back_votes else "back"
+    upside_down = flipped_hint
+    if _orientation_flipped(lines, side):
+        warped = cv2.rotate(warped, cv2.ROTATE_180)
+        lines = [ln.rotated_180(CARD_W, CARD_H) for ln in lines]
+        upside_down = not upside_down
+    if upside_down:
+        warnings.append("upside_down")
+    if want and side != want:
+        return _fail("wrong_side", t0, want=want, side=side, warped=warped,
+                     upside_down=upside_down, warnings=tuple(warnings))
+    if side == "back":
+        return _finish_back(lines, t0, warped=warped, upside_down=upside_down,
+                            warnings=warnings, today=today)
+    return _finish_front(lines, t0, warped=warped, upside_down=upside_down,
+                         warnings=warnings, today=today)
+
+
+def _finish_front(lines: list[OcrLine], t0: float, *, warped: np.ndarray, upside_down: bool,
+                  warnings: list[str], today: dt.date | None) -> CardReadResult:
+    fields, conf, problems = parse.parse_front(lines, width=CARD_W, height=CARD_H)
+    checks: dict[str, bool] = {}
+    number_check = None
+    if "id_number" in fields:
+        number_check = validate_id_number(fields["id_number"], today=today)
+        checks["id_number"] = number_check.ok
+        if number_check.ok:
+            if "birth" in fields:
+                checks["birth_matches"] = fields["birth"] == number_check.birth.isoformat()
+            if "sex" in fields:
+                checks["sex_matches"] = fields["sex"] == number_check.sex
+    if "name" in fields:
+        checks["name"] = parse.name_is_clean(fields["name"])
+    if "ethnicity" in fields:
+        checks["ethnicity"] = fields["ethnicity"] in parse.ETHNICITIES
+    warnings.extend(p for p in problems if p.endswith("_missing") and p != "number_missing")
+    if number_check is None:
+        reason = "number_unreadable"
+    elif not number_check.ok:
+        reason = "id_number_invalid"
+    elif checks.get("birth_matches") is False or checks.get("sex_matches") is False:
+        reason = "number_mismatch"
+    elif not checks.get("name", False):
+        reason = "name_unclear"
+    else:
+        reason = "ok"
+    if checks.get("ethnicity") is False:
+        warnings.append("ethnicity_unusual")
+    log.info("card read: side=front reason=%s number=%s fields=%d", reason,
+             mask_id_number(fields.get("id_number")), len(fields))
+    return CardReadResult(reason == "ok", reason, message_for(reason), "front", fields, conf,
+                          checks, number_check, cut_portrait(warped), warped, upside_down,
+                          tuple(warnings), time.perf_counter() - t0)
+
+
+def _finish_back(lines: list[OcrLine], t0: float, *, warped: np.ndarray, upside_down: bool,
+                 warnings: list[str], today: dt.date | None) -> CardReadResult:
+    fields, conf, problems = parse.parse_back(lines, today=today)
+    checks = {"not_expired": "card_expired" not in problems} if "valid_to" in fields else {}
+    warnings.extend(problems)
+    reason = "ok" if {"authority", "valid_to"} <= fields.keys() else "back_unreadable"
+    log.info("card read: side=back reason=%s fields=%d", reason, len(fields))
+    return CardReadResult(reason == "ok", reason, message_for(reason), "back", fields, conf,
+                          checks, None, None, warped, upside_down, tuple(warnings),
+                          time.perf_counter() - t0)

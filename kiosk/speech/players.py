@@ -1,0 +1,77 @@
+"""Where synthesised speech goes: a sound command when the machine has one, else nowhere.
+
+Tests check the WAV that was produced, not the sound. The UI may hand the Speaker a player of
+its own; players are called from the speaker thread only and must stop quickly on `stop()`.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import subprocess
+import tempfile
+import threading
+from pathlib import Path
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+COMMANDS = ("pw-play", "paplay", "aplay")
+
+
+class Player(Protocol):
+    name: str
+
+    def play(self, wav: bytes) -> None:
+        """Play to the end (blocking the speaker thread), unless `stop()` is called."""
+
+    def stop(self) -> None: ...
+
+
+class NullPlayer:
+    """No audio device: the speech is produced and dropped (the text is on screen)."""
+
+    name = "none"
+
+    def __init__(self) -> None:
+        self.last_wav: bytes = b""
+        self.played = 0
+
+    def play(self, wav: bytes) -> None:
+        self.last_wav = wav
+        self.played += 1
+
+    def stop(self) -> None:
+        pass
+
+
+class CommandPlayer:
+    """Plays a temporary WAV file with pw-play / paplay / aplay; `stop()` kills it."""
+
+    def __init__(self, command: str) -> None:
+        self.name = command
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+        self._dir = Path(tempfile.mkdtemp(prefix="kiosk_speech_"))
+
+    def play(self, wav: bytes) -> None:
+        path = self._dir / "prompt.wav"
+        path.write_bytes(wav)
+        with self._lock:
+            self._proc = subprocess.Popen([self.name, str(path)], stdout=subprocess.DEVNULL,
+                                          stderr=subprocess.DEVNULL)
+            proc = self._proc
+        proc.wait()
+
+    def stop(self) -> None:
+        with self._lock:
+            if self._proc and self._proc.poll() is None:
+                self._proc.terminate()
+
+
+def default_player() -> Player:
+    for command in COMMANDS:
+        if shutil.which(command):
+            return CommandPlayer(command)
+    log.info("no sound command found; speech is produced but not played")
+    return NullPlayer()

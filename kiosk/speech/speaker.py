@@ -1,0 +1,191 @@
+"""The Speaker: Mandarin prompts spoken on their own thread, never blocking the screens.
+
+A new screen interrupts whatever was being said; "再听一遍" says the last prompt again; rate
+(slower than the engine default) and volume come from settings. Engines: espeak-ng through
+its C library on Linux, SAPI5 through pyttsx3 2.98 on Windows. No engine → text only, logged
+once; the words are on the screen anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import sys
+import threading
+from collections import deque
+from typing import Protocol
+
+from kiosk.config import SpeechSection
+from kiosk.speech.players import NullPlayer, Player, default_player
+
+log = logging.getLogger(__name__)
+
+
+class SpeechEngine(Protocol):
+    name: str
+
+    def speak(self, text: str, player: Player) -> None:
+        """Synthesise and play `text` on the calling (speaker) thread."""
+
+    def stop(self, player: Player) -> None: ...
+
+
+class EspeakEngine:
+    """espeak-ng's Mandarin voice ('cmn') into a WAV, handed to a Player."""
+
+    name = "espeak-ng"
+
+    def __init__(self, settings: SpeechSection) -> None:
+        from kiosk.speech.espeak import EspeakSynth
+
+        self._synth = EspeakSynth(settings.voice or "cmn")
+        self._rate, self._volume = settings.rate, settings.volume
+        self.last_wav: bytes = b""
+
+    def speak(self, text: str, player: Player) -> None:
+        pcm = self._synth.synth(text, rate_wpm=self._rate, volume=self._volume)
+        self.last_wav = pcm.wav_bytes()
+        player.play(self.last_wav)
+
+    def stop(self, player: Player) -> None:
+        player.stop()
+
+
+class SapiEngine:  # pragma: no cover - Windows only
+    """pyttsx3 2.98 on SAPI5 (2.99 speaks only the first utterance), Chinese voice if any."""
+
+    name = "sapi5"
+
+    def __init__(self, settings: SpeechSection) -> None:
+        self._settings = settings
+        self._engine = None
+
+    def _ensure(self):  # created on the speaker thread: COM wants that
+        if self._engine is None:
+            import pyttsx3
+
+            engine = pyttsx3.init("sapi5")
+            engine.setProperty("rate", self._settings.rate)
+            engine.setProperty("volume", self._settings.volume)
+            voice = self._settings.voice or _chinese_voice(engine)
+            if voice:
+                engine.setProperty("voice", voice)
+            self._engine = engine
+        return self._engine
+
+    def speak(self, text: str, player: Player) -> None:
+        engine = self._ensure()
+        engine.say(text)
+        engine.runAndWait()
+
+    def stop(self, player: Player) -> None:
+        if self._engine is not None:
+            self._engine.stop()
+
+
+def _chinese_voice(engine) -> str:  # pragma: no cover - Windows only
+    for v in engine.getProperty("voices"):
+        label = f"{v.id} {v.name} {v.languages}".lower()
+        if any(k in label for k in ("zh", "chinese", "huihui", "kangkang", "yaoyao", "2052")):
+            return v.id
+    return ""
+
+
+def choose_engine(settings: SpeechSection) -> SpeechEngine | None:
+    """The best engine on this machine, or None (text only)."""
+    if not settings.enabled:
+        return None
+    try:
+        if sys.platform == "win32":
+            return SapiEngine(settings)
+        return EspeakEngine(settings)
+    except Exception as exc:  # noqa: BLE001 - any engine failure means text only
+        log.warning("no speech engine (%s); prompts are shown as text only", type(exc).__name__)
+        return None
+
+
+class Speaker:
+    """Owns one speech thread; `say`, `repeat` and `interrupt` return at once."""
+
+    def __init__(self, settings: SpeechSection, *, engine: SpeechEngine | None = None,
+                 player: Player | None = None, auto_engine: bool = True) -> None:
+        self.settings = settings
+        self.engine = engine if engine is not None or not auto_engine else choose_engine(
+            settings)
+        self.player = player or (default_player() if self.engine else NullPlayer())
+        self.last_text = ""
+        self.history: deque[str] = deque(maxlen=50)     # for tests and the staff console
+        self._queue: queue.Queue[tuple[int, str] | None] = queue.Queue()
+        self._generation = 0
+        self._lock = threading.Lock()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._logged_text_only = False
+        self._thread = threading.Thread(target=self._run, name="speaker", daemon=True)
+        self._thread.start()
+
+    def say(self, text: str, *, interrupt: bool = True) -> None:
+        """Speak `text`; by default whatever was being said stops first."""
+        if not text:
+            return
+        with self._lock:
+            if interrupt:
+                self._generation += 1
+                self._drain()
+                if self.engine:
+                    self.engine.stop(self.player)
+            self.last_text = text
+            self._idle.clear()
+            self._queue.put((self._generation, text))
+
+    def repeat(self) -> None:
+        """再听一遍."""
+        if self.last_text:
+            self.say(self.last_text)
+
+    def interrupt(self) -> None:
+        with self._lock:
+            self._generation += 1
+            self._drain()
+            if self.engine:
+                self.engine.stop(self.player)
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """For tests and the headless journey: wait until the queue is spoken."""
+        return self._idle.wait(timeout)
+
+    def close(self) -> None:
+        self.interrupt()
+        self._queue.put(None)
+        self._thread.join(timeout=2.0)
+
+    def _drain(self) -> None:
+        try:
+            while True:
+                self._queue.get_nowait()
+        except queue.Empty:
+            pass
+
+    def _run(self) -> None:
+        while True:
+            item = self._queue.get()
+            if item is None:
+                return
+            generation, text = item
+            if generation == self._generation:
+                self._speak(text)
+            if self._queue.empty():
+                self._idle.set()
+
+    def _speak(self, text: str) -> None:
+        self.history.append(text)
+        if self.engine is None:
+            if not self._logged_text_only:
+                self._logged_text_only = True
+                log.info("speech is off or unavailable: prompts are text only")
+            return
+        try:
+            self.engine.speak(text, self.player)
+        except Exception as exc:  # noqa: BLE001 - speech must never take the kiosk down
+            log.warning("speech failed (%s); continuing text only", type(exc).__name__)
+            self.engine = None

@@ -1,0 +1,130 @@
+"""`kiosk staff add|list|reset-pin|unlock` and `kiosk roster import FILE [--dry-run]`.
+
+Headless (no Qt): run on the counter PC by whoever installs or administers the kiosk. The
+first admin is created here; PINs are read without echo (or from stdin with --pin-stdin, for
+scripts). Registered from kiosk/cli.py AREA_COMMANDS as `kiosk.staff.console_commands`.
+`kiosk report` and `kiosk slip` need Qt for PDFs and live in ui/staff/commands.py.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from pathlib import Path
+
+from kiosk.staff.labels import ROLE_ZH, fmt_local
+
+CLI_ACTOR = "cli"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    staff = sub.add_parser("staff", help="staff accounts: add, list, reset-pin, unlock")
+    ssub = staff.add_subparsers(dest="staff_command", metavar="ACTION", required=True)
+    add = ssub.add_parser("add", help="create a staff account (the first one: --role admin)")
+    add.add_argument("username")
+    add.add_argument("--role", choices=tuple(ROLE_ZH), default="operator")
+    add.add_argument("--display-name", default="", help="shown in the console (default: NAME)")
+    add.add_argument("--pin-stdin", action="store_true", help="read the PIN from stdin")
+    add.set_defaults(func=_add)
+    lst = ssub.add_parser("list", help="list staff accounts")
+    lst.set_defaults(func=_list)
+    reset = ssub.add_parser("reset-pin", help="set a new PIN (also clears a lockout)")
+    reset.add_argument("username")
+    reset.add_argument("--pin-stdin", action="store_true")
+    reset.set_defaults(func=_reset)
+    unl = ssub.add_parser("unlock", help="clear a lockout without changing the PIN")
+    unl.add_argument("username")
+    unl.set_defaults(func=_unlock)
+
+    rost = sub.add_parser("roster", help="import the resident roster from CSV or XLSX")
+    rsub = rost.add_subparsers(dest="roster_command", metavar="ACTION", required=True)
+    imp = rsub.add_parser("import", help="validate, then import in one transaction")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--dry-run", action="store_true", help="report only; write nothing")
+    imp.set_defaults(func=_import)
+
+
+def _read_pin(from_stdin: bool) -> str:
+    if from_stdin:
+        return sys.stdin.readline().strip()
+    first = getpass.getpass("PIN (6-12 digits): ")
+    if getpass.getpass("PIN again: ") != first:
+        raise SystemExit("the two PINs differ; nothing was changed")
+    return first
+
+
+def _open_store():  # noqa: ANN202 - Store, imported lazily to keep `kiosk --help` fast
+    from kiosk.store.database import Store
+    return Store.open()
+
+
+def _add(args: argparse.Namespace) -> int:
+    from kiosk.staff.accounts import StaffError
+    from kiosk.staff.login import add_staff
+    pin = _read_pin(args.pin_stdin)
+    with _open_store() as store:
+        try:
+            add_staff(store, actor=CLI_ACTOR, username=args.username,
+                      display_name=args.display_name or args.username, role=args.role, pin=pin)
+        except StaffError as exc:
+            print(f"not added: {exc}", file=sys.stderr)
+            return 1
+    print(f"added {args.username} ({args.role})")
+    return 0
+
+
+def _list(args: argparse.Namespace) -> int:
+    from kiosk.staff.login import list_accounts
+    with _open_store() as store:
+        accounts = list_accounts(store)
+    if not accounts:
+        print("no staff accounts yet; create the first with: kiosk staff add NAME --role admin")
+        return 0
+    for a in accounts:
+        state = "active" if a.active else "inactive"
+        if a.locked_until:
+            state += f", locked until {fmt_local(a.locked_until)}"
+        print(f"{a.username:<16} {a.role:<10} {state}")
+    return 0
+
+
+def _reset(args: argparse.Namespace) -> int:
+    from kiosk.staff.accounts import StaffError
+    from kiosk.staff.login import reset_pin
+    pin = _read_pin(args.pin_stdin)
+    with _open_store() as store:
+        try:
+            reset_pin(store, actor=CLI_ACTOR, username=args.username, pin=pin)
+        except StaffError as exc:
+            print(f"not changed: {exc}", file=sys.stderr)
+            return 1
+    print(f"PIN reset for {args.username}")
+    return 0
+
+
+def _unlock(args: argparse.Namespace) -> int:
+    from kiosk.staff.login import unlock_from_cli
+    with _open_store() as store:
+        ok = unlock_from_cli(store, args.username, actor=CLI_ACTOR)
+    print(f"unlocked {args.username}" if ok else f"no user {args.username}")
+    return 0 if ok else 1
+
+
+def _import(args: argparse.Namespace) -> int:
+    from kiosk.staff.roster_import import RosterFileError, import_roster
+    with _open_store() as store:
+        try:
+            report = import_roster(store, args.file, actor=CLI_ACTOR, dry_run=args.dry_run)
+        except (RosterFileError, OSError) as exc:
+            print(f"cannot read {args.file}: {exc}", file=sys.stderr)
+            return 2
+    for problem in report.errors:
+        print(f"line {problem.line} [{problem.column}] {problem.code}: {problem.message_zh}")
+    for over in report.overwrites:
+        print(f"line {over.line} would update {over.masked_id_number}: {', '.join(over.changes)}")
+    print(report.summary_zh())
+    if not report.ok:
+        return 1
+    print("dry run: nothing written" if args.dry_run else "imported in one transaction")
+    return 0

@@ -1,0 +1,111 @@
+"""Resident look-up for the console: search by name or ID number, history, next due window.
+
+A full 18-character number is found through the keyed look-up hash; a partial number (the
+last digits a resident remembers, at least 4) is matched by decrypting the roster in this
+process — fine for a community's few thousand residents, and the numbers never leave memory
+unmasked. Results show the number masked.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+
+from kiosk.config import Settings
+from kiosk.idcard.number import normalise_typed, validate_id_number
+from kiosk.staff.labels import LOCAL_TZ, local_day
+from kiosk.store import roster
+from kiosk.store.database import Store
+from kiosk.store.records import Certification, Resident
+
+MAX_RESULTS = 50
+
+
+@dataclass(frozen=True)
+class ResidentRow:
+    resident: Resident
+    last_certified_local: str      # YYYY-MM-DD or ""
+    next_due_zh: str
+    due_state: str                 # certified | due | overdue | never
+
+    @property
+    def masked_id_number(self) -> str:
+        return self.resident.masked_id_number
+
+
+DUE_STATE_ZH = {"certified": "本期已认证", "due": "可以认证", "overdue": "已逾期",
+                "never": "尚无认证记录"}
+
+
+def due_state(resident: Resident, settings: Settings, *, today: dt.date | None = None
+              ) -> tuple[str, str]:
+    """(state, next window text) from the last certification and the window rules."""
+    from kiosk.flow.due import next_window
+    today = today or dt.datetime.now(LOCAL_TZ).date()
+    if not resident.last_certified_at:
+        return "never", ""
+    birth_month = int(resident.birth_date[5:7]) if len(resident.birth_date) >= 7 else None
+    window = next_window(local_day(resident.last_certified_at), settings.certification,
+                         birth_month=birth_month)
+    if today < window.opens:
+        return "certified", window.text()
+    if today <= window.closes:
+        return "due", window.text()
+    return "overdue", window.text()
+
+
+def _row(resident: Resident, settings: Settings, today: dt.date | None) -> ResidentRow:
+    state, text = due_state(resident, settings, today=today)
+    last = local_day(resident.last_certified_at).isoformat() if resident.last_certified_at else ""
+    return ResidentRow(resident, last, text, state)
+
+
+def _by_partial_number(conn: sqlite3.Connection, store: Store, digits: str) -> list[Resident]:
+    out = []
+    for row in conn.execute(f"SELECT {roster.RESIDENT_COLS} FROM residents ORDER BY id"):
+        resident = roster.resident_from_row(store.key, row)
+        if digits in resident.id_number:
+            out.append(resident)
+            if len(out) >= MAX_RESULTS:
+                break
+    return out
+
+
+def search_residents(store: Store, query: str, settings: Settings, *,
+                     today: dt.date | None = None) -> list[ResidentRow]:
+    """Name (any part) or number (full, or at least its last 4 characters)."""
+    text = query.strip()
+    if not text:
+        return []
+    number = normalise_typed(text)
+    if len(number) == 18 and validate_id_number(number).ok:
+        found = store.find_resident_by_id_number(number)
+        residents = [found] if found else []
+    elif number[:-1].isdigit() and len(number) >= 4:
+        residents = store.read(lambda c: _by_partial_number(c, store, number))
+    else:
+        def by_name(conn: sqlite3.Connection) -> list[Resident]:
+            rows = conn.execute(f"SELECT {roster.RESIDENT_COLS} FROM residents WHERE name LIKE ?"
+                                " ORDER BY name LIMIT ?", (f"%{text}%", MAX_RESULTS)).fetchall()
+            return [roster.resident_from_row(store.key, r) for r in rows]
+        residents = store.read(by_name)
+    return [_row(r, settings, today) for r in residents]
+
+
+def resident_row(store: Store, resident_id: int, settings: Settings, *,
+                 today: dt.date | None = None) -> ResidentRow | None:
+    resident = store.get_resident(resident_id)
+    return _row(resident, settings, today) if resident else None
+
+
+def history(store: Store, resident_id: int, *, limit: int = 50) -> list[Certification]:
+    """Newest first: every certification of this resident (any channel, any result)."""
+    from kiosk.store.certifications import get_certification
+
+    def tx(conn: sqlite3.Connection) -> list[Certification]:
+        uids = [r[0] for r in conn.execute(
+            "SELECT uuid FROM certifications WHERE resident_id = ? ORDER BY finished_at DESC,"
+            " id DESC LIMIT ?", (resident_id, limit))]
+        return [c for c in (get_certification(conn, u) for u in uids) if c is not None]
+    return store.read(tx)

@@ -1,0 +1,238 @@
+"""`Store`: the kiosk's local database — one writer thread, many readers, encrypted fields.
+
+    store = Store.open()                          # data folder's kiosk.sqlite3 + store.key
+    uid = store.save_certification(new).result()  # Future: the GUI thread need not wait
+    resident = store.find_resident_by_id_number("32010219400101123X")
+    store.close()
+
+Every write goes through `store.write(fn)` (fn(conn) runs in one IMMEDIATE transaction on
+the writer thread); reads run on the calling thread with its own read-only connection
+(WAL lets them run beside the writer). See docs/store.md.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import threading
+import uuid as uuidlib
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any, TypeVar
+
+import sqlite_utils
+
+from kiosk import paths
+from kiosk.staff import audit as audit_mod
+from kiosk.store import certifications as certs
+from kiosk.store import outbox, retention, roster
+from kiosk.store.crypto import StoreKey, key_path, load_or_create_key
+from kiosk.store.migrations import migrate
+from kiosk.store.records import (
+    Certification,
+    HomeVisit,
+    NewCertification,
+    OutboxItem,
+    Resident,
+    RosterEntry,
+    SyncStatus,
+)
+from kiosk.store.writer import Writer, connect
+
+T = TypeVar("T")
+
+
+class Store:
+    """Open with `Store.open(...)`; close with `close()` (or use it as a context manager)."""
+
+    def __init__(self, path: Path, key: StoreKey, *, kiosk_id: str = "",
+                 ship_face_images: bool = False) -> None:
+        self.path = path
+        self.key = key
+        self.ship_face_images = ship_face_images
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self.migrated: list[int] = []
+        self._writer = Writer(path, setup=lambda conn: self._setup(conn, kiosk_id))
+        self.kiosk_id = self.meta("kiosk_id")
+
+    @classmethod
+    def open(cls, path: Path | None = None, *, key: StoreKey | None = None,
+             key_file: Path | None = None, kiosk_id: str = "",
+             ship_face_images: bool | None = None) -> Store:
+        """Open (creating, migrating with a backup first) the store at `path`."""
+        path = Path(path) if path else paths.database_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if key is None:
+            key = load_or_create_key(key_file or key_path(path.parent))
+        if ship_face_images is None or not kiosk_id:
+            from kiosk.config import load_settings
+            settings = load_settings()
+            if ship_face_images is None:
+                ship_face_images = settings.store.ship_face_images
+            kiosk_id = kiosk_id or settings.kiosk.kiosk_id
+        return cls(path, key, kiosk_id=kiosk_id, ship_face_images=ship_face_images)
+
+    def _setup(self, conn: sqlite3.Connection, kiosk_id: str) -> None:
+        self.migrated = migrate(conn, self.path)
+        conn.execute("BEGIN IMMEDIATE")
+        row = conn.execute("SELECT value FROM meta WHERE key = 'kiosk_id'").fetchone()
+        if row is None:
+            conn.execute("INSERT INTO meta (key, value) VALUES ('kiosk_id', ?)",
+                         (kiosk_id or str(uuidlib.uuid4()),))
+            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('key_fingerprint', ?)",
+                         (self.key.fingerprint,))
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
+                     (str(conn.execute("PRAGMA user_version").fetchone()[0]),))
+        conn.execute("COMMIT")
+        if os.name == "posix":
+            os.chmod(self.path, 0o600)
+
+    # ---- plumbing -----------------------------------------------------------------------
+    def write(self, fn: Callable[[sqlite3.Connection], T]) -> Future[T]:
+        """Run `fn(conn)` on the writer thread in one transaction; the Future has its result."""
+        return self._writer.submit(fn)
+
+    def _reader(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = connect(self.path, readonly=True)
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(conn)` now on this thread's read-only connection (one consistent snapshot)."""
+        conn = self._reader()
+        conn.execute("BEGIN")
+        try:
+            return fn(conn)
+        finally:
+            conn.execute("COMMIT")
+
+    def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict]:
+        """Rows as dicts (sqlite-utils), for reports and the staff console."""
+        return list(sqlite_utils.Database(self._reader()).query(sql, params))
+
+    def close(self) -> None:
+        self._writer.close()
+        with self._readers_lock:
+            for conn in self._readers:
+                conn.close()
+            self._readers.clear()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ---- meta ---------------------------------------------------------------------------
+    def meta(self, name: str, default: str = "") -> str:
+        row = self.read(lambda c: c.execute("SELECT value FROM meta WHERE key = ?",
+                                            (name,)).fetchone())
+        return row[0] if row else default
+
+    def integrity_check(self) -> str:
+        return self.read(lambda c: c.execute("PRAGMA integrity_check").fetchone()[0])
+
+    # ---- residents / roster ---------------------------------------------------------------
+    def upsert_roster(self, entries: Iterable[RosterEntry], *, full: bool = False,
+                      version: int | None = None, source: str = "roster",
+                      synthetic: bool = False) -> Future[roster.RosterReport]:
+        items = list(entries)
+
+        def job(conn: sqlite3.Connection) -> roster.RosterReport:
+            report = roster.upsert_roster(conn, self.key, items, full=full, version=version,
+                                          synthetic=synthetic)
+            audit_mod.append_audit(conn, self.key.audit_key, actor=source,
+                                   action="roster.applied",
+                                   detail={"inserted": report.inserted, "full": full,
+                                           "updated": report.updated,
+                                           "deactivated": report.deactivated,
+                                           "version": report.version})
+            return report
+        return self.write(job)
+
+    def find_resident_by_id_number(self, number: str) -> Resident | None:
+        return self.read(lambda c: roster.find_by_id_number(c, self.key, number))
+
+    def get_resident(self, resident_id: int) -> Resident | None:
+        return self.read(lambda c: roster.get_resident(c, self.key, resident_id))
+
+    def set_face_reference(self, resident_id: int, *, template: bytes | None,
+                           photo: bytes | None) -> Future[None]:
+        return self.write(lambda c: roster.set_face_reference(
+            c, self.key, resident_id, template=template, photo=photo))
+
+    def face_reference(self, resident_id: int) -> tuple[bytes | None, bytes | None]:
+        return self.read(lambda c: roster.face_reference(c, self.key, resident_id))
+
+    # ---- certifications -----------------------------------------------------------------
+    def save_certification(self, new: NewCertification) -> Future[str]:
+        """Certification + attempts + evidence + audit + outbox in one transaction."""
+        return self.write(lambda c: certs.save_certification(
+            c, self.key, new, ship_face_images=self.ship_face_images))
+
+    def last_certification(self, resident_id: int, *, passed_only: bool = True
+                           ) -> Certification | None:
+        return self.read(lambda c: certs.last_certification(c, resident_id,
+                                                            passed_only=passed_only))
+
+    def get_certification(self, uid: str) -> Certification | None:
+        return self.read(lambda c: certs.get_certification(c, uid))
+
+    def evidence_for(self, uid: str) -> list[tuple[str, bytes]]:
+        return self.read(lambda c: certs.evidence_for(c, self.key, uid))
+
+    # ---- home visits --------------------------------------------------------------------
+    def request_home_visit(self, resident_id: int, *, staff_id: int | None = None,
+                           note: str = "") -> Future[HomeVisit]:
+        return self.write(lambda c: certs.request_home_visit(c, self.key, resident_id,
+                                                             staff_id=staff_id, note=note))
+
+    def update_home_visit(self, visit_uuid: str, *, status: str, staff_id: int | None,
+                          scheduled_for: str | None = None, note: str | None = None
+                          ) -> Future[HomeVisit]:
+        return self.write(lambda c: certs.update_home_visit(
+            c, self.key, visit_uuid, status=status, staff_id=staff_id,
+            scheduled_for=scheduled_for, note=note))
+
+    def list_home_visits(self, *, status: str | None = None) -> list[HomeVisit]:
+        return self.read(lambda c: certs.list_home_visits(c, status=status))
+
+    # ---- audit --------------------------------------------------------------------------
+    def audit(self, *, actor: str, action: str, subject: str = "",
+              detail: dict[str, Any] | None = None) -> Future[int]:
+        """Append one audit row (staff actions); never put a name or full ID number in it."""
+        return self.write(lambda c: audit_mod.append_audit(
+            c, self.key.audit_key, actor=actor, action=action, subject=subject, detail=detail))
+
+    def verify_audit(self) -> audit_mod.AuditReport:
+        return self.read(lambda c: audit_mod.verify_chain(c, self.key.audit_key))
+
+    # ---- outbox / sync ------------------------------------------------------------------
+    def pending_outbox(self, *, limit: int = 200, after_seq: int = 0,
+                       include_synthetic: bool = False) -> list[OutboxItem]:
+        return self.read(lambda c: outbox.pending(c, self.key, limit=limit, after_seq=after_seq,
+                                                  include_synthetic=include_synthetic))
+
+    def mark_acked(self, uuids: Iterable[str], *, via: str) -> Future[int]:
+        items = list(uuids)
+        return self.write(lambda c: outbox.mark_acked(c, items, via=via))
+
+    def sync_status(self) -> SyncStatus:
+        return self.read(outbox.status)
+
+    def sync_state(self, name: str, default: str = "") -> str:
+        return self.read(lambda c: outbox.get_state(c, name, default))
+
+    def set_sync_state(self, **values: Any) -> Future[None]:
+        return self.write(lambda c: outbox.set_state(c, **values))
+
+    def run_retention(self, *, retention_days: int) -> Future[int]:
+        return self.write(lambda c: retention.run_retention(c, self.key,
+                                                            retention_days=retention_days))

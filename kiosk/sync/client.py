@@ -1,0 +1,176 @@
+"""The network sync worker: push the outbox in batches, pull the roster, back off when offline.
+
+Rows are marked acknowledged only with the UUIDs the receiver returned; anything else
+(timeout, 500, dropped connection, a crash of either side) leaves them pending and they are
+sent again — the receiver's unique (kiosk, uuid) makes a repeat harmless. Offline is a
+normal state: `sync_once()` never raises for network trouble, it records the error for the
+staff console (`Store.sync_status()`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+
+from kiosk.store import outbox as outbox_mod
+from kiosk.store.database import Store
+from kiosk.store.records import RosterEntry
+from kiosk.sync.backoff import Backoff
+from kiosk.sync.encoding import WireRecord, encode_batch
+from kiosk.sync.identity import Identity, sign_request
+
+log = logging.getLogger(__name__)
+
+ROSTER_FIELDS = ("ref", "id_number", "name", "sex", "birth_date", "address", "phone", "region",
+                 "due_from", "due_until", "last_certified_at", "version", "active")
+
+
+class SyncRejected(RuntimeError):
+    """The receiver refused the request (4xx): unknown kiosk, bad signature, bad batch."""
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    batches: int = 0
+    sent: int = 0
+    acked: int = 0
+    roster_changed: int = 0
+    error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.error
+
+
+def roster_entry(doc: dict[str, Any]) -> RosterEntry:
+    values = {k: doc[k] for k in ROSTER_FIELDS if k in doc and doc[k] is not None}
+    values["version"] = int(values.get("version", 0))
+    values["active"] = bool(values.get("active", True))
+    return RosterEntry(**values)
+
+
+class SyncWorker:
+    """One per kiosk process; `run(stop)` on its own thread, or `sync_once()` from a command."""
+
+    def __init__(self, store: Store, identity: Identity, *, url: str, batch_size: int = 200,
+                 timeout_s: float = 10.0, max_backoff_s: float = 300.0,
+                 base_backoff_s: float = 1.0, idle_s: float = 60.0,
+                 include_synthetic: bool = False, backoff: Backoff | None = None,
+                 transport: httpx.BaseTransport | None = None,
+                 wait: Callable[[threading.Event, float], bool] | None = None) -> None:
+        self.store = store
+        self.identity = identity
+        self.url = url.rstrip("/")
+        self.batch_size = batch_size
+        self.include_synthetic = include_synthetic
+        self.idle_s = idle_s
+        self.backoff = backoff or Backoff(base_s=base_backoff_s, cap_s=max_backoff_s)
+        self._wait = wait or (lambda event, seconds: event.wait(seconds))
+        self._client = httpx.Client(timeout=httpx.Timeout(timeout_s), transport=transport)
+
+    def close(self) -> None:
+        self._client.close()
+
+    # ---- HTTP --------------------------------------------------------------------------
+    def _request(self, method: str, path: str, body: bytes = b"") -> dict[str, Any]:
+        headers = sign_request(self.identity, method, path, body)
+        headers["Content-Type"] = "application/json"
+        response = self._client.request(method, self.url + path, content=body, headers=headers)
+        if 400 <= response.status_code < 500:
+            raise SyncRejected(f"receiver refused ({response.status_code}):"
+                               f" {response.text[:120]}")
+        response.raise_for_status()
+        return response.json()
+
+    def push_batch(self, items: list) -> int:
+        """Send one batch; returns how many rows were acknowledged (and marks them)."""
+        records = [WireRecord(i.uuid, i.kind, i.created_at, i.payload) for i in items]
+        self.store.write(lambda c: outbox_mod.count_attempt(c, [i.seq for i in items])).result()
+        answer = self._request("POST", "/v1/records", encode_batch(self.identity.name, records))
+        sent = {i.uuid for i in items}
+        acked = [u for u in answer.get("acked", []) if u in sent]
+        return self.store.mark_acked(acked, via="network").result()
+
+    def push(self) -> tuple[int, int, int]:
+        """(batches, sent, acked) — every pending row, oldest first, batch by batch."""
+        batches = sent = acked = 0
+        after = 0
+        while True:
+            items = self.store.pending_outbox(limit=self.batch_size, after_seq=after,
+                                              include_synthetic=self.include_synthetic)
+            if not items:
+                return batches, sent, acked
+            acked += self.push_batch(items)
+            batches += 1
+            sent += len(items)
+            after = items[-1].seq
+
+    def pull_roster(self, *, page: int = 2000) -> int:
+        """Full roster when this kiosk has none yet, else the delta since its cursor."""
+        since = int(self.store.sync_state("roster_version", "0") or 0)
+        full = since == 0
+        collected: list[RosterEntry] = []
+        changed = 0
+        while True:
+            query = urlencode({"since": since, "limit": page})
+            answer = self._request("GET", f"/v1/roster?{query}")
+            entries = [roster_entry(d) for d in answer.get("residents", [])]
+            version = int(answer.get("version", since))
+            if full:
+                collected.extend(entries)
+            elif entries:
+                report = self.store.upsert_roster(entries, version=version,
+                                                  source="sync").result()
+                changed += report.inserted + report.updated
+            if not answer.get("more") or version <= since:
+                break
+            since = version
+        if full and collected:
+            report = self.store.upsert_roster(collected, full=True, version=since if since else
+                                              None, source="sync").result()
+            changed += report.inserted + report.updated
+        return changed
+
+    # ---- loop --------------------------------------------------------------------------
+    def sync_once(self, *, roster: bool = True) -> SyncReport:
+        """Push everything pending, then pull the roster; offline is reported, not raised."""
+        batches = sent = acked = changed = 0
+        try:
+            batches, sent, acked = self.push()
+            if roster:
+                changed = self.pull_roster()
+        except (httpx.HTTPError, SyncRejected, ValueError) as exc:
+            error = _describe(exc)
+            self.store.write(lambda c: outbox_mod.record_failure(c, error)).result()
+            log.info("sync failed: %s", error)
+            return SyncReport(batches, sent, acked, changed, error)
+        self.store.write(outbox_mod.record_success).result()
+        return SyncReport(batches, sent, acked, changed)
+
+    def run(self, stop: threading.Event) -> None:
+        """Until `stop` is set: sync, then wait (idle pace, or backoff after a failure)."""
+        while not stop.is_set():
+            report = self.sync_once()
+            if report.ok:
+                self.backoff.success()
+                delay = self.idle_s
+            else:
+                delay = self.backoff.failure()
+            if self._wait(stop, delay):
+                break
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, httpx.TimeoutException):
+        return "offline: receiver did not answer in time"
+    if isinstance(exc, httpx.HTTPStatusError):
+        return f"receiver error {exc.response.status_code}"
+    if isinstance(exc, httpx.TransportError):
+        return f"offline: {type(exc).__name__}"
+    return str(exc)[:200]

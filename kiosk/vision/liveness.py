@@ -1,0 +1,268 @@
+"""Active liveness: a short, random sequence of challenges plus anti-spoofing signals.
+
+A `LivenessSession` is fed observations (and, when available, the frames) of one attempt and
+ends passed or failed with reason codes. It takes the person's baseline from the first
+second, then asks each challenge in turn with its own timeout. Liveness must pass before any
+face comparison is made; the worker enforces that.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+
+from kiosk.vision import pad as padlib
+from kiosk.vision.challenges import (
+    CHALLENGES,
+    Baseline,
+    Detector,
+    LivenessConfig,
+    choose_challenges,
+    make_detector,
+)
+from kiosk.vision.observe import FaceObservation
+
+log = logging.getLogger(__name__)
+
+__all__ = ["CHALLENGES", "LivenessConfig", "LivenessProgress", "LivenessResult",
+           "LivenessSession", "choose_challenges"]
+
+# Reason codes of a failed attempt.
+CHALLENGE_TIMEOUT = "challenge_timeout"
+NO_FACE = "no_face"
+FACE_LOST = "face_lost"
+FACE_SWAPPED = "face_swapped"
+MORE_THAN_ONE_FACE = "more_than_one_face"
+PLANAR_MOTION = "planar_motion"
+FROZEN_FRAME = "frozen_frame"
+SCREEN_TEXTURE = "screen_texture"
+PAD_MODEL_SPOOF = "pad_model_spoof"
+PAD_MODEL_UNAVAILABLE = "pad_model_unavailable"
+
+
+@dataclass(frozen=True)
+class LivenessProgress:
+    phase: str                     # baseline | challenge | passed | failed
+    challenge: str | None          # the one being asked now
+    index: int                     # 0-based position in `challenges`
+    challenges: tuple[str, ...]
+    elapsed_s: float               # time spent on the current challenge
+    timeout_s: float
+
+
+@dataclass(frozen=True)
+class LivenessResult:
+    passed: bool
+    reasons: tuple[str, ...]       # empty when passed
+    challenges: tuple[str, ...]
+    completed: tuple[str, ...]
+    duration_s: float
+    signals: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+class LivenessSession:
+    """One attempt. Not thread-safe: the vision worker owns it."""
+
+    def __init__(self, challenges: Sequence[str], config: LivenessConfig | None = None, *,
+                 pad_model: padlib.PadModel | None = None, require_pad_model: bool = False
+                 ) -> None:
+        unknown = [c for c in challenges if c not in CHALLENGES]
+        if unknown or not challenges:
+            raise ValueError(f"bad challenges {list(challenges)!r}")
+        self.challenges = tuple(challenges)
+        self.cfg = config or LivenessConfig()
+        self._pad = pad_model
+        self._require_pad = require_pad_model
+        self._t0: float | None = None
+        self._t = 0.0
+        self._baseline_obs: list[FaceObservation] = []
+        self._baseline_start: float | None = None
+        self.baseline: Baseline | None = None
+        self._ref: FaceObservation | None = None
+        self._index = 0
+        self._detector: Detector | None = None
+        self._challenge_start = 0.0
+        self.completed: list[str] = []
+        self._last_face: FaceObservation | None = None
+        self._last_face_t = 0.0
+        self._crowd = 0
+        self._prev_frame: np.ndarray | None = None
+        self._frame_pairs = 0
+        self._frozen_pairs = 0
+        self._residuals: list[float] = []
+        self._pad_verdicts: list[str] = []
+        self._texture: list[float] = []
+        self._faces_seen = 0
+        self.result: LivenessResult | None = None
+
+    # --- public -------------------------------------------------------------------------
+    @property
+    def done(self) -> bool:
+        return self.result is not None
+
+    def progress(self) -> LivenessProgress:
+        if self.result is not None:
+            phase = "passed" if self.result.passed else "failed"
+        else:
+            phase = "baseline" if self.baseline is None else "challenge"
+        current = self.challenges[self._index] if self._index < len(self.challenges) else None
+        elapsed = self._t - self._challenge_start if self.baseline is not None else 0.0
+        return LivenessProgress(phase, current, self._index, self.challenges, elapsed,
+                                self.cfg.challenge_timeout_s)
+
+    def update(self, obs: FaceObservation, frame: np.ndarray | None = None) -> LivenessProgress:
+        """Feed one observation (in time order); returns where the attempt stands."""
+        if self.result is not None:
+            return self.progress()
+        t_abs = obs.timestamp_ms / 1000.0
+        if self._t0 is None:
+            self._t0 = t_abs
+        self._t = t = t_abs - self._t0
+        if frame is not None:
+            self._watch_frames(frame, obs)
+        if not self._track(obs, t):
+            return self.progress()
+        if not obs.has_face:
+            self._check_timeout(t)
+            return self.progress()
+        if self.baseline is None:
+            self._collect_baseline(obs, t)
+            return self.progress()
+        self._watch_pose(obs)
+        assert self._detector is not None
+        if self._detector.feed(obs, t):
+            self.completed.append(self.challenges[self._index])
+            log.info("challenge %s done at %.2fs", self.challenges[self._index], t)
+            self._index += 1
+            if self._index >= len(self.challenges):
+                self._conclude(())
+                return self.progress()
+            self._start_challenge(t)
+        self._check_timeout(t)
+        return self.progress()
+
+    def finish(self, reason: str = CHALLENGE_TIMEOUT) -> LivenessResult:
+        """End the attempt now (stream ended, camera lost, resident left)."""
+        if self.result is None:
+            if self._faces_seen == 0:
+                reason = NO_FACE
+            self._conclude((reason,))
+        assert self.result is not None
+        return self.result
+
+    # --- internals ----------------------------------------------------------------------
+    def _start_challenge(self, t: float) -> None:
+        assert self.baseline is not None
+        self._detector = make_detector(self.challenges[self._index], self.baseline, self.cfg)
+        self._challenge_start = t
+
+    def _collect_baseline(self, obs: FaceObservation, t: float) -> None:
+        if self._baseline_start is None:
+            self._baseline_start = t
+        self._baseline_obs.append(obs)
+        if t - self._baseline_start >= self.cfg.baseline_s and len(self._baseline_obs) >= 5:
+            self.baseline = Baseline.from_observations(self._baseline_obs)
+            b = self.baseline
+            self._ref = min(self._baseline_obs,
+                            key=lambda o: abs(o.yaw - b.yaw) + abs(o.pitch - b.pitch))
+            self._baseline_obs = []
+            self._start_challenge(t)
+
+    def _check_timeout(self, t: float) -> None:
+        if self.result is not None:
+            return
+        start = self._challenge_start if self.baseline is not None else 0.0
+        if t - start > self.cfg.challenge_timeout_s:
+            self._conclude((CHALLENGE_TIMEOUT if self._faces_seen else NO_FACE,))
+
+    def _track(self, obs: FaceObservation, t: float) -> bool:
+        """Same face throughout: no jump, no long gap, no second face. False = attempt over."""
+        if not obs.has_face or obs.box is None:
+            if self._last_face is not None and t - self._last_face_t > self.cfg.max_face_gap_s:
+                self._conclude((FACE_LOST,))
+                return False
+            return True
+        self._faces_seen += 1
+        big_other = any(b[2] >= 0.5 * obs.box[2] for b in obs.other_boxes)
+        self._crowd = self._crowd + 1 if big_other else 0
+        if self._crowd >= 3:
+            self._conclude((MORE_THAN_ONE_FACE,))
+            return False
+        last = self._last_face
+        if last is not None and last.box is not None:
+            lx, ly, lw, lh = last.box
+            x, y, w, h = obs.box
+            jump = np.hypot((x + w / 2) - (lx + lw / 2), (y + h / 2) - (ly + lh / 2)) / max(lw, 1)
+            ratio = max(w, lw) / max(min(w, lw), 1)
+            if jump > self.cfg.max_jump_frac or ratio > 1.6:
+                self._conclude((FACE_SWAPPED,))
+                return False
+        self._last_face, self._last_face_t = obs, t
+        return True
+
+    def _watch_pose(self, obs: FaceObservation) -> None:
+        b, ref = self.baseline, self._ref
+        if b is None or ref is None:
+            return
+        if abs(obs.yaw - b.yaw) > 8.0 or abs(obs.pitch - b.pitch) > 6.0:
+            r = padlib.planar_residual(ref, obs)
+            if r is not None and len(self._residuals) < 300:
+                self._residuals.append(r)
+
+    def _watch_frames(self, frame: np.ndarray, obs: FaceObservation) -> None:
+        if self._prev_frame is not None:
+            self._frame_pairs += 1
+            if padlib.frame_difference(self._prev_frame, frame) < self.cfg.frozen_diff:
+                self._frozen_pairs += 1
+        self._prev_frame = frame
+        if obs.has_face and obs.box is not None and self._faces_seen % 15 == 0:
+            self._texture.append(padlib.screen_texture_score(frame, obs.box))
+            if self._pad is not None and self._pad.available:
+                try:
+                    self._pad_verdicts.append(self._pad.check(frame, obs.box).status)
+                except Exception:  # noqa: BLE001 - optional model: note it, go on
+                    log.warning("pad model check failed", exc_info=True)
+
+    def _spoof_reasons(self) -> list[str]:
+        reasons = []
+        if (len(self._residuals) >= self.cfg.planar_min_frames
+                and float(np.median(self._residuals)) < self.cfg.planar_max_residual):
+            reasons.append(PLANAR_MOTION)
+        if self._frame_pairs >= 5 and \
+                self._frozen_pairs / self._frame_pairs >= self.cfg.frozen_max_share:
+            reasons.append(FROZEN_FRAME)
+        if self._pad_verdicts and \
+                self._pad_verdicts.count("spoof") * 2 > len(self._pad_verdicts):
+            reasons.append(PAD_MODEL_SPOOF)
+        pad_ready = self._pad is not None and self._pad.available
+        if self._require_pad and not pad_ready:
+            reasons.append(PAD_MODEL_UNAVAILABLE)
+        return reasons
+
+    def _conclude(self, failures: tuple[str, ...]) -> None:
+        reasons = list(failures)
+        for r in self._spoof_reasons():
+            if r not in reasons:
+                reasons.append(r)
+        pad_status = (padlib.NOT_AVAILABLE if self._pad is None or not self._pad.available
+                      else ("spoof" if PAD_MODEL_SPOOF in reasons else "real"))
+        signals = {
+            "planar_residual": float(np.median(self._residuals)) if self._residuals else None,
+            "planar_frames": len(self._residuals),
+            "frozen_share": (self._frozen_pairs / self._frame_pairs) if self._frame_pairs
+            else None,
+            "screen_texture": float(np.mean(self._texture)) if self._texture else None,
+            "pad_model": pad_status,
+            "baseline": None if self.baseline is None else dataclasses.asdict(self.baseline),
+        }
+        self.result = LivenessResult(
+            passed=not reasons, reasons=tuple(reasons), challenges=self.challenges,
+            completed=tuple(self.completed), duration_s=self._t,
+            signals=MappingProxyType(signals))
+        log.info("liveness %s reasons=%s", "passed" if not reasons else "failed", reasons)

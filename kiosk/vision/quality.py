@@ -1,0 +1,149 @@
+"""Quality gates for a face frame, each failing gate a stable reason code.
+
+The journey maps each code to one short spoken and written coaching line; the order of
+`REASONS` is the order of importance (the first failing one is what the resident hears).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+import numpy as np
+
+from kiosk.vision.observe import LEFT_EYE, RIGHT_EYE, FaceObservation
+
+OK = "ok"
+REASONS = (
+    "no_face", "more_than_one_face", "too_dark", "too_bright", "too_far", "too_close",
+    "off_centre", "head_turned", "eyes_closed", "glare_on_glasses", "blurry",
+)
+
+
+@dataclass(frozen=True)
+class QualityThresholds:
+    min_face_frac: float = 0.20        # face box width / frame width (too_far below)
+    max_face_frac: float = 0.70        # too_close above (or the face leaves the frame)
+    max_offset_frac: float = 0.18      # face centre away from frame centre (off_centre)
+    second_face_frac: float = 0.35     # a second face at least this wide (vs main) counts
+    min_luma: float = 55.0             # face mean luminance (too_dark below)
+    max_luma: float = 225.0            # overexposed face (too_bright)
+    backlit_delta: float = 70.0        # background brighter than face by this (too_bright)
+    min_sharpness: float = 25.0        # Laplacian variance of a 128-px face crop (blurry)
+    max_yaw: float = 20.0
+    max_pitch: float = 20.0
+    min_eye_open: float = 0.035        # both eyes below this, absolute (eyes_closed)
+    max_glare_frac: float = 0.04       # near-white pixels in the eye regions
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    reasons: tuple[str, ...]
+    measures: MappingProxyType[str, float] = field(
+        default_factory=lambda: MappingProxyType({}))
+    score: float = 0.0                  # higher is a better probe frame (0 when not ok)
+
+    @property
+    def ok(self) -> bool:
+        return not self.reasons
+
+    @property
+    def reason(self) -> str:
+        """The one code to coach on now (`ok` when every gate passes)."""
+        return self.reasons[0] if self.reasons else OK
+
+
+def _luma(frame: np.ndarray) -> np.ndarray:
+    import cv2
+
+    return frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+
+
+def _clip_box(box: tuple[float, float, float, float], w: int, h: int
+              ) -> tuple[int, int, int, int]:
+    x, y, bw, bh = box
+    x0, y0 = max(0, int(x)), max(0, int(y))
+    x1, y1 = min(w, int(x + bw)), min(h, int(y + bh))
+    return x0, y0, x1, y1
+
+
+def sharpness(gray_face: np.ndarray) -> float:
+    """Variance of the Laplacian on the face resized to 128 px wide (scale-independent)."""
+    import cv2
+
+    if gray_face.size == 0:
+        return 0.0
+    scale = 128.0 / max(1, gray_face.shape[1])
+    small = cv2.resize(gray_face, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return float(cv2.Laplacian(small, cv2.CV_64F).var())
+
+
+def _glare_fraction(gray: np.ndarray, obs: FaceObservation) -> float:
+    """Share of near-white pixels around both eyes (reflections on glasses)."""
+    pts = obs.landmarks
+    if pts is None:
+        return 0.0
+    h, w = gray.shape[:2]
+    fracs = []
+    for eye in (LEFT_EYE, RIGHT_EYE):
+        e = pts[list(eye), :2]
+        cx, cy = e[:, 0].mean(), e[:, 1].mean()
+        half = max(4.0, float(np.ptp(e[:, 0])) * 0.9)
+        x0, y0 = int(max(0, cx - half)), int(max(0, cy - half * 0.7))
+        x1, y1 = int(min(w, cx + half)), int(min(h, cy + half * 0.7))
+        patch = gray[y0:y1, x0:x1]
+        if patch.size:
+            fracs.append(float((patch >= 250).mean()))
+    return max(fracs) if fracs else 0.0
+
+
+def assess(frame: np.ndarray, obs: FaceObservation,
+           t: QualityThresholds | None = None) -> QualityReport:
+    """All gates for one frame; never raises on odd frames (black, tiny, half a face)."""
+    t = t or QualityThresholds()
+    if frame is None or frame.size == 0 or not obs.has_face or obs.box is None:
+        return QualityReport(("no_face",))
+    gray = _luma(frame)
+    h, w = gray.shape[:2]
+    reasons: list[str] = []
+    main_w = obs.box[2]
+    if any(b[2] >= t.second_face_frac * main_w for b in obs.other_boxes):
+        reasons.append("more_than_one_face")
+    x0, y0, x1, y1 = _clip_box(obs.box, w, h)
+    face = gray[y0:y1, x0:x1]
+    face_luma = float(face.mean()) if face.size else 0.0
+    mask = np.ones_like(gray, dtype=bool)
+    mask[y0:y1, x0:x1] = False
+    bg_luma = float(gray[mask].mean()) if mask.any() else face_luma
+    if face_luma < t.min_luma:
+        reasons.append("too_dark")
+    elif face_luma > t.max_luma or bg_luma - face_luma > t.backlit_delta:
+        reasons.append("too_bright")
+    frac = main_w / w
+    bx, by, bw, bh = obs.box
+    outside = bx < -0.05 * bw or by < -0.05 * bh or bx + bw > w * 1.0 + 0.05 * bw \
+        or by + bh > h + 0.05 * bh
+    if frac < t.min_face_frac:
+        reasons.append("too_far")
+    elif frac > t.max_face_frac:
+        reasons.append("too_close")
+    off_x = abs(bx + bw / 2 - w / 2) / w
+    off_y = abs(by + bh / 2 - h / 2) / h
+    if outside or off_x > t.max_offset_frac or off_y > t.max_offset_frac * 1.3:
+        reasons.append("off_centre")
+    if abs(obs.yaw) > t.max_yaw or abs(obs.pitch) > t.max_pitch:
+        reasons.append("head_turned")
+    if max(obs.eye_open_left, obs.eye_open_right) < t.min_eye_open:
+        reasons.append("eyes_closed")
+    glare = _glare_fraction(gray, obs)
+    if glare > t.max_glare_frac:
+        reasons.append("glare_on_glasses")
+    sharp = sharpness(face)
+    if sharp < t.min_sharpness:
+        reasons.append("blurry")
+    ordered = tuple(r for r in REASONS if r in reasons)
+    frontal = max(0.0, 1.0 - (abs(obs.yaw) + abs(obs.pitch)) / 60.0)
+    score = 0.0 if ordered else frontal * min(1.0, sharp / 200.0) * min(1.0, frac / 0.35)
+    measures = {"face_frac": frac, "face_luma": face_luma, "background_luma": bg_luma,
+                "sharpness": sharp, "glare": glare, "offset_x": off_x, "offset_y": off_y}
+    return QualityReport(ordered, MappingProxyType(measures), score)

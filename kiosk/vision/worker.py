@@ -1,0 +1,326 @@
+"""The vision worker: one thread that owns every model and publishes immutable results.
+
+The GUI thread never runs a model. It hands frames over (or attaches a FrameGrabber), asks
+for an attempt or a match, and receives frozen values through `on_result`, called on the
+worker thread (ui/bridge.py re-emits them as Qt signals). Bad input - no camera, a camera that
+dies, a black or frozen frame, a corrupt image - becomes a reason code, never an exception
+escaping this thread.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import random
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from kiosk.camera.grabber import CAMERA_LOST, CameraStatus, FrameGrabber
+from kiosk.vision.challenges import LivenessConfig, choose_challenges
+from kiosk.vision.liveness import LivenessProgress, LivenessResult, LivenessSession
+from kiosk.vision.match import FaceMatcher, MatchDecision, Probe, Reference
+from kiosk.vision.observe import FaceObservation, FaceObserver
+from kiosk.vision.quality import QualityReport, assess
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class FrameResult:
+    """One processed frame: what the preview coaching and the flow need."""
+
+    frame_index: int
+    observation: FaceObservation
+    quality: QualityReport
+    liveness: LivenessProgress | None
+    latency_ms: float
+
+
+@dataclass(frozen=True)
+class AttemptEnded:
+    result: LivenessResult
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    decision: MatchDecision | None
+    reason: str                   # match | no_match | liveness_not_passed | model_unavailable...
+
+
+@dataclass(frozen=True)
+class WorkerStatus:
+    event: str                    # ready | vision_unavailable | frame_error | camera_lost ...
+    detail: str = ""
+    pad_model: str = "not_available"
+    match_model_ready: bool = False
+
+
+@dataclass(frozen=True)
+class VisionOptions:
+    model: str = "Dlib"
+    thresholds: dict[str, float] = field(default_factory=dict)
+    probes: int = 5
+    challenges_per_attempt: int = 2
+    liveness: LivenessConfig = field(default_factory=LivenessConfig)
+    require_pad_model: bool = False
+    warm_match_model: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> VisionOptions:
+        v = settings.vision
+        return cls(model=v.model, thresholds=dict(v.thresholds), probes=v.probes,
+                   challenges_per_attempt=v.challenges_per_attempt,
+                   liveness=LivenessConfig(challenge_timeout_s=v.challenge_timeout_s),
+                   require_pad_model=v.require_pad_model)
+
+
+Published = FrameResult | AttemptEnded | MatchResult | WorkerStatus
+
+
+class VisionWorker:
+    """Owns FaceObserver, the liveness session, the pad model and the face matcher."""
+
+    def __init__(self, on_result: Callable[[Published], None], *,
+                 options: VisionOptions | None = None,
+                 observer_factory: Callable[[], FaceObserver] | None = None) -> None:
+        self._on_result = on_result
+        self.options = options or VisionOptions()
+        self._observer_factory = observer_factory or FaceObserver
+        self._commands: queue.Queue[tuple[str, Any]] = queue.Queue()
+        self._slot_lock = threading.Lock()
+        self._slot: tuple[np.ndarray, float] | None = None
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._grabber: FrameGrabber | None = None
+        self._thread: threading.Thread | None = None
+        # owned by the worker thread only:
+        self._observer: FaceObserver | None = None
+        self._matcher: FaceMatcher | None = None
+        self._pad: Any = None
+        self._session: LivenessSession | None = None
+        self._candidates: list[tuple[float, float, Probe]] = []
+        self._passed: LivenessResult | None = None
+        self._frames = 0
+        self.ready = threading.Event()
+
+    # --- called from any thread ---------------------------------------------------------
+    def start(self) -> VisionWorker:
+        self._thread = threading.Thread(target=self._run, name="vision-worker", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+
+    def attach(self, grabber: FrameGrabber) -> None:
+        """Pull frames from a grabber (newest only) instead of `submit`."""
+        self._grabber = grabber
+        self._wake.set()
+
+    def submit(self, frame: np.ndarray, timestamp_s: float | None = None) -> None:
+        """Offer a frame; an older one not processed yet is replaced (dropped)."""
+        with self._slot_lock:
+            self._slot = (frame, time.monotonic() if timestamp_s is None else timestamp_s)
+        self._wake.set()
+
+    def camera_status(self, status: CameraStatus) -> None:
+        """Forward grabber status (wire FrameGrabber(on_status=worker.camera_status))."""
+        self._command("camera", status)
+
+    def start_attempt(self, challenges: Sequence[str] | None = None, *,
+                      seed: int | None = None) -> None:
+        self._command("attempt", (tuple(challenges) if challenges else None, seed))
+
+    def cancel_attempt(self, reason: str = "cancelled") -> None:
+        self._command("cancel", reason)
+
+    def request_match(self, references: Sequence[Reference]) -> None:
+        """Compare the passed attempt's best frames with the references, asynchronously."""
+        self._command("match", tuple(references))
+
+    def clear(self) -> None:
+        """Forget frames, probes and results (back to Welcome: nothing personal kept)."""
+        self._command("clear", None)
+
+    # --- worker thread ------------------------------------------------------------------
+    def _command(self, name: str, arg: Any) -> None:
+        self._commands.put((name, arg))
+        self._wake.set()
+
+    def _publish(self, item: Published) -> None:
+        try:
+            self._on_result(item)
+        except Exception:  # noqa: BLE001 - a listener's bug must not stop vision
+            log.exception("vision listener failed")
+
+    def _load(self) -> bool:
+        from kiosk.vision.pad import PadModel
+
+        try:
+            self._observer = self._observer_factory()
+        except Exception as exc:  # noqa: BLE001
+            log.error("face landmarker unavailable: %s", type(exc).__name__)
+            self._publish(WorkerStatus("vision_unavailable", type(exc).__name__))
+            return False
+        self._pad = PadModel.load()
+        ready = False
+        try:
+            self._matcher = FaceMatcher(self.options.model, thresholds=self.options.thresholds)
+            if self.options.warm_match_model:
+                self._matcher.warm_up()
+                ready = True
+        except Exception as exc:  # noqa: BLE001
+            log.error("face matcher unavailable: %s", type(exc).__name__)
+            self._matcher = None
+        self.ready.set()
+        self._publish(WorkerStatus("ready", pad_model=self._pad.status, match_model_ready=ready))
+        return True
+
+    def _run(self) -> None:
+        try:
+            if not self._load():
+                self.ready.set()
+                return
+            while not self._stop.is_set():
+                self._drain_commands()
+                item = self._next_frame()
+                if item is None:
+                    continue
+                self._process(*item)
+        finally:
+            for owner in (self._observer, self._matcher):
+                if owner is not None:
+                    owner.close()
+
+    def _next_frame(self) -> tuple[np.ndarray, float] | None:
+        if self._grabber is not None:
+            frame = self._grabber.latest(timeout=0.05)
+            return None if frame is None else (frame.image, frame.timestamp_s)
+        self._wake.wait(0.05)
+        self._wake.clear()
+        with self._slot_lock:
+            item, self._slot = self._slot, None
+        return item
+
+    def _drain_commands(self) -> None:
+        while True:
+            try:
+                name, arg = self._commands.get_nowait()
+            except queue.Empty:
+                return
+            try:
+                getattr(self, f"_do_{name}")(arg)
+            except Exception:  # noqa: BLE001
+                log.exception("vision command %s failed", name)
+                self._publish(WorkerStatus("command_error", name))
+
+    def _do_attempt(self, arg: tuple[tuple[str, ...] | None, int | None]) -> None:
+        challenges, seed = arg
+        if challenges is None:
+            rng = random.Random(seed) if seed is not None else None
+            challenges = choose_challenges(self.options.challenges_per_attempt, rng)
+        self._session = LivenessSession(challenges, self.options.liveness, pad_model=self._pad,
+                                        require_pad_model=self.options.require_pad_model)
+        self._candidates = []
+        self._passed = None
+
+    def _do_cancel(self, reason: str) -> None:
+        self._end_attempt(reason)
+
+    def _do_camera(self, status: CameraStatus) -> None:
+        self._publish(WorkerStatus(status.event, status.detail))
+        if status.event == CAMERA_LOST:
+            self._end_attempt(CAMERA_LOST)
+
+    def _do_clear(self, _: Any) -> None:
+        self._session, self._candidates, self._passed = None, [], None
+
+    def _do_match(self, references: tuple[Reference, ...]) -> None:
+        if self._passed is None:
+            self._publish(MatchResult(None, "liveness_not_passed"))
+            return
+        if self._matcher is None:
+            self._publish(MatchResult(None, "model_unavailable"))
+            return
+        probes = self._pick_probes()
+        try:
+            decision = self._matcher.decide(references, probes)
+        except Exception as exc:  # noqa: BLE001
+            log.error("matching failed: %s", type(exc).__name__)
+            self._publish(MatchResult(None, "model_unavailable"))
+            return
+        self._publish(MatchResult(decision, decision.reason))
+
+    def _end_attempt(self, reason: str) -> None:
+        if self._session is not None and not self._session.done:
+            result = self._session.finish(reason)
+            self._session = None
+            self._publish(AttemptEnded(result))
+
+    def _pick_probes(self) -> list[Probe]:
+        """K best-quality frames, at least one from each half of the attempt (a swap
+        between halves then shows up as disagreeing probes)."""
+        k = max(1, self.options.probes)
+        if not self._candidates:
+            return []
+        times = [c[1] for c in self._candidates]
+        mid = (min(times) + max(times)) / 2
+        ranked = sorted(self._candidates, key=lambda c: -c[0])
+        early = [c for c in ranked if c[1] <= mid][:1]
+        late = [c for c in ranked if c[1] > mid][:1]
+        chosen = early + late
+        for c in ranked:
+            if len(chosen) >= k:
+                break
+            if c not in chosen:
+                chosen.append(c)
+        return [c[2] for c in chosen[:k]]
+
+    def _process(self, frame: np.ndarray, ts: float) -> None:
+        t0 = time.perf_counter()
+        try:
+            if frame is None or frame.ndim != 3 or frame.shape[0] < 16 or frame.shape[1] < 16:
+                raise ValueError("bad frame")
+            assert self._observer is not None
+            obs = self._observer.observe(frame, int(ts * 1000))
+            quality = assess(frame, obs)
+        except Exception as exc:  # noqa: BLE001 - odd frames become a status, not a crash
+            log.warning("frame not processed: %s", type(exc).__name__)
+            self._publish(WorkerStatus("frame_error", type(exc).__name__))
+            return
+        self._frames += 1
+        progress = None
+        session = self._session
+        if session is not None and not session.done:
+            progress = session.update(obs, frame)
+            if quality.ok:
+                self._keep_candidate(quality.score, ts, Probe(frame, obs, quality.score))
+            if session.done:
+                assert session.result is not None
+                self._passed = session.result if session.result.passed else None
+                self._session = None
+                self._publish(FrameResult(self._frames, obs, quality, progress,
+                                          (time.perf_counter() - t0) * 1000))
+                self._publish(AttemptEnded(session.result))
+                return
+        self._publish(FrameResult(self._frames, obs, quality, progress,
+                                  (time.perf_counter() - t0) * 1000))
+
+    def _keep_candidate(self, score: float, ts: float, probe: Probe) -> None:
+        self._candidates.append((score, ts, probe))
+        limit = max(4, self.options.probes * 4)
+        if len(self._candidates) > limit:
+            # keep the best, but never lose the earliest good frame (swap detection)
+            first = min(self._candidates, key=lambda c: c[1])
+            keep = sorted(self._candidates, key=lambda c: -c[0])[:limit - 1]
+            if first not in keep:
+                keep.append(first)
+            self._candidates = keep

@@ -1,0 +1,129 @@
+"""Idle timeout from every state, camera loss, spoofs — the flow's safety properties."""
+
+from __future__ import annotations
+
+import pytest
+
+from kiosk.config import Settings, with_changes
+from kiosk.flow import events as ev
+from kiosk.flow.states import State
+from flow_helpers import Driver
+
+
+def _walk(d: Driver, target: State) -> None:
+    steps = {
+        State.WELCOME: lambda: None,
+        State.CONSENT: lambda: d.touch("start"),
+        State.IDENTITY: lambda: d.touch("start", "agree"),
+        State.KEYPAD: lambda: d.touch("start", "agree", "use_keypad"),
+        State.CONFIRM_IDENTITY: lambda: d.to_confirm(),
+        State.ELIGIBILITY: lambda: d.to_eligibility(),
+        State.FACE_ALIGN: lambda: d.to_face(),
+        State.LIVENESS: lambda: d.to_liveness(),
+        State.MATCHING: lambda: (d.to_liveness(), d.send(ev.LivenessDone(True))),
+        State.RESULT_PASSED: lambda: (d.to_face(), d.attempt()),
+        State.RESULT_FAILED: lambda: (d.to_face(), d.attempt(match=False)),
+        State.ASSISTANCE: lambda: (d.to_face(), [
+            (d.attempt(match=False), d.touch("retry")) for _ in range(3)]),
+        State.NOT_IN_ROSTER: lambda: (d.to_eligibility(), d.send(
+            ev.EligibilityChecked(ev.Eligibility("not_in_roster")))),
+        State.ALREADY_CERTIFIED: lambda: d.to_face(last=d.clock.now.date()),
+        State.CAMERA_PROBLEM: lambda: (d.to_face(), d.send(ev.CameraLost())),
+        State.GOODBYE: lambda: (d.to_face(), d.attempt(), d.touch("done")),
+    }
+    steps[target]()
+    assert d.state == target
+
+
+@pytest.mark.parametrize("state", list(State))
+def test_idle_timeout_from_every_state_clears_memory(state: State) -> None:
+    d = Driver()
+    _walk(d, state)
+    d.tick_for(Settings().ui.idle_timeout_s + 15)
+    if state in (State.ELIGIBILITY, State.MATCHING):
+        # the kiosk itself is busy: no timeout until its answer arrives, then it counts again
+        assert d.state == state
+        d.send(ev.EligibilityChecked(ev.Eligibility("not_in_roster")) if state ==
+               State.ELIGIBILITY else ev.MatchDone(False, 0.9))
+        d.tick_for(Settings().ui.idle_timeout_s + 1)
+    assert d.state == State.WELCOME
+    assert d.flow.session is None
+    view = d.flow.view
+    assert view.masked_id == "" and view.masked_name == "" and view.params == ()
+    if state != State.WELCOME:
+        assert d.of(ev.ClearPersonal)
+        assert d.of(ev.CameraMode)[-1].mode == "off"
+
+
+def test_idle_is_announced_before_it_happens_and_a_touch_cancels_it() -> None:
+    d = Driver()
+    d.touch("start")
+    d.tick_for(75)
+    assert d.of(ev.IdleWarning)[-1].active is True and d.said()[-1] == "idle_warning"
+    d.touch("still_here")
+    assert d.of(ev.IdleWarning)[-1].active is False
+    d.tick_for(60)
+    assert d.state == State.CONSENT
+
+
+def test_abandoned_attempts_are_saved_on_timeout() -> None:
+    d = Driver()
+    d.to_face()
+    d.attempt(match=False)
+    d.tick_for(100)
+    rec = d.of(ev.SaveCertification)[-1].record
+    assert rec.result == "abandoned" and len(rec.attempts) == 1
+
+
+def test_person_in_front_of_the_camera_is_not_idle() -> None:
+    d = Driver()
+    d.to_face()
+    for _ in range(120):
+        d.clock.advance(1)
+        d.send(ev.FaceQuality("too_far"), ev.Tick())
+    assert d.state == State.FACE_ALIGN
+
+
+def test_camera_lost_during_liveness_and_back_restarts_face_without_a_failure() -> None:
+    d = Driver()
+    d.to_liveness()
+    d.send(ev.ChallengeStarted("blink"))
+    d.send(ev.CameraLost())
+    assert d.state == State.CAMERA_PROBLEM
+    assert d.of(ev.CameraMode)[-1].mode == "off"
+    assert d.said()[-1] == "camera_problem"
+    d.send(ev.CameraBack())
+    assert d.state == State.FACE_ALIGN and d.of(ev.CameraMode)[-1].mode == "face"
+    assert d.flow.session.attempts == []
+    d.attempt()
+    assert d.state == State.RESULT_PASSED
+
+
+def test_camera_lost_before_identity_goes_to_camera_problem_then_keypad() -> None:
+    d = Driver()
+    d.touch("start")
+    d.send(ev.CameraLost())
+    assert d.state == State.CONSENT
+    d.touch("agree")
+    assert d.state == State.CAMERA_PROBLEM
+    d.touch("use_keypad")
+    assert d.state == State.KEYPAD
+
+
+def test_spoof_never_reaches_matching() -> None:
+    d = Driver()
+    d.to_face()
+    for _ in range(3):
+        d.attempt(live=False, spoof=True)
+        d.touch("retry")
+    assert not d.of(ev.StartMatching)
+    assert d.state == State.ASSISTANCE
+    rec = d.of(ev.SaveCertification)[-1].record
+    assert {a.outcome for a in rec.attempts} == {"spoof"}
+
+
+def test_max_attempts_comes_from_settings() -> None:
+    d = Driver(with_changes(Settings(), "ui", max_attempts=1))
+    d.to_face()
+    d.attempt(match=False)
+    assert d.state == State.ASSISTANCE

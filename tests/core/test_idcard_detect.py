@@ -1,0 +1,110 @@
+"""Card detection, straightening and coaching codes on synthetic 640×480 camera frames."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from kiosk.idcard import synthetic as syn
+from kiosk.idcard.detect import CARD_H, CARD_W, CardDetector, CardSteadiness
+from kiosk.idcard.read import cut_portrait, is_photocopy
+
+VGA = (640, 480)
+
+
+@pytest.fixture(scope="module")
+def cards() -> dict[str, np.ndarray]:
+    person = syn.fake_resident(11)
+    return {"front": syn.render_front(person, seed=11), "back": syn.render_back(person, seed=11),
+            "bank": syn.render_bank_card(11)}
+
+
+def frame(card: np.ndarray, seed: int = 0, **params: object) -> np.ndarray:
+    params.setdefault("size", VGA)
+    params.setdefault("card_width", 0.75)
+    return syn.place_in_scene(card, syn.SceneParams(**params), seed=seed)[0]
+
+
+@pytest.mark.parametrize(
+    ("params", "reason"),
+    [
+        ({}, "ok"),
+        ({"angle": -25, "shadow": 0.5, "card_width": 0.6}, "ok"),
+        ({"angle": 90, "card_width": 0.5}, "ok"),
+        ({"card_width": 0.001}, "no_card"),
+        ({"card_width": 0.3}, "too_far"),
+        ({"tilt": 0.15}, "tilted"),
+        ({"blur": 3.0}, "blurry"),
+        ({"glare": 1.0}, "glare"),
+        ({"offset": (0.3, 0.1)}, "partly_outside"),
+    ],
+)
+def test_coaching_reason(cards: dict, params: dict, reason: str) -> None:
+    det = CardDetector().detect(frame(cards["front"], **params), want="front")
+    assert det.reason == reason
+    if reason == "ok":
+        assert det.warped is not None and det.warped.shape[:2] == (CARD_H, CARD_W)
+        assert det.side_hint == "front" and not det.upside_down
+
+
+def test_back_side_when_front_is_wanted(cards: dict) -> None:
+    det = CardDetector().detect(frame(cards["back"]), want="front")
+    assert det.reason == "wrong_side" and det.side_hint == "back"
+    assert CardDetector().detect(frame(cards["back"]), want="back").reason == "ok"
+
+
+def test_upside_down_front_is_turned_upright(cards: dict) -> None:
+    det = CardDetector().detect(frame(cv2.rotate(cards["front"], cv2.ROTATE_180)), want="front")
+    assert det.ok and det.upside_down
+    # upright again: the dark portrait is on the right, as on the straight card
+    gray = cv2.cvtColor(det.warped, cv2.COLOR_BGR2GRAY)
+    assert gray[:, CARD_W // 2:].mean() < gray[:, : CARD_W // 2].mean()
+
+
+def test_corners_are_close_to_the_truth(cards: dict) -> None:
+    img, truth = syn.place_in_scene(cards["front"], syn.SceneParams(size=VGA, card_width=0.7,
+                                                                    angle=12, tilt=0.05), seed=3)
+    det = CardDetector().detect(img)
+    assert det.quad is not None
+    err = np.abs(np.array(det.quad) - truth).max()
+    assert err < 0.02 * VGA[0]
+
+
+def test_bank_card_is_found_as_a_card_shape(cards: dict) -> None:
+    det = CardDetector().detect(frame(cards["bank"]), want="front")
+    assert det.found and det.side_hint != "back"   # only OCR can say it is not an ID card
+
+
+def test_steadiness_needs_still_good_frames(cards: dict) -> None:
+    detector = CardDetector()
+    steady = CardSteadiness(frames=3)
+    still = [detector.detect(frame(cards["front"], seed=s)) for s in range(3)]
+    moved = detector.detect(frame(cards["front"], offset=(0.08, 0.0)))
+    blurred = detector.detect(frame(cards["front"], blur=3.0))
+    assert [steady.update(d).steady for d in still] == [False, False, True]
+    assert steady.best is not None and steady.best.ok
+    state = steady.update(moved)
+    assert not state.steady and state.reason == "moving"
+    state = steady.update(blurred)
+    assert not state.steady and state.reason == "blurry" and steady.best is None
+
+
+def test_portrait_is_cut_from_the_right_place(cards: dict) -> None:
+    portrait = cut_portrait(cards["front"])
+    h, w = portrait.shape[:2]
+    assert 0.7 < w / h < 0.9
+    # the drawn face's skin tone sits in the middle of the cut-out
+    centre = portrait[int(0.35 * h):int(0.55 * h), int(0.4 * w):int(0.6 * w)].reshape(-1, 3)
+    assert centre[:, 2].mean() > centre[:, 0].mean() + 20
+
+
+def test_photocopy_has_no_colour(cards: dict) -> None:
+    assert is_photocopy(syn.photocopy(cards["front"]))
+    assert not is_photocopy(cards["front"])
+    assert not is_photocopy(cards["back"])
+    def warm(img: np.ndarray) -> np.ndarray:          # a warm lamp: blue down, red up
+        return np.clip(img * np.array([0.8, 0.95, 1.0]), 0, 255).astype(np.uint8)
+
+    assert not is_photocopy(warm(cards["front"]))
+    assert is_photocopy(warm(syn.photocopy(cards["front"])))

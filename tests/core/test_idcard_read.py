@@ -1,0 +1,164 @@
+"""Reading whole cards with the real RapidOCR models: synthetic scenes and bad inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import cv2
+import numpy as np
+import pytest
+
+from kiosk.idcard import synthetic as syn
+from kiosk.idcard.ocr import CardOcr, get_ocr
+from kiosk.idcard.read import read_card
+
+pytestmark = pytest.mark.slow
+TODAY = dt.date(2026, 6, 1)
+FRONT = ("name", "sex", "ethnicity", "birth", "address", "id_number")
+
+
+@pytest.fixture(scope="session")
+def ocr() -> CardOcr:
+    """One warm engine for the whole test run."""
+    return get_ocr()
+
+
+def expected(person: syn.FakeResident) -> dict[str, str]:
+    return {"name": person.name, "sex": person.sex, "ethnicity": person.ethnicity,
+            "birth": person.birth.isoformat(), "address": person.address,
+            "id_number": person.id_number}
+
+
+SCENES = [
+    syn.SceneParams(),
+    syn.SceneParams(angle=-12, tilt=0.05, blur=1.2, shadow=0.35),
+    syn.SceneParams(angle=20, card_width=0.55, glare=0.35, noise=6.0),
+    syn.SceneParams(size=(640, 480), card_width=0.8, angle=3, blur=0.6, shadow=0.2),
+]
+
+
+@pytest.mark.parametrize("k", range(len(SCENES)))
+def test_every_front_field_comes_back(ocr: CardOcr, k: int) -> None:
+    person = syn.fake_resident(100 + k)
+    frame, _ = syn.place_in_scene(syn.render_front(person, seed=k), SCENES[k], seed=k)
+    result = read_card(frame, ocr=ocr, today=TODAY)
+    assert result.ok, result.summary()
+    assert result.fields == expected(person)
+    assert result.accepted_number == person.id_number
+    assert result.checks == {"id_number": True, "birth_matches": True, "sex_matches": True,
+                             "name": True, "ethnicity": True}
+    assert set(result.confidences) == set(FRONT)
+    assert result.portrait is not None and result.portrait.shape[0] > result.portrait.shape[1]
+
+
+def test_back_side_fields_and_long_term_validity(ocr: CardOcr) -> None:
+    person = next(p for p in map(syn.fake_resident, range(200, 260)) if p.valid_to is None)
+    frame, _ = syn.place_in_scene(syn.render_back(person), syn.SceneParams(angle=-6), seed=2)
+    result = read_card(frame, ocr=ocr, want="back", today=TODAY)
+    assert result.ok and result.side == "back"
+    assert result.fields == {"authority": person.authority,
+                             "valid_from": person.valid_from.isoformat(), "valid_to": "长期"}
+    assert result.portrait is None and result.accepted_number is None
+
+
+def test_expired_card_is_read_with_a_warning(ocr: CardOcr) -> None:
+    person = syn.fake_resident(7, expired=True)
+    result = read_card(syn.render_back(person), ocr=ocr, want="back", today=TODAY)
+    assert result.ok and "card_expired" in result.warnings
+    assert result.checks == {"not_expired": False}
+    assert result.fields["valid_to"] == person.valid_to.isoformat()
+
+
+def test_upside_down_card_is_still_read(ocr: CardOcr) -> None:
+    person = syn.fake_resident(31)
+    card = cv2.rotate(syn.render_front(person, seed=31), cv2.ROTATE_180)
+    frame, _ = syn.place_in_scene(card, syn.SceneParams(angle=5), seed=31)
+    result = read_card(frame, ocr=ocr, today=TODAY)
+    assert result.ok and result.upside_down and "upside_down" in result.warnings
+    assert result.fields == expected(person)
+
+
+@pytest.mark.parametrize(
+    ("make", "reason"),
+    [
+        (lambda p: syn.place_in_scene(syn.render_back(p), syn.SceneParams(), seed=1)[0],
+         "wrong_side"),
+        (lambda p: syn.place_in_scene(syn.render_bank_card(3), syn.SceneParams(), seed=1)[0],
+         "not_id_card"),
+        (lambda p: syn.place_in_scene(syn.photocopy(syn.render_front(p)), syn.SceneParams(),
+                                      seed=1)[0], "photocopy"),
+        (lambda p: syn.place_in_scene(syn.render_front(p), syn.SceneParams(card_width=0.001),
+                                      seed=1)[0], "no_card"),
+        (lambda p: np.full((480, 640, 3), 90, np.uint8), "no_card"),
+        (lambda p: syn.place_in_scene(syn.render_front(p),
+                                      syn.SceneParams(offset=(0.3, 0.05)), seed=1)[0],
+         "partly_outside"),
+    ],
+)
+def test_bad_input_has_a_clear_reason_and_no_number(ocr: CardOcr, make, reason: str) -> None:
+    result = read_card(make(syn.fake_resident(41)), ocr=ocr, want="front", today=TODAY)
+    assert not result.ok
+    assert result.reason == reason
+    assert result.message_zh
+    assert result.accepted_number is None
+    assert "id_number" not in result.fields
+
+
+def test_wrong_check_digit_is_reported_never_accepted(ocr: CardOcr) -> None:
+    person = syn.fake_resident(51, wrong_check=True)
+    result = read_card(syn.render_front(person), ocr=ocr, today=TODAY)
+    assert result.reason == "id_number_invalid" and not result.ok
+    assert result.number_check is not None and result.number_check.code == "bad_check_digit"
+    assert result.fields["id_number"] == person.id_number      # what is printed, shown as such
+    assert result.accepted_number is None
+
+
+def test_noise_in_the_name_is_not_accepted(ocr: CardOcr) -> None:
+    person = syn.fake_resident(61)
+    card = syn.render_front(person)
+    # a scratch / sticker over the end of the name turns it into something else
+    cv2.putText(card, "A1", (150 + 32 * len(person.name), 108), cv2.FONT_HERSHEY_SIMPLEX, 1.1,
+                (20, 20, 20), 3)
+    result = read_card(card, ocr=ocr, today=TODAY)
+    assert result.reason == "name_unclear" and not result.ok
+    assert result.checks["name"] is False
+    assert result.accepted_number == person.id_number   # the number itself is still sound
+
+
+def test_birth_in_number_must_match_printed_birth(ocr: CardOcr) -> None:
+    person = syn.fake_resident(71)
+    other = syn.make_number(person.id_number[:6], person.birth.replace(year=person.birth.year - 1),
+                            5, sex=person.sex)
+    forged = syn.FakeResident(**{**person.__dict__, "id_number": other})
+    result = read_card(syn.render_front(forged), ocr=ocr, today=TODAY)
+    assert result.reason == "number_mismatch"
+    assert result.checks["birth_matches"] is False and result.accepted_number is None
+
+
+def test_shared_demo_card_number(ocr: CardOcr, shared_file) -> None:
+    import csv
+    import re
+
+    labels = shared_file("idcard", "labels.csv")
+    rows = {r["file"]: r for r in csv.DictReader(labels.open(encoding="utf-8"))}
+    truth = re.search(r"id_number=(\d{17}[\dX])", rows["kevingong/demo.png"]["ground_truth"])
+    image = cv2.imread(str(shared_file("idcard", "kevingong", "demo.png")))
+    result = read_card(image, ocr=ocr)
+    assert result.ok
+    assert result.accepted_number == truth.group(1)     # compared, never printed
+
+
+def test_shared_synthetic_sheet(ocr: CardOcr, shared_file) -> None:
+    sheet = cv2.imread(str(shared_file("idcard", "airob0t", "bw.png")))
+    front = sheet[490:490 + 1189, 287:287 + 1886]
+    back = sheet[1908:1908 + 1188, 282:282 + 1887]
+    assert read_card(front, ocr=ocr).reason == "photocopy"          # black-and-white print
+    r = read_card(front, ocr=ocr, reject_copies=False, today=TODAY)
+    assert r.reason == "id_number_invalid"          # a made-up number: its "birth date" is
+    assert r.number_check.code == "bad_birth_date"  # impossible (and the check digit wrong)
+    assert r.fields["sex"] == "男" and r.fields["birth"] == "1999-09-09"
+    assert r.fields["address"] == "加利福尼亚州旧金山市星际舰队总部"
+    b = read_card(back, ocr=ocr, want="back", reject_copies=False, today=TODAY)
+    assert b.fields == {"authority": "星际联邦星舰学院", "valid_from": "2010-01-01",
+                        "valid_to": "2020-01-01"}
+    assert "card_expired" in b.warnings

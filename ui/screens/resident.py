@@ -1,0 +1,129 @@
+"""The resident's screens, one per flow state, built from the shared StepScreen frame."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+from kiosk.flow.events import ScreenView
+from kiosk.flow.states import State
+from kiosk.speech.catalogue import PromptCatalogue
+from ui.screens.base import StepScreen
+from ui.widgets.basics import label
+from ui.widgets.keypad import Keypad
+from ui.widgets.preview import CameraPreview
+
+
+class DetailsScreen(StepScreen):
+    """A screen with a framed block of masked details (name, ID, dates)."""
+
+    def __init__(self, state: State, catalogue: PromptCatalogue, rows: list[str], *,
+                 choices, **kw) -> None:
+        self.details = label("body")
+        self.details.setObjectName("card")
+        self.details.setMargin(24)
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(self.details)
+        lay.addStretch(1)
+        super().__init__(state, catalogue, choices=choices, content=box, **kw)
+        self.rows = rows
+
+    def update_content(self, view: ScreenView) -> None:
+        values = {
+            "name": view.masked_name, "id": view.masked_id, "date": view.param("date"),
+            "next": view.param("window"), "last": view.param("last"),
+        }
+        lines = [f"{self.catalogue.text('label_' + r)}：{values[r]}" for r in self.rows
+                 if r != "left" and values.get(r)]
+        if "left" in self.rows and view.param("left"):
+            lines.append(self.catalogue.text("label_left", [("left", view.param("left"))]))
+        self.details.setText("\n".join(lines))
+        self.details.setVisible(bool(lines))
+
+    def clear(self) -> None:
+        super().clear()
+        self.details.setText("")
+
+
+class CameraScreen(StepScreen):
+    """Live picture on the left, words and coaching on the right."""
+
+    def __init__(self, state: State, catalogue: PromptCatalogue, *, mode: str,
+                 choices=(), **kw) -> None:
+        self.preview = CameraPreview()
+        self.preview.set_mode(mode)
+        super().__init__(state, catalogue, choices=choices, content=self.preview,
+                         side_content=True, **kw)
+
+    def update_content(self, view: ScreenView) -> None:
+        cue = view.coaching.removeprefix("challenge_") if view.coaching.startswith(
+            "challenge_") else ""
+        self.preview.set_cue(cue if cue != "ok" else "")
+
+    def clear(self) -> None:
+        super().clear()
+        self.preview.clear()
+
+
+class KeypadScreen(StepScreen):
+    submitted = Signal(str)
+
+    def __init__(self, catalogue: PromptCatalogue, **kw) -> None:
+        self.keypad = Keypad(ok_text=catalogue.button("keypad_ok"),
+                             delete_text=catalogue.button("keypad_delete"))
+        super().__init__(State.KEYPAD, catalogue, choices=["use_card"], content=self.keypad,
+                         side_content=True, **kw)
+        self.keypad.submitted.connect(self.submitted)
+
+    def clear(self) -> None:
+        super().clear()
+        self.keypad.clear()
+
+
+class ConsentScreen(StepScreen):
+    def __init__(self, catalogue: PromptCatalogue, *, retention_days: int, **kw) -> None:
+        lines = [catalogue.text("consent_checked"), catalogue.text("consent_stored"),
+                 catalogue.text("consent_how_long", [("days", str(retention_days))])]
+        self.details = QLabel("\n".join(lines))
+        self.details.setProperty("role", "body")
+        self.details.setObjectName("card")
+        self.details.setWordWrap(True)
+        self.details.setMargin(20)
+        self.details.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
+        super().__init__(State.CONSENT, catalogue, choices=["agree", "no_face"],
+                         content=self.details, **kw)
+
+
+def _camera_problem_choices(view: ScreenView) -> list[str]:
+    return ["use_keypad"] if view.detail == State.IDENTITY.value else ["no_face"]
+
+
+def build_screens(catalogue: PromptCatalogue, *, retention_days: int = 30
+                  ) -> dict[State, StepScreen]:
+    c = catalogue
+    return {
+        State.WELCOME: StepScreen(State.WELCOME, c, choices=["start"]),
+        State.CONSENT: ConsentScreen(c, retention_days=retention_days),
+        State.IDENTITY: CameraScreen(State.IDENTITY, c, mode="card", choices=["use_keypad"]),
+        State.KEYPAD: KeypadScreen(c),
+        State.CONFIRM_IDENTITY: DetailsScreen(State.CONFIRM_IDENTITY, c, ["name", "id"],
+                                              choices=["confirm_yes", "confirm_no"]),
+        State.ELIGIBILITY: StepScreen(State.ELIGIBILITY, c),
+        State.FACE_ALIGN: CameraScreen(State.FACE_ALIGN, c, mode="face"),
+        State.LIVENESS: CameraScreen(State.LIVENESS, c, mode="face"),
+        State.MATCHING: StepScreen(State.MATCHING, c),
+        State.RESULT_PASSED: DetailsScreen(State.RESULT_PASSED, c, ["name", "id", "date", "next"],
+                                           choices=["print", "done"]),
+        State.RESULT_FAILED: DetailsScreen(State.RESULT_FAILED, c, ["left"],
+                                           choices=["retry", "no_face"]),
+        State.ASSISTANCE: DetailsScreen(State.ASSISTANCE, c, ["name", "id"],
+                                        choices=["counter", "home_visit"]),
+        State.NOT_IN_ROSTER: DetailsScreen(State.NOT_IN_ROSTER, c, ["id"], choices=["retype"]),
+        State.ALREADY_CERTIFIED: DetailsScreen(State.ALREADY_CERTIFIED, c,
+                                               ["name", "last", "next"], choices=["done"]),
+        State.CAMERA_PROBLEM: StepScreen(State.CAMERA_PROBLEM, c,
+                                         choices=_camera_problem_choices),
+        State.GOODBYE: StepScreen(State.GOODBYE, c, choices=["done"]),
+    }

@@ -1,0 +1,201 @@
+"""`kiosk screenshots --out DIR`: every resident screen in representative states, as PNG.
+
+Drives the real window and the real flow with scripted events (stand-in ports, no camera,
+no models), offscreen. Someone looks at every picture: cut-off text, overlap, tofu boxes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import random
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+
+from kiosk.flow import events as ev
+from kiosk.flow.states import QUALITY_REASONS, State
+
+SAMPLE_ID = "11010519491231002X"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("screenshots", help="render every resident screen to PNG (offscreen)")
+    p.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
+    p.add_argument("--size", default="1920x1080", help="window size, e.g. 1920x1080")
+    p.add_argument("--only", default="", help="only scenarios whose name contains this")
+    p.set_defaults(func=run)
+
+
+def sample_face_frame() -> np.ndarray:
+    """A frame of a shared test clip when present, else a plain grey picture."""
+    shared = Path(os.environ.get("KIOSK_SHARED_DATA", Path(__file__).resolve().parents[2]
+                                 / "shared" / "data"))
+    clip = shared / "liveness" / "liveportrait_d18.mp4"
+    if clip.exists():
+        import cv2
+
+        cap = cv2.VideoCapture(str(clip))
+        ok, frame = cap.read()
+        cap.release()
+        if ok:
+            return frame
+    return np.full((480, 640, 3), 120, np.uint8)
+
+
+def sample_card_frame() -> np.ndarray:
+    """A synthetic card (fictional data) on a table-coloured background."""
+    try:
+        from kiosk.idcard.synthetic import fake_resident, render_front
+    except ImportError:
+        return np.full((480, 640, 3), 90, np.uint8)
+    import cv2
+
+    card = render_front(fake_resident(3), seed=3)
+    scene = np.full((480, 640, 3), (70, 90, 110), np.uint8)
+    small = cv2.resize(card, (480, int(480 * card.shape[0] / card.shape[1])))
+    y, x = (480 - small.shape[0]) // 2, 80
+    scene[y:y + small.shape[0], x:x + small.shape[1]] = small
+    return scene
+
+
+def scenarios() -> dict[str, list]:
+    """name -> events from a fresh welcome screen (strings are touches)."""
+    card = ev.CardRead(ev.ResidentIdentity(SAMPLE_ID, "王淑芬", "card"))
+    eligible = ev.EligibilityChecked(ev.Eligibility("in_roster", "1", "王淑芬"))
+    to_face = ["start", "agree", card, "confirm_yes", eligible]
+    live = [ev.FaceReady(), ev.LivenessDone(True)]
+    fail = [ev.FaceReady(), ev.LivenessDone(True), ev.MatchDone(False, 0.9)]
+    out: dict[str, list] = {
+        "01_welcome": [],
+        "02_consent": ["start"],
+        "03_identity_card": ["start", "agree"],
+        "03_identity_card_tilted": ["start", "agree", ev.CardCoaching("tilted")],
+        "04_keypad": ["start", "agree", "use_keypad", ("keys", "110105194912")],
+        "05_keypad_error": ["start", "agree", "use_keypad",
+                            ev.KeypadSubmitted("110105194912310021")],
+        "06_confirm_identity": ["start", "agree", card],
+        "07_eligibility": ["start", "agree", card, "confirm_yes"],
+        "08_face_align": to_face,
+        "08_face_align_ok": to_face + [ev.FaceQuality("")],
+    }
+    for reason in QUALITY_REASONS:
+        out[f"09_coaching_{reason}"] = to_face + [ev.FaceQuality(reason)]
+    for challenge in ("blink", "open_mouth", "turn_left", "turn_right", "nod"):
+        out[f"10_challenge_{challenge}"] = to_face + [ev.FaceReady(),
+                                                     ev.ChallengeStarted(challenge)]
+    out.update({
+        "11_matching": to_face + live,
+        "12_result_passed": to_face + live + [ev.MatchDone(True, 0.03, "card_portrait")],
+        "13_result_failed_no_match": to_face + fail,
+        "13_result_failed_liveness": to_face + [ev.FaceReady(),
+                                                ev.LivenessDone(False, "challenge_timeout")],
+        "13_result_failed_spoof": to_face + [ev.FaceReady(),
+                                             ev.LivenessDone(False, "planar_motion", True)],
+        "14_assistance_three_failures": to_face + fail + ["retry"] + fail + ["retry"] + fail,
+        "15_assistance_non_face": ["start", "no_face", card, "confirm_yes", eligible],
+        "16_not_in_roster": ["start", "agree", card, "confirm_yes",
+                             ev.EligibilityChecked(ev.Eligibility("not_in_roster"))],
+        "17_already_certified": ["start", "agree", card, "confirm_yes", ev.EligibilityChecked(
+            ev.Eligibility("in_roster", "1", "王淑芬", dt.date(2026, 2, 3)))],
+        "18_camera_problem_face": to_face + [ev.CameraLost()],
+        "18_camera_problem_card": ["start", "agree", ev.CameraLost()],
+        "19_goodbye_passed": to_face + live + [ev.MatchDone(True, 0.03), "done"],
+        "19_goodbye_counter": ["start", "no_face", card, "confirm_yes", eligible, "counter"],
+        "19_goodbye_home_visit": ["start", "no_face", card, "confirm_yes", eligible,
+                                  "home_visit"],
+        "20_idle_warning": ["start", ("idle", 75)],
+        "21_larger_font_consent": ["start", ("font", 1)],
+        "21_larger_font_result": to_face + live + [ev.MatchDone(True, 0.03), ("font", 1)],
+        "21_larger_font_keypad": ["start", "agree", "use_keypad", ("font", 1),
+                                  ("keys", "11010519491231002X")],
+    })
+    return out
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 5, 20, 9, 30)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def render_all(out: Path, *, size: tuple[int, int] = (1920, 1080), only: str = "",
+               progress: Callable[[str], None] = print) -> list[Path]:
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.config import Settings
+    from kiosk.flow.machine import CertificationFlow
+    from kiosk.flow.runtime import Ports
+    from kiosk.flow.standins import MemoryRecords, MemoryRoster, ScriptedVision
+    from kiosk.speech.speaker import Speaker
+    from ui.app import KioskWindow, make_app
+    from ui.slip import PdfSlips
+
+    app = make_app()
+    out.mkdir(parents=True, exist_ok=True)
+    settings = Settings()
+    clock = _Clock()
+    ports = Ports(ScriptedVision(), MemoryRoster(), MemoryRecords(), slips=PdfSlips(out))
+    window = KioskWindow(settings, ports=ports, speaker=Speaker(settings.speech,
+                                                                auto_engine=False),
+                         clock=clock, tick_ms=0)
+    window.runtime.background_enabled = False
+    window.resize(*size)
+    window.show()
+    face, card = sample_face_frame(), sample_card_frame()
+    written: list[Path] = []
+    for name, steps in scenarios().items():
+        if only and only not in name:
+            continue
+        clock.now = dt.datetime(2026, 5, 20, 9, 30)
+        window.flow = window.runtime.flow = CertificationFlow(settings, clock=clock,
+                                                              rng=random.Random(1))
+        window.clear_personal()
+        window.idle_banner.hide()
+        if window.larger:
+            window.toggle_font()
+        window.runtime.start()
+        for step in steps:
+            _apply(window, clock, step)
+        if window.flow.state in (State.IDENTITY, State.FACE_ALIGN, State.LIVENESS):
+            window.show_frame(card if window.flow.state == State.IDENTITY else face)
+        app.processEvents()
+        path = out / f"{name}.png"
+        window.grab().save(str(path))
+        written.append(path)
+        progress(f"{path.name}  ({window.flow.state.value})")
+        if name == "12_result_passed":
+            window.runtime.dispatch(ev.RecordSaved("0f3c9a2e7b1d4c5e"))
+            window.on_screen_action("print")
+            written += window.outputs.printed[-1:]
+    window.close()
+    return written
+
+
+def _apply(window, clock: _Clock, step) -> None:
+    if isinstance(step, str):
+        window.on_screen_action(step)
+    elif isinstance(step, tuple) and step[0] == "keys":
+        keypad = window.screens[State.KEYPAD].keypad
+        for ch in step[1]:
+            keypad.press(ch)
+    elif isinstance(step, tuple) and step[0] == "idle":
+        for _ in range(int(step[1])):
+            clock.now += dt.timedelta(seconds=1)
+            window.runtime.dispatch(ev.Tick())
+    elif isinstance(step, tuple) and step[0] == "font":
+        window.toggle_font()
+    else:
+        window.runtime.dispatch(step)
+
+
+def run(args: argparse.Namespace) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    w, h = (int(v) for v in args.size.lower().split("x"))
+    written = render_all(args.out, size=(w, h), only=args.only)
+    print(f"{len(written)} files in {args.out}")
+    return 0

@@ -1,0 +1,1 @@
+"""The staff console (PySide6 Widgets) on top of kiosk.staff."""

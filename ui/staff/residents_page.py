@@ -1,0 +1,82 @@
+"""Residents: search by name or number (shown masked), history, next due window, reprint."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtWidgets import QComboBox, QVBoxLayout, QWidget
+
+from kiosk import paths
+from kiosk.staff import residents, slips
+from kiosk.staff.labels import CHANNEL_ZH, RESULT_ZH, fmt_local, label
+from ui.staff.assist_pages import ResidentPicker
+from ui.staff.base import ConsoleContext, button, fill, page_frame, row, selected_key, table, text
+from ui.staff.pdf import print_slip, write_slip_pdf
+
+
+def slip_out(ctx: ConsoleContext, uuid: str, layout: str) -> tuple[Path, bool]:
+    """Write the slip PDF under <data>/prints and print it when a printer exists."""
+    content = slips.slip_for(ctx.store, uuid, ctx.settings)
+    folder = paths.data_dir() / "prints"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = write_slip_pdf(content, folder / slips.slip_filename(content, layout), layout=layout)
+    printed = print_slip(content, layout=layout, printer_name=ctx.printer_name)
+    if ctx.session is not None:
+        ctx.store.audit(actor=ctx.session.actor, action="slip.printed", subject=uuid,
+                        detail={"layout": layout, "printer": printed})
+    return path, printed
+
+
+class ResidentsPage(QWidget):
+    def __init__(self, ctx: ConsoleContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        page, layout = page_frame("居民查询")
+        self.picker = ResidentPicker(ctx)
+        self.picker.chosen.connect(self.show_resident)
+        layout.addWidget(self.picker)
+        self.summary = text("", role="muted")
+        layout.addWidget(self.summary)
+        self.history = table(["认证时间", "方式", "结果", "经办", "认证编号"])
+        self.history.setMinimumHeight(240)
+        layout.addWidget(self.history)
+        self.layout_choice = QComboBox()
+        for code, zh in (("80mm", "80毫米热敏纸"), ("58mm", "58毫米热敏纸"), ("A4", "A4纸")):
+            self.layout_choice.addItem(zh, code)
+        layout.addLayout(row(text("凭条纸张", wrap=False), self.layout_choice,
+                             button("补打凭条", kind="primary", on_click=self.reprint)))
+        self.message = text("")
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        QVBoxLayout(self).addWidget(page)
+        self.layout().setContentsMargins(0, 0, 0, 0)
+
+    def refresh(self) -> None:
+        pass
+
+    def show_resident(self, resident_id: int | None) -> None:
+        if resident_id is None:
+            return
+        r = residents.resident_row(self.ctx.store, resident_id, self.ctx.settings)
+        if r is None:
+            return
+        due = f"　下次认证：{r.next_due_zh}" if r.next_due_zh else ""
+        self.summary.setText(f"{r.resident.name}　{r.masked_id_number}　"
+                             f"{residents.DUE_STATE_ZH[r.due_state]}{due}")
+        certs = residents.history(self.ctx.store, resident_id)
+        names = {row["id"]: row["username"] for row in self.ctx.store.query(
+            "SELECT id, username FROM staff")}
+        fill(self.history, [[fmt_local(c.finished_at), label(CHANNEL_ZH, c.channel),
+                             label(RESULT_ZH, c.result), names.get(c.staff_id, "—"), c.uuid[:8]]
+                            for c in certs], keys=[c.uuid for c in certs])
+        if certs:
+            self.history.selectRow(0)
+
+    def reprint(self) -> None:
+        uuid = selected_key(self.history)
+        if not uuid:
+            self.message.setText("请先选择一条认证记录。")
+            return
+        path, printed = slip_out(self.ctx, uuid, self.layout_choice.currentData())
+        self.message.setText(("已送打印机。" if printed else "没有连接打印机，已保存为文件：")
+                             + path.name)

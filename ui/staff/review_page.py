@@ -1,0 +1,164 @@
+"""Review queue: the live crop beside every reference, scores and liveness reasons, then
+approve (a counter_assisted certification in the staff member's name) or reject — either
+with a reason from the list."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from kiosk.staff import review
+from kiosk.staff.labels import (
+    CHANNEL_ZH,
+    RESULT_ZH,
+    REVIEW_APPROVE_ZH,
+    REVIEW_REJECT_ZH,
+    fmt_local,
+    label,
+)
+from ui.staff.base import ConsoleContext, button, fill, page_frame, row, selected_key, table, text
+
+PHOTO_PX = 200
+
+
+def photo_label(data: bytes | None, caption: str) -> QWidget:
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    picture = QLabel()
+    picture.setFixedSize(PHOTO_PX, PHOTO_PX)
+    picture.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    picture.setStyleSheet("background: #FFFFFF; border: 2px solid #3D3D3D;")
+    image = QImage.fromData(data) if data else QImage()
+    if image.isNull():
+        picture.setText("无图像")
+    else:
+        picture.setPixmap(QPixmap.fromImage(image).scaled(
+            PHOTO_PX - 6, PHOTO_PX - 6, Qt.AspectRatioMode.KeepAspectRatio,
+            Qt.TransformationMode.SmoothTransformation))
+    layout.addWidget(picture)
+    layout.addWidget(QLabel(caption))
+    return box
+
+
+class ReviewPage(QWidget):
+    def __init__(self, ctx: ConsoleContext) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.items: dict[str, review.ReviewItem] = {}
+        page, layout = page_frame("待审核")
+        self.queue = table(["时间", "居民", "身份证号", "结果", "原因"])
+        self.queue.setMaximumHeight(260)
+        self.queue.itemSelectionChanged.connect(self.show_selected)
+        layout.addWidget(self.queue)
+        self.photos = QHBoxLayout()
+        layout.addLayout(self.photos)
+        self.details = text("请在上面选择一条记录。", role="muted")
+        layout.addWidget(self.details)
+        self.reason = QComboBox()
+        self.reason.setMinimumWidth(520)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("备注（原因选“其他”时必填，不写姓名）")
+        self.approve_button = button("核验本人，通过", kind="primary", on_click=self.approve)
+        self.reject_button = button("不通过", kind="danger", on_click=self.reject)
+        grid = QGridLayout()
+        grid.addWidget(text("原因", wrap=False), 0, 0)
+        grid.addWidget(self.reason, 0, 1)
+        grid.addWidget(self.note, 1, 1)
+        layout.addLayout(grid)
+        layout.addLayout(row(self.approve_button, self.reject_button))
+        self.message = text("")
+        layout.addWidget(self.message)
+        layout.addStretch(1)
+        QVBoxLayout(self).addWidget(page)
+        self.layout().setContentsMargins(0, 0, 0, 0)
+        self._fill_reasons()
+
+    def _fill_reasons(self) -> None:
+        self.reason.clear()
+        self.reason.addItem("— 请选择原因 —", "")
+        for code, zh in REVIEW_APPROVE_ZH.items():
+            self.reason.addItem(f"通过：{zh}", ("approve", code))
+        for code, zh in REVIEW_REJECT_ZH.items():
+            self.reason.addItem(f"不通过：{zh}", ("reject", code))
+
+    def refresh(self) -> None:
+        items = review.review_queue(self.ctx.store)
+        self.items = {i.uuid: i for i in items}
+        fill(self.queue, [[fmt_local(i.finished_at), i.resident_name, i.masked_id_number,
+                           label(RESULT_ZH, i.result), "、".join(i.reason_codes)]
+                          for i in items], keys=[i.uuid for i in items])
+        if items:
+            self.queue.selectRow(0)
+        else:
+            self.details.setText("没有待审核的记录。")
+            self._clear_photos()
+
+    def _clear_photos(self) -> None:
+        while self.photos.count():
+            w = self.photos.takeAt(0).widget()
+            if w is not None:
+                w.deleteLater()
+
+    def show_selected(self) -> None:
+        item = self.items.get(selected_key(self.queue) or "")
+        self._clear_photos()
+        if item is None:
+            return
+        ev = review.review_evidence(self.ctx.store, item)
+        self.photos.addWidget(photo_label(ev.live[0] if ev.live else None, "现场照片"))
+        self.photos.addWidget(photo_label(ev.card_portrait, "身份证照片"))
+        self.photos.addWidget(photo_label(ev.enrolled_photo, "名册照片"))
+        self.photos.addWidget(photo_label(ev.last_passed, "上次认证照片"))
+        self.photos.addStretch(1)
+        tries = "；".join(
+            f"第{a.number}次 {label(RESULT_ZH, a.outcome)} 活体{'通过' if a.liveness_passed else '未过'}"
+            f" 距离{a.match_distance:.2f}" if a.match_distance is not None else
+            f"第{a.number}次 {label(RESULT_ZH, a.outcome)} {a.reason_code}"
+            for a in item.attempts)
+        scores = "，".join(f"{k}={v}" for k, v in item.scores.items())
+        live = "，".join(f"{k}={v}" for k, v in item.liveness.items())
+        self.details.setText(f"{label(CHANNEL_ZH, item.channel)} · {label(RESULT_ZH, item.result)}"
+                             f"\n比对：{scores or '无'}\n活体：{live or '无'}\n{tries}")
+
+    def _decide(self, want: str) -> None:
+        uuid = selected_key(self.queue)
+        choice = self.reason.currentData()
+        if not uuid:
+            self.message.setText("请先选择一条记录。")
+            return
+        if not choice or choice[0] != want:
+            self.message.setText("请先选择" + ("通过" if want == "approve" else "不通过")
+                                 + "的原因。")
+            return
+        session = self.ctx.actor()
+        try:
+            if want == "approve":
+                review.approve(self.ctx.store, session, uuid, reason=choice[1],
+                               note=self.note.text(), now=self.ctx.clock())
+                self.message.setText("已通过，记为窗口协助认证。")
+            else:
+                review.reject(self.ctx.store, session, uuid, reason=choice[1],
+                              note=self.note.text())
+                self.message.setText("已记录为不通过。")
+        except review.ReviewError as exc:
+            self.message.setText(str(exc))
+            return
+        self.note.clear()
+        self.reason.setCurrentIndex(0)
+        self.refresh()
+
+    def approve(self) -> None:
+        self._decide("approve")
+
+    def reject(self) -> None:
+        self._decide("reject")
