@@ -54,7 +54,7 @@ def write_slip_pdf(slip: Slip, path: Path) -> None:
     p.setFont(app_font(int(5.5 * dpmm), bold=True))
     p.drawText(QRectF(0, y, width, 10 * dpmm), Qt.AlignmentFlag.AlignCenter, title)
     y += 13 * dpmm
-    p.setFont(app_font(int(3.6 * dpmm)))
+    p.setFont(app_font(int(3.0 * dpmm)))
     for line in rest:
         p.drawText(QRectF(0, y, width, 8 * dpmm),
                    Qt.AlignmentFlag.AlignLeft | Qt.TextFlag.TextWordWrap, line)

@@ -70,7 +70,7 @@ def stylesheet(sizes: Sizes) -> str:
     QLabel[role="body"] {{ font-size: {sizes.body}px; }}
     QLabel[role="status"] {{ font-size: {sizes.small}px; color: {MUTED}; }}
     QPushButton {{
-        font-size: {sizes.button}px; min-height: {MIN_TARGET_PX}px; min-width: {MIN_TARGET_PX}px;
+        font-size: {sizes.button}px;
         border-radius: 18px; padding: 12px 36px; border: 4px solid {PRIMARY};
     }}
     QPushButton[kind="primary"] {{ background: {PRIMARY}; color: {ON_PRIMARY}; }}
@@ -107,5 +107,6 @@ def screen_stylesheet(sizes: Sizes) -> str:
     QFrame#idle {{ background: {OVERLAY_BG}; border-radius: 18px; }}
     QFrame#idle QLabel {{ color: {PAPER}; }}
     QPushButton[kind="key"] {{ background: {SECONDARY_BG}; color: {INK}; padding: 0px; }}
+    QPushButton[pad="tight"] {{ padding: 0px; }}
     QPushButton[kind="tool"] {{ background: {PAPER}; color: {INK}; padding: 8px 20px; }}
     """

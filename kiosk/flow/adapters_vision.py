@@ -134,6 +134,8 @@ class CameraVision:
             self.frames_processed += 1
         if self._observer is not None:
             self._observer.close()
+        if self._matcher is not None:
+            self._matcher.close()
 
     def _job(self, name: str, arg: Any) -> None:
         if name == "mode":

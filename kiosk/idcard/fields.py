@@ -105,6 +105,34 @@ def find_number(rows: Sequence[Row]) -> tuple[str | None, float, str]:
     return None, 0.0, "number_unreadable" if near_miss else "number_missing"
 
 
+# Row centres on a straightened front fall in these bands (fractions of the card height);
+# used when a printed label was not read (the labels are small and pale blue).
+SLOTS = ((0.27, "name"), (0.39, "sex"), (0.51, "birth"), (NUMBER_ROW_Y, "address"),
+         (1.01, "number"))
+LABELS = (("姓名", "name"), ("性别", "sex"), ("民族", "sex"), ("出生", "birth"),
+          ("住址", "address"), ("号码", "number"))
+
+
+def _slot(row: Row, height: int) -> str:
+    for label, slot in LABELS:
+        if label in row.text[: len(label) + 2]:
+            return slot
+    y = row.y / height
+    return next(slot for limit, slot in SLOTS if y < limit)
+
+
+def _sex_and_ethnicity(text: str) -> tuple[str | None, str | None]:
+    text = _strip_label(text, "性别")
+    sex_m = re.search(r"[男女]", text)
+    sex = sex_m.group(0) if sex_m else None
+    ethnicity = None
+    if "族" in text:
+        ethnicity = text[text.rindex("族") + 1:]
+    elif sex_m:
+        ethnicity = text[sex_m.end():].lstrip("民")
+    return sex, (ethnicity or None)
+
+
 def parse_front(lines: Sequence[OcrLine], *, width: int, height: int
                 ) -> tuple[dict[str, str], dict[str, float], list[str]]:
     """Fields of the portrait side, their confidences, and problem codes."""
@@ -123,22 +151,17 @@ def parse_front(lines: Sequence[OcrLine], *, width: int, height: int
         problems.append(problem)
 
     address_rows: list[Row] = []
-    in_address = False
     for row in rows:
-        t = row.text
-        if t.startswith(("姓名", "姓")) and "name" not in fields:
+        slot, t = _slot(row, height), row.text
+        if slot == "name" and "name" not in fields:
             fields["name"], conf["name"] = _strip_label(t, "姓名"), row.score
-            in_address = False
-        elif ("性别" in t or "民族" in t) and not {"sex", "ethnicity"} & fields.keys():
-            in_address = False
-            m = re.search(r"性别?([男女])", t)
-            if m:
-                fields["sex"], conf["sex"] = m.group(1), row.score
-            m = re.search(r"民族?(.+)$", t[t.find("民"):] if "民" in t else "")
-            if m and m.group(1):
-                fields["ethnicity"], conf["ethnicity"] = m.group(1).removesuffix("族"), row.score
-        elif ("出生" in t or BIRTH_RE.search(t)) and "birth" not in fields:
-            in_address = False
+        elif slot == "sex" and "sex" not in fields:
+            sex, ethnicity = _sex_and_ethnicity(t)
+            if sex:
+                fields["sex"], conf["sex"] = sex, row.score
+            if ethnicity:
+                fields["ethnicity"], conf["ethnicity"] = ethnicity, row.score
+        elif slot == "birth" and "birth" not in fields:
             m = BIRTH_RE.search(t.translate(DIGITISH))
             if m:
                 try:
@@ -146,18 +169,11 @@ def parse_front(lines: Sequence[OcrLine], *, width: int, height: int
                     fields["birth"], conf["birth"] = birth.isoformat(), row.score
                 except ValueError:
                     problems.append("birth_unreadable")
-        elif t.startswith(("住址", "住", "址")) and not address_rows:
-            in_address = True
-            address_rows.append(Row(_strip_label(t, "住址"), row.score, row.x0, row.y, row.lines))
-        elif in_address and row.y < NUMBER_ROW_Y * height and "号码" not in t:
+        elif slot == "address":
             address_rows.append(row)
-        else:
-            in_address = False
     if address_rows:
-        fields["address"] = "".join(r.text for r in address_rows)
+        fields["address"] = _strip_label("".join(r.text for r in address_rows), "住址")
         conf["address"] = min(r.score for r in address_rows)
-    if "name" not in fields and rows and rows[0].y < 0.25 * height:
-        fields["name"], conf["name"] = rows[0].text, rows[0].score    # label not read
     for key in ("name", "sex", "ethnicity", "birth", "address"):
         if not fields.get(key):
             fields.pop(key, None)

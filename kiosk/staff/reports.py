@@ -114,7 +114,7 @@ def build_report(store: Store, first: dt.date, last: dt.date, *, granularity: st
 
 
 CSV_HEADER = (["时段", "合计", "通过", "未通过", "转人工", "中途退出", "通过率", "平均用时(秒)",
-               "转介(含上门申请)"] + [f"{CHANNEL_ZH[c]}·{RESULT_ZH[r]}" for c in CHANNELS
+               "转介"] + [f"{CHANNEL_ZH[c]}·{RESULT_ZH[r]}" for c in CHANNELS
                                       for r in RESULTS])
 
 

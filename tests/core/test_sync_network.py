@@ -11,7 +11,7 @@ import pytest
 
 from central.service import Receiver
 from kiosk.store.database import Store
-from kiosk.store.records import NewCertification, RosterEntry, utc_now
+from kiosk.store.records import NewCertification, utc_now
 from kiosk.store.simulate import simulate, synthetic_certification
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import SyncWorker

@@ -68,7 +68,7 @@ class StepScreen(QWidget):
             words.addLayout(self.choice_row)       # choices beside the picture / keypad
             column = QWidget()
             column.setLayout(words)
-            column.setMinimumWidth(640)              # words never squeezed by the picture
+            column.setMinimumWidth(560)              # words never squeezed by the picture
             words.setContentsMargins(0, 0, 0, 0)
             middle = QHBoxLayout()
             middle.setSpacing(36)

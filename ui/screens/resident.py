@@ -75,6 +75,10 @@ class KeypadScreen(StepScreen):
                              delete_text=catalogue.button("keypad_delete"))
         super().__init__(State.KEYPAD, catalogue, choices=["use_card"], content=self.keypad,
                          side_content=True, **kw)
+        words = self.body.parentWidget().layout()
+        words.insertWidget(2, self.keypad.display)
+        words.insertWidget(3, self.keypad.counter)
+        self.keypad.display.setObjectName("card")
         self.keypad.submitted.connect(self.submitted)
 
     def clear(self) -> None:

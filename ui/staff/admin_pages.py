@@ -113,7 +113,11 @@ class ReportsPage(QWidget):
         layout.addWidget(self.table)
         self.export_csv = button("导出 CSV（管理员）", on_click=lambda: self.export("csv"))
         self.export_pdf = button("导出 PDF（管理员）", on_click=lambda: self.export("pdf"))
+        self.export_csv.setEnabled(False)
+        self.export_pdf.setEnabled(False)
         layout.addLayout(row(self.export_csv, self.export_pdf))
+        layout.addWidget(text("通过率 = 通过 ÷ 全部认证；转介 = 转人工 + 上门认证申请。",
+                              role="muted"))
         self.message = text("", role="muted")
         layout.addWidget(self.message)
         layout.addStretch(1)

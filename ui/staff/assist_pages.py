@@ -31,7 +31,8 @@ class ResidentPicker(QWidget):
         self.query.returnPressed.connect(self.search)
         layout.addLayout(row(self.query, button("查找", on_click=self.search), stretch_end=False))
         self.matches = table(["姓名", "身份证号", "上次认证", "状态"])
-        self.matches.setMaximumHeight(200)
+        self.matches.setMinimumHeight(180)
+        self.matches.setMaximumHeight(220)
         self.matches.itemSelectionChanged.connect(
             lambda: self.chosen.emit(selected_key(self.matches)))
         layout.addWidget(self.matches)

@@ -20,7 +20,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLayout,
     QPushButton,
+    QScrollArea,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -78,9 +80,10 @@ def stylesheet() -> str:
     QFrame#tile {{ background: {theme.SECONDARY_BG}; border: 2px solid {theme.PRIMARY};
         border-radius: 12px; }}
     QFrame#nav {{ background: {theme.PRIMARY}; }}
+    QFrame#bar {{ background: {theme.SECONDARY_BG}; border-bottom: 2px solid {theme.PRIMARY}; }}
     QFrame#nav QPushButton {{ background: {theme.PRIMARY}; color: {theme.ON_PRIMARY};
         border: none; border-radius: 0px; text-align: left; padding: 0px 24px;
-        min-height: {BUTTON_H}px; }}
+        min-height: 64px; max-height: 64px; }}
     QFrame#nav QPushButton:checked {{ background: {theme.PAPER}; color: {theme.INK};
         border-left: 10px solid {theme.WARN_BROWN}; }}
     QFrame#nav QLabel {{ color: {theme.ON_PRIMARY}; }}
@@ -97,13 +100,14 @@ def stylesheet() -> str:
     QCheckBox::indicator {{ width: 36px; height: 36px; }}
     QTableWidget {{ gridline-color: #B0B0B0; background: #FFFFFF;
         selection-background-color: {theme.PRIMARY}; selection-color: {theme.ON_PRIMARY}; }}
+    QScrollBar:vertical {{ width: 28px; }}
     QHeaderView::section {{ background: {theme.SECONDARY_BG}; padding: 6px;
         border: 1px solid #B0B0B0; font-size: {TEXT_PX - 2}px; }}
     """
 
 
 def page_frame(title: str) -> tuple[QWidget, QVBoxLayout]:
-    """A page widget with its title; returns (widget, layout to add to)."""
+    """A scrolling page with its title; returns (widget to place, layout to add to)."""
     page = QWidget()
     page.setObjectName("page")
     page.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -111,7 +115,23 @@ def page_frame(title: str) -> tuple[QWidget, QVBoxLayout]:
     layout.setContentsMargins(28, 20, 28, 20)
     layout.setSpacing(14)
     layout.addWidget(heading(title))
-    return page, layout
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(page)
+    return scroll, layout
+
+
+def clear_layout(layout: QLayout) -> None:
+    """Remove and delete every widget now (deleteLater alone leaves them on screen)."""
+    while layout.count():
+        item = layout.takeAt(0)
+        widget = item.widget()
+        if widget is not None:
+            widget.hide()
+            widget.setParent(None)
+            widget.deleteLater()
 
 
 def heading(text: str) -> QLabel:

@@ -27,7 +27,7 @@ from kiosk.staff.labels import ROLE_ZH
 from ui.fonts import set_weight
 from ui.staff.admin_pages import ReportsPage, RosterPage, SettingsPage
 from ui.staff.assist_pages import AssistPage
-from ui.staff.base import NAV_W, ConsoleContext, stylesheet, text
+from ui.staff.base import NAV_W, ConsoleContext, button, stylesheet, text
 from ui.staff.login_page import LoginPage
 from ui.staff.overview_pages import SyncPage, TodayPage
 from ui.staff.residents_page import ResidentsPage
@@ -81,10 +81,7 @@ class StaffConsole(QWidget):
         nav.setFixedWidth(NAV_W)
         nav_box = QVBoxLayout(nav)
         nav_box.setContentsMargins(0, 12, 0, 12)
-        nav_box.setSpacing(2)
-        self.who = text("", wrap=True)
-        self.who.setContentsMargins(20, 0, 12, 12)
-        nav_box.addWidget(self.who)
+        nav_box.setSpacing(0)
         self.stack = QStackedWidget()
         self.group = QButtonGroup(self)
         self.pages: dict[str, QWidget] = {
@@ -104,14 +101,22 @@ class StaffConsole(QWidget):
             self.nav_buttons[key] = b
             self.stack.addWidget(self.pages[key])
         nav_box.addStretch(1)
-        self.fullscreen_button = QPushButton("退出全屏")
-        self.fullscreen_button.clicked.connect(self.request_leave_fullscreen)
-        nav_box.addWidget(self.fullscreen_button)
-        logout = QPushButton("退出登录")
-        logout.clicked.connect(lambda: self.log_out("manual"))
-        nav_box.addWidget(logout)
+        self.who = text("", wrap=False)
+        self.fullscreen_button = button("退出全屏", on_click=self.request_leave_fullscreen)
+        logout = button("退出登录", on_click=lambda: self.log_out("manual"))
+        bar = QFrame()
+        bar.setObjectName("bar")
+        bar_box = QHBoxLayout(bar)
+        bar_box.setContentsMargins(28, 8, 20, 8)
+        bar_box.addWidget(self.who, 1)
+        bar_box.addWidget(self.fullscreen_button)
+        bar_box.addWidget(logout)
+        right = QVBoxLayout()
+        right.setSpacing(0)
+        right.addWidget(bar)
+        right.addWidget(self.stack, 1)
         layout.addWidget(nav)
-        layout.addWidget(self.stack, 1)
+        layout.addLayout(right, 1)
         return main
 
     # ---- session ------------------------------------------------------------------------
@@ -121,8 +126,9 @@ class StaffConsole(QWidget):
         for key in ADMIN_PAGES:
             self.nav_buttons[key].setVisible(admin)
         self.fullscreen_button.setVisible(admin)
-        self.who.setText(f"{session.account.display_name}\n"
-                         f"{ROLE_ZH.get(session.account.role, session.account.role)}")
+        self.who.setText(f"当前：{session.account.display_name}"
+                         f"（{ROLE_ZH.get(session.account.role, session.account.role)}）"
+                         f"　{self.ctx.settings.kiosk.centre_name}")
         self.outer.setCurrentIndex(1)
         self.show_page("today")
 

@@ -10,7 +10,7 @@ from kiosk.staff.labels import ROLE_ZH
 from ui.fonts import set_weight
 from ui.staff.base import ConsoleContext, button, page_frame, row, text
 
-KEY_PX = 96
+KEY_PX = 80
 
 
 class LoginPage(QWidget):

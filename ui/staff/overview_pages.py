@@ -8,7 +8,16 @@ from PySide6.QtWidgets import QFileDialog, QGridLayout, QVBoxLayout, QWidget
 
 from kiosk.staff import reports, sync_actions
 from kiosk.staff.labels import fmt_local
-from ui.staff.base import ConsoleContext, button, in_background, page_frame, row, text, tile
+from ui.staff.base import (
+    ConsoleContext,
+    button,
+    clear_layout,
+    in_background,
+    page_frame,
+    row,
+    text,
+    tile,
+)
 
 DEVICE_ZH = {"camera": "摄像头", "speech": "语音", "printer": "打印机"}
 STATUS_ZH = {"ok": "正常", "warn": "注意", "fail": "故障", "unknown": "未检查"}
@@ -33,10 +42,7 @@ class TodayPage(QWidget):
     def refresh(self) -> None:
         f = reports.today_figures(self.ctx.store, today=self.ctx.clock().astimezone(
             reports.LOCAL_TZ).date())
-        while self.grid.count():
-            w = self.grid.takeAt(0).widget()
-            if w is not None:
-                w.deleteLater()
+        clear_layout(self.grid)
         tiles = [("今日认证通过", f.certified, "人"), ("今日未通过", f.failed, "人次"),
                  ("今日转人工", f.referred, "人次"), ("待审核", f.review_waiting, "条"),
                  ("上门认证待办", f.home_visits_pending, "户"),

@@ -25,13 +25,24 @@ from kiosk.staff.labels import (
     fmt_local,
     label,
 )
-from ui.staff.base import ConsoleContext, button, fill, page_frame, row, selected_key, table, text
+from ui.staff.base import (
+    ConsoleContext,
+    button,
+    clear_layout,
+    fill,
+    page_frame,
+    row,
+    selected_key,
+    table,
+    text,
+)
 
 PHOTO_PX = 200
 
 
 def photo_label(data: bytes | None, caption: str) -> QWidget:
     box = QWidget()
+    box.setFixedSize(PHOTO_PX + 8, PHOTO_PX + 48)
     layout = QVBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
     picture = QLabel()
@@ -57,11 +68,15 @@ class ReviewPage(QWidget):
         self.items: dict[str, review.ReviewItem] = {}
         page, layout = page_frame("待审核")
         self.queue = table(["时间", "居民", "身份证号", "结果", "原因"])
+        self.queue.setMinimumHeight(230)
         self.queue.setMaximumHeight(260)
         self.queue.itemSelectionChanged.connect(self.show_selected)
         layout.addWidget(self.queue)
-        self.photos = QHBoxLayout()
-        layout.addLayout(self.photos)
+        strip = QWidget()
+        strip.setFixedHeight(PHOTO_PX + 52)
+        self.photos = QHBoxLayout(strip)
+        self.photos.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(strip)
         self.details = text("请在上面选择一条记录。", role="muted")
         layout.addWidget(self.details)
         self.reason = QComboBox()
@@ -87,9 +102,9 @@ class ReviewPage(QWidget):
         self.reason.clear()
         self.reason.addItem("— 请选择原因 —", "")
         for code, zh in REVIEW_APPROVE_ZH.items():
-            self.reason.addItem(f"通过：{zh}", ("approve", code))
+            self.reason.addItem(f"通过：{zh}", f"approve:{code}")
         for code, zh in REVIEW_REJECT_ZH.items():
-            self.reason.addItem(f"不通过：{zh}", ("reject", code))
+            self.reason.addItem(f"不通过：{zh}", f"reject:{code}")
 
     def refresh(self) -> None:
         items = review.review_queue(self.ctx.store)
@@ -104,10 +119,7 @@ class ReviewPage(QWidget):
             self._clear_photos()
 
     def _clear_photos(self) -> None:
-        while self.photos.count():
-            w = self.photos.takeAt(0).widget()
-            if w is not None:
-                w.deleteLater()
+        clear_layout(self.photos)
 
     def show_selected(self) -> None:
         item = self.items.get(selected_key(self.queue) or "")
@@ -132,11 +144,11 @@ class ReviewPage(QWidget):
 
     def _decide(self, want: str) -> None:
         uuid = selected_key(self.queue)
-        choice = self.reason.currentData()
+        choice = (self.reason.currentData() or "").split(":", 1)
         if not uuid:
             self.message.setText("请先选择一条记录。")
             return
-        if not choice or choice[0] != want:
+        if len(choice) != 2 or choice[0] != want:
             self.message.setText("请先选择" + ("通过" if want == "approve" else "不通过")
                                  + "的原因。")
             return

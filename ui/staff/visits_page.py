@@ -24,7 +24,6 @@ from kiosk.staff.labels import (
     VISIT_OUTCOME_ZH,
     VISIT_REASON_ZH,
     VISIT_STATUS_ZH,
-    fmt_local,
     label,
 )
 from ui.staff.assist_pages import ResidentPicker
@@ -37,8 +36,7 @@ class VisitsPage(QWidget):
         super().__init__()
         self.ctx = ctx
         page, layout = page_frame("上门认证")
-        self.visits = table(["状态", "居民", "身份证号", "地址", "电话", "原因", "预约日期",
-                             "申请时间"])
+        self.visits = table(["状态", "居民", "身份证号", "地址", "电话", "原因", "预约日期"])
         self.visits.setMinimumHeight(220)
         layout.addWidget(self.visits)
         self.day = QDateEdit()
@@ -90,8 +88,8 @@ class VisitsPage(QWidget):
         rows = home_visits.open_visits(self.ctx.store)
         fill(self.visits, [[label(VISIT_STATUS_ZH, r.visit.status), r.resident_name,
                             r.masked_id_number, r.details.address, r.details.phone,
-                            label(VISIT_REASON_ZH, r.details.reason), r.visit.scheduled_for or "—",
-                            fmt_local(r.visit.requested_at)] for r in rows],
+                            label(VISIT_REASON_ZH, r.details.reason),
+                            r.visit.scheduled_for or "—"] for r in rows],
              keys=[r.uuid for r in rows])
 
     def _selected(self) -> str | None:

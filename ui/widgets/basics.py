@@ -52,6 +52,6 @@ def apply_fonts(root: QWidget, sizes: theme.Sizes) -> None:
         w.setFont(font)
         if isinstance(w, QPushButton):
             # targets stay the same size when only the words grow (the screen must still fit)
-            w.setMinimumHeight(theme.Sizes().target)
-            w.setMinimumWidth(theme.Sizes().target)
+            w.setMinimumHeight(theme.MIN_TARGET_PX)
+            w.setMinimumWidth(theme.MIN_TARGET_PX)
 

@@ -24,7 +24,6 @@ class Keypad(QWidget):
         super().__init__(parent)
         self.number = ""
         self.display = label("key", "", centre=True)
-        self.display.setMinimumHeight(90)
         self.display.setProperty("kind", "display")
         self.counter = label("status", "", centre=True)
         grid = QGridLayout()
@@ -39,16 +38,17 @@ class Keypad(QWidget):
         delete = button(delete_text, kind="secondary", action="key_del",
                         on_click=lambda: self.press("del"))
         self.keys["del"] = delete
+        delete.setProperty("pad", "tight")
         grid.addWidget(delete, 3, 2)
         self.ok = button(ok_text, kind="primary", action="keypad_ok",
                          on_click=lambda: self.submitted.emit(self.number))
+        self.ok.setProperty("pad", "tight")
         grid.addWidget(self.ok, 0, 3, 4, 1)
         self.ok.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.display)
-        layout.addWidget(self.counter)
+        layout = QVBoxLayout(self)            # the display and counter are placed by the
+        layout.setContentsMargins(0, 0, 0, 0)   # screen (beside the keys, to save height)
         layout.addLayout(grid)
+        layout.addStretch(1)
         self._refresh()
 
     def press(self, key: str) -> None:

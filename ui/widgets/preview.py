@@ -24,6 +24,13 @@ def bgr_to_qimage(frame: np.ndarray) -> QImage:
     return QImage(rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888).copy()
 
 
+def _mirror(image: QImage) -> QImage:
+    """Left-right mirror (Qt ≥ 6.9 calls it flipped; mirrored is deprecated there)."""
+    if hasattr(image, "flipped"):
+        return image.flipped(Qt.Orientation.Horizontal)
+    return image.mirrored(True, False)
+
+
 class CameraPreview(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -57,7 +64,7 @@ class CameraPreview(QWidget):
         p.fillRect(self.rect(), QColor("#2B2B2B"))
         target = self._picture_rect()
         if self._image is not None:
-            image = self._image.mirrored(True, False) if self.mode == "face" else self._image
+            image = _mirror(self._image) if self.mode == "face" else self._image
             p.drawImage(target, image)
             self.frames_shown += 1
         if self.mode == "face":

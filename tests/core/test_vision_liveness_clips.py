@@ -1,0 +1,115 @@
+"""Liveness on the shared clips and on attacks generated here, with the real landmarker."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from kiosk.camera.sources import ArraySource
+from kiosk.vision import pad
+from kiosk.vision.challenges import CHALLENGES, LivenessConfig
+from kiosk.vision.liveness import LivenessSession
+from kiosk.vision.observe import FaceObserver
+from vision_attacks import held_photo_frames, phone_screen_frames
+
+pytestmark = pytest.mark.slow
+
+
+def _observe(frames: list[np.ndarray]):
+    ob = FaceObserver()
+    try:
+        return [ob.observe(f, i * 33) for i, f in enumerate(frames)]
+    finally:
+        ob.close()
+
+
+def _first_frame(shared_file, name: str) -> np.ndarray:
+    cap = cv2.VideoCapture(str(shared_file("liveness", name)))
+    ok, frame = cap.read()
+    cap.release()
+    assert ok
+    return frame
+
+
+def _clip(shared_file, name: str) -> list[np.ndarray]:
+    cap = cv2.VideoCapture(str(shared_file("liveness", name)))
+    frames = []
+    while True:
+        ok, f = cap.read()
+        if not ok:
+            break
+        frames.append(f)
+    return frames
+
+
+def test_shared_eval_set_genuine_pass_and_everything_else_fails(shared_file) -> None:
+    from kiosk.vision.evaluate import evaluate_liveness
+
+    items, summary = evaluate_liveness(shared_file("liveness", "eval.csv"), seed=0)
+    for item in items:
+        assert item.correct, item
+        if item.label == "genuine":
+            assert item.completed == item.challenges
+    assert summary["apcer"] == 0.0 and summary["bpcer"] == 0.0
+    assert summary["no_action_accepted"] == 0
+    stills = [i for i in items if i.label == "attack"]
+    assert len(stills) == 2 and all("frozen_frame" in i.reasons for i in stills)
+
+
+def test_downward_gaze_is_not_a_blink_but_real_blinks_are(shared_file) -> None:
+    observations = _observe(_clip(shared_file, "liveportrait_d3.mp4"))
+    # d3 looks down with lowered eyes ~2-5 s: start the blink challenge right there
+    s = LivenessSession(("blink",), LivenessConfig(challenge_timeout_s=4.0))
+    for o in observations[45:170]:
+        s.update(o)
+    assert not s.finish().passed
+    blinks = _observe(_clip(shared_file, "liveportrait_d9.mp4")[:120])
+    s = LivenessSession(("blink",))
+    for o in blinks:
+        s.update(o)
+    assert s.finish().passed
+
+
+def test_no_action_clip_fails_every_challenge(shared_file) -> None:
+    observations = _observe(_clip(shared_file, "liveportrait_d19.mp4"))
+    for challenge in CHALLENGES:
+        s = LivenessSession((challenge,))
+        for o in observations:
+            s.update(o)
+        assert not s.finish().passed, challenge
+
+
+@pytest.mark.parametrize("make", [held_photo_frames, phone_screen_frames])
+def test_generated_attacks_fail_every_challenge(shared_file, make) -> None:
+    frames = make(_first_frame(shared_file, "liveportrait_d18.mp4"))
+    observations = _observe(frames)
+    assert sum(o.has_face for o in observations) > 0.8 * len(frames)   # the face IS seen
+    for challenge in CHALLENGES:
+        s = LivenessSession((challenge,))
+        for o, f in zip(observations, frames, strict=True):
+            s.update(o, f)
+        result = s.finish()
+        assert not result.passed, (challenge, result)
+
+
+def test_planar_residual_separates_a_tilted_photo_from_a_turning_head(shared_file) -> None:
+    cfg = LivenessConfig()
+    real = _observe(_clip(shared_file, "liveportrait_d3.mp4"))
+    ref = real[30]
+    turned = [o for o in real if abs(o.yaw - ref.yaw) > 8 or abs(o.pitch - ref.pitch) > 6]
+    real_res = [pad.planar_residual(ref, o) for o in turned]
+    photo = _observe(held_photo_frames(_first_frame(shared_file, "liveportrait_d18.mp4")))
+    photo_res = [pad.planar_residual(photo[0], o) for o in photo[30:] if o.has_face]
+    assert np.median(real_res) > cfg.planar_max_residual > np.median(photo_res)
+
+
+def test_unreadable_sources_end_with_a_reason(tmp_path) -> None:
+    from kiosk.vision.evaluate import run_liveness
+
+    bad = tmp_path / "x.mp4"
+    bad.write_bytes(b"nope")
+    result, frames = run_liveness(bad, ("blink",))
+    assert frames == 0 and not result.passed and result.reasons[0] == "no_face"
+    black = ArraySource([np.zeros((480, 640, 3), np.uint8)] * 10)
+    assert black.read() is not None

@@ -1,0 +1,188 @@
+"""The real resident screens, walked with pytest-qt offscreen: flow-driven, size rules, slip."""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+
+import pytest
+from PySide6.QtWidgets import QLabel, QPushButton
+
+from kiosk.config import Settings
+from kiosk.flow import events as ev
+from kiosk.flow.machine import CertificationFlow
+from kiosk.flow.runtime import Ports
+from kiosk.flow.standins import MemoryRecords, MemoryRoster, RosterEntry, ScriptedVision
+from kiosk.flow.states import State
+from kiosk.speech.speaker import Speaker
+from ui import theme
+from ui.screenshots_cmd import scenarios
+
+GOOD = "11010519491231002X"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = dt.datetime(2026, 5, 20, 9, 0)
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture()
+def kiosk(qtbot, tmp_path):
+    from ui.app import KioskWindow, make_app
+    from ui.slip import PdfSlips
+
+    make_app()
+    settings = Settings()
+    clock = Clock()
+    roster = MemoryRoster([RosterEntry(GOOD, "王淑芬")])
+    records = MemoryRecords()
+    ports = Ports(ScriptedVision(), roster, records, slips=PdfSlips(tmp_path / "slips"))
+    window = KioskWindow(settings, ports=ports, clock=clock, tick_ms=0,
+                         speaker=Speaker(settings.speech, auto_engine=False))
+    qtbot.addWidget(window)
+    window.resize(1920, 1080)
+    window.show()
+    window.test_clock = clock
+    window.test_records = records
+    yield window
+    window.close()
+
+
+def click(qtbot, window, action: str) -> None:
+    screen = window.current_screen()
+    buttons = [b for b in screen.findChildren(QPushButton) if b.property("action") == action
+               and b.isVisible()]
+    assert buttons, f"no visible {action!r} button on {screen.state}"
+    buttons[0].click()
+
+
+def test_walk_keypad_journey_to_a_pdf_slip(qtbot, kiosk) -> None:
+    assert kiosk.flow.state == State.WELCOME
+    for action in ("start", "agree", "use_keypad"):
+        click(qtbot, kiosk, action)
+    keypad = kiosk.screens[State.KEYPAD].keypad
+    for ch in GOOD:
+        keypad.keys[ch].click()
+    keypad.ok.click()
+    assert kiosk.flow.state == State.CONFIRM_IDENTITY
+    details = kiosk.screens[State.CONFIRM_IDENTITY].details.text()
+    assert "1101**********002X" in details and GOOD not in details
+    click(qtbot, kiosk, "confirm_yes")
+    qtbot.waitUntil(lambda: kiosk.flow.state == State.FACE_ALIGN, timeout=5000)
+    assert kiosk.ports.vision.mode == "face"
+    kiosk.runtime.dispatch(ev.FaceReady())
+    for c in kiosk.flow.session.challenges:
+        kiosk.runtime.dispatch(ev.ChallengeStarted(c))
+        assert kiosk.screens[State.LIVENESS].preview.cue == c
+        kiosk.runtime.dispatch(ev.ChallengePassed(c))
+    kiosk.runtime.dispatch(ev.LivenessDone(True))
+    assert kiosk.current_screen().title.text() == "正在比对，请稍候"
+    kiosk.runtime.dispatch(ev.MatchDone(True, 0.03, "enrolled"))
+    qtbot.waitUntil(lambda: bool(kiosk.flow.session and kiosk.flow.session.record_id),
+                    timeout=5000)
+    assert kiosk.test_records.certifications[-1].result == "passed"
+    text = kiosk.screens[State.RESULT_PASSED].details.text()
+    assert "王*芬" in text and "2027年" in text
+    click(qtbot, kiosk, "print")
+    pdf = kiosk.outputs.printed[-1]
+    from pypdf import PdfReader
+
+    content = "".join(PdfReader(str(pdf)).pages[0].extract_text().split())
+    assert "1101**********002X" in content and GOOD not in content
+    click(qtbot, kiosk, "done")
+    click(qtbot, kiosk, "done")
+    assert kiosk.flow.state == State.WELCOME
+    assert kiosk.screens[State.RESULT_PASSED].details.text() == ""
+    assert keypad.number == ""
+
+
+def test_idle_timeout_clears_the_screens(qtbot, kiosk) -> None:
+    click(qtbot, kiosk, "start")
+    click(qtbot, kiosk, "agree")
+    kiosk.runtime.dispatch(ev.CardRead(ev.ResidentIdentity(GOOD, "王淑芬", "card")))
+    assert "王*芬" in kiosk.screens[State.CONFIRM_IDENTITY].details.text()
+    for _ in range(75):
+        kiosk.test_clock.now += dt.timedelta(seconds=1)
+        kiosk.runtime.dispatch(ev.Tick())
+    assert kiosk.idle_banner.isVisible()
+    for _ in range(20):
+        kiosk.test_clock.now += dt.timedelta(seconds=1)
+        kiosk.runtime.dispatch(ev.Tick())
+    assert kiosk.flow.state == State.WELCOME and not kiosk.idle_banner.isVisible()
+    assert kiosk.screens[State.CONFIRM_IDENTITY].details.text() == ""
+
+
+def _check_sizes(window, failures: list[str], name: str) -> None:
+    screen = window.current_screen()
+    for w in screen.findChildren(QLabel) + screen.findChildren(QPushButton):
+        if not w.isVisible() or not w.text():
+            continue
+        px = w.font().pixelSize()
+        if px < theme.MIN_BODY_PX:
+            failures.append(f"{name}: {type(w).__name__} {w.text()[:12]!r} font {px}px")
+        if isinstance(w, QLabel) and w.property("role") == "title" and px < theme.MIN_TITLE_PX:
+            failures.append(f"{name}: title {px}px")
+        if isinstance(w, QPushButton) and (w.width() < theme.MIN_TARGET_PX
+                                           or w.height() < theme.MIN_TARGET_PX):
+            failures.append(f"{name}: button {w.text()!r} {w.width()}x{w.height()}")
+    choices = [b for b in screen.choice_buttons.values() if b.isVisible()]
+    if len(choices) > 2:
+        failures.append(f"{name}: {len(choices)} choices")
+    for needed in ("repeat", "call_staff", "font"):
+        if not any(b.property("action") == needed and b.isVisible()
+                   for b in screen.findChildren(QPushButton)):
+            failures.append(f"{name}: no {needed} button")
+
+
+def test_every_screen_keeps_the_size_rules(qtbot, kiosk) -> None:
+    from ui.screenshots_cmd import _apply
+
+    failures: list[str] = []
+    seen: set[State] = set()
+    kiosk.runtime.background_enabled = False
+    for name, steps in scenarios().items():
+        kiosk.test_clock.now = dt.datetime(2026, 5, 20, 9, 0)
+        kiosk.flow = kiosk.runtime.flow = CertificationFlow(
+            kiosk.settings, clock=kiosk.test_clock, rng=random.Random(1))
+        kiosk.clear_personal()
+        if kiosk.larger:
+            kiosk.toggle_font()
+        kiosk.runtime.start()
+        for step in steps:
+            _apply(kiosk, kiosk.test_clock, step)
+        qtbot.wait(1)
+        seen.add(kiosk.flow.state)
+        _check_sizes(kiosk, failures, name)
+    assert not failures, "\n".join(failures)
+    assert seen == set(State)
+
+
+def test_contrast_of_the_palette() -> None:
+    pairs = [(theme.INK, theme.PAPER), (theme.ON_PRIMARY, theme.PRIMARY),
+             (theme.INK, theme.SECONDARY_BG), (theme.INK, theme.COACH_BG),
+             (theme.MUTED, theme.PAPER), (theme.PAPER, theme.OVERLAY_BG)]
+    for fg, bg in pairs:
+        assert theme.contrast(fg, bg) >= 7.0, (fg, bg)
+
+
+def test_face_preview_is_mirrored_and_card_preview_is_not(qtbot) -> None:
+    import numpy as np
+
+    from ui.app import make_app
+    from ui.widgets.preview import CameraPreview
+
+    make_app()
+    frame = np.zeros((100, 200, 3), np.uint8)
+    frame[:, :100] = (0, 0, 255)          # red on the left half (BGR)
+    for mode, left_is_red in (("card", True), ("face", False)):
+        w = CameraPreview()
+        qtbot.addWidget(w)
+        w.resize(400, 200)
+        w.set_mode(mode)
+        w.set_frame(frame)
+        img = w.grab().toImage()
+        colour = img.pixelColor(20, 100)
+        assert (colour.red() > 150) == left_is_red, mode
