@@ -201,7 +201,8 @@ def journey_step(kiosk: Path, clip: Path, *, cwd: Path, env: dict[str, str],
             source = json.loads(src.stdout)
         except ValueError:
             source = {}
-        ok = source.get("outcome") == frozen.get("outcome")
+        # a packaging fault makes the frozen run worse than the source run, never better
+        ok = frozen.get("outcome") in (source.get("outcome"), "passed")
         detail += f"; from source: {source.get('outcome', 'no report')}"
     return Step(name, ok, round(took, 2), detail, {"report": frozen})
 

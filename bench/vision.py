@@ -98,11 +98,9 @@ def bench_match(frames: list) -> None:
         dt = (time.perf_counter() - t0) / reps
         print(f"warm: {k} probe(s) aligned+embedded in {1000 * dt:.0f} ms "
               f"= {1000 * dt / k:.0f} ms per probe")
-    ref = frames[0]
-    t0 = time.perf_counter()
-    d = m.decide([], probes)
-    d = m.decide([__import__("kiosk.vision.match", fromlist=["Reference"]).Reference(
-        "enrolled", ref)], probes)
+    from kiosk.vision.match import Reference
+
+    d = m.decide([Reference("enrolled", frames[0])], probes)
     print(f"fused decision ({d.probes_used} probes + 1 reference): {d.reason} "
           f"score {d.score:.4f} in {1000 * d.elapsed_s:.0f} ms")
     m.close()

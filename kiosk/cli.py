@@ -26,6 +26,7 @@ AREA_COMMANDS: tuple[str, ...] = (
     "kiosk.store.commands",
     "kiosk.sync.commands",
     "kiosk.staff.commands",
+    "kiosk.staff.console_commands",
     "kiosk.flow.commands",
     "kiosk.deploy.commands",
 )

@@ -81,7 +81,10 @@ class KioskWindow(QMainWindow):
             from kiosk.flow.wiring import build_ports
 
             ports = build_ports(settings, camera=camera, frame_sink=self.bridge.post_frame,
-                                slips=PdfSlips(paths.data_dir() / "slips"))
+                                slips=PdfSlips(paths.data_dir() / "slips"), warm=False)
+            warm = getattr(ports.vision, "warm_up", None)
+            if warm is not None:        # after the welcome screen is up, not before
+                QTimer.singleShot(1500, warm)
         self.ports = ports
         self.outputs = Outputs(show=self.show_view, say=self.speaker.say,
                                idle_warning=self.show_idle_warning,
@@ -94,6 +97,7 @@ class KioskWindow(QMainWindow):
         if tick_ms:
             self.ticker.start(tick_ms)
         QApplication.instance().installEventFilter(self)  # any touch counts as activity
+        self.staff_gesture = __import__("ui.staff.gesture", fromlist=["_"]).attach_staff_console(self)  # noqa: E501 - corner long press -> staff PIN pad (issue 7)
 
     # ------------------------------------------------------------ flow -> screens
 

@@ -71,7 +71,10 @@ def return_to_welcome(app: QApplication) -> bool:
                 return True
         stack = getattr(widget, "stack", None)
         if stack is not None and hasattr(stack, "setCurrentIndex") and stack.count():
-            stack.setCurrentIndex(0)
+            clear = getattr(widget, "clear_personal", None)
+            if callable(clear):
+                clear()
+            stack.setCurrentIndex(0)     # interim: the flow itself resets at its idle timeout
             return True
     return False
 

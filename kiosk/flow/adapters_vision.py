@@ -57,6 +57,7 @@ class CameraVision:
         self._reset_face()
         self._evidence: dict[str, Any] | None = None
         self.frames_processed = 0
+        self.warm = threading.Event()           # set once the models are loaded
         self._thread = threading.Thread(target=self._run, name="vision", daemon=True)
         self._thread.start()
 
@@ -156,8 +157,11 @@ class CameraVision:
         elif name == "clear":
             self._reset_face()
         elif name == "warm":
+            t0 = time.perf_counter()
             self._ensure_observer()
             self._ensure_matcher()
+            self.warm_s = time.perf_counter() - t0
+            self.warm.set()
 
     def _ensure_observer(self):
         if self._observer is None:

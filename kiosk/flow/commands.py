@@ -48,5 +48,6 @@ def run(args: argparse.Namespace) -> int:
         for state, seconds in report.states:
             print(f"  {state:<18} {seconds:7.2f} s")
         print(f"wall {report.wall_s:.2f} s, clip {report.clip_s:.2f} s "
-              f"({report.frames} frames), kiosk added {report.wall_s - report.clip_s:.2f} s")
+              f"({report.frames} frames), kiosk added {report.wall_s - report.clip_s:.2f} s; "
+              f"models warmed first in {report.warm_s:.2f} s")
     return 0 if report.outcome == "passed" else 1

@@ -248,9 +248,10 @@ class FaceMatcher:
         return self.embed_aligned(crops)
 
     def decide(self, references: Sequence[Reference], probes: Sequence[Probe], *,
-               swap_factor: float = 1.5) -> MatchDecision:
+               swap_factor: float = 1.0) -> MatchDecision:
         """Fused decision: each reference scored by the median distance over the probes;
-        the best reference decides. Probes that disagree among themselves = face_swapped."""
+        the best reference decides. Two probes that would not match each other (frames of
+        one attempt showing two people) = face_swapped."""
         t0 = time.perf_counter()
         if not self.warm:
             self.warm_up()
@@ -259,8 +260,8 @@ class FaceMatcher:
         if not probe_vecs:
             return MatchDecision(False, "no_probe", None, reference=None, **base)
         if len(probe_vecs) >= 2:
-            centre = np.median(np.stack(probe_vecs), axis=0)
-            spread = max(cosine_distance(v, centre) for v in probe_vecs)
+            spread = max(cosine_distance(a, b) for i, a in enumerate(probe_vecs)
+                         for b in probe_vecs[i + 1:])
             if spread > self.threshold * swap_factor:
                 log.warning("probe embeddings disagree (spread %.3f)", spread)
                 return MatchDecision(False, "face_swapped", None, reference=None,

@@ -5,13 +5,13 @@ from __future__ import annotations
 import cv2
 import numpy as np
 import pytest
+from vision_attacks import held_photo_frames, phone_screen_frames
 
 from kiosk.camera.sources import ArraySource
 from kiosk.vision import pad
 from kiosk.vision.challenges import CHALLENGES, LivenessConfig
 from kiosk.vision.liveness import LivenessSession
 from kiosk.vision.observe import FaceObserver
-from vision_attacks import held_photo_frames, phone_screen_frames
 
 pytestmark = pytest.mark.slow
 
