@@ -125,7 +125,6 @@ class _Clock:
 
 def render_all(out: Path, *, size: tuple[int, int] = (1920, 1080), only: str = "",
                progress: Callable[[str], None] = print) -> list[Path]:
-    from PySide6.QtWidgets import QApplication
 
     from kiosk.config import Settings
     from kiosk.flow.machine import CertificationFlow

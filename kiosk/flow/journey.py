@@ -6,6 +6,7 @@ processed, timed by the clip's own clock), so the outcome does not depend on mac
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import queue
@@ -124,10 +125,8 @@ def run_journey(settings: Settings, *, camera: Path, card: Path | None = None,
     next_tick = time.perf_counter() + 1.0
     try:
         while time.perf_counter() - t0 < timeout_s:
-            try:
+            with contextlib.suppress(queue.Empty):
                 runtime.dispatch(events.get(timeout=0.1))
-            except queue.Empty:
-                pass
             if time.perf_counter() >= next_tick:
                 next_tick += 1.0
                 runtime.dispatch(ev.Tick())

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flow_helpers import GOOD_ID, Driver
+
 from kiosk.flow import events as ev
 from kiosk.flow.states import State
-from flow_helpers import GOOD_ID, Driver
 
 
 def test_pass_first_time_saves_and_prints_masked_slip() -> None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from flow_helpers import Driver
 
 from kiosk.config import Settings, with_changes
 from kiosk.flow import events as ev
 from kiosk.flow.states import State
-from flow_helpers import Driver
 
 
 def _walk(d: Driver, target: State) -> None:
