@@ -182,8 +182,11 @@ def _sharpness(gray: np.ndarray) -> float:
 
 
 def _glare(gray: np.ndarray, level: int) -> float:
+    """Blown-out share of the card, counting only patches (not single noisy pixels)."""
     small = cv2.resize(gray, (CARD_W // 4, CARD_H // 4), interpolation=cv2.INTER_AREA)
-    return float(np.count_nonzero(small >= level)) / small.size
+    blown = cv2.morphologyEx((small >= level).astype(np.uint8), cv2.MORPH_OPEN,
+                             np.ones((3, 3), np.uint8))
+    return float(np.count_nonzero(blown)) / small.size
 
 
 def _emblem_score(bgr: np.ndarray) -> float:
