@@ -83,18 +83,16 @@ def time_to_welcome(kiosk: Path, extra: list[str], *, cwd: Path, env: dict[str, 
     start = time.perf_counter()
     proc = subprocess.Popen([str(kiosk), "--windowed", "--quit-after", "2", *extra], cwd=cwd,
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    def window_shown() -> bool:
+        return log.exists() and log.read_text(encoding="utf-8").count(
+            "kiosk window shown") > before
+
     shown = None
-    while time.perf_counter() - start < timeout:
-        if shown is None and log.exists():
-            if log.read_text(encoding="utf-8").count("kiosk window shown") > before:
-                shown = time.perf_counter() - start
-        if proc.poll() is not None and shown is not None:
-            break
-        if proc.poll() is not None and shown is None:
-            time.sleep(0.2)
-            if log.exists() and log.read_text(encoding="utf-8").count(
-                    "kiosk window shown") > before:
-                shown = time.perf_counter() - start
+    while shown is None and time.perf_counter() - start < timeout:
+        exited = proc.poll() is not None
+        if window_shown():
+            shown = time.perf_counter() - start
+        elif exited:
             break
         time.sleep(0.02)
     try:

@@ -8,6 +8,7 @@ open fails), so a torn read at worst looks like one more change.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -52,10 +53,8 @@ class HeartbeatWatch:
 
     def reset(self) -> None:
         """A new child starts: forget the old one's beats."""
-        try:
+        with contextlib.suppress(OSError):
             self.path.unlink()
-        except OSError:
-            pass
         self._last = None
         self.started = self.clock()
         self.last_change = None

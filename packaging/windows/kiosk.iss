@@ -1,0 +1,82 @@
+; Inno Setup 6 script for the 安心认证 kiosk (Windows 10/11 x64).
+; NOT BUILT OR TESTED HERE (no Windows machine): see docs/deployment.md, "Windows".
+;
+; Build on Windows after `uv run --group build pyinstaller --noconfirm kiosk.spec`:
+;   iscc /DAppVersion=0.1.0 packaging\windows\kiosk.iss
+; Install silently for a kiosk account named "kiosk":
+;   anxin-kiosk-setup-0.1.0.exe /VERYSILENT /KIOSKUSER=kiosk
+;
+; - Program files: {app} (replaced on upgrade; stale files of the old bundle removed).
+; - Data: C:\ProgramData\AnxinKiosk, made once, readable and writable only by the kiosk
+;   user, Administrators and SYSTEM; never removed by upgrade or uninstall. KIOSK_HOME
+;   (machine environment) points the kiosk there.
+; - Autostart: a scheduled task at the kiosk user's logon, in that user's session.
+
+#ifndef AppVersion
+  #define AppVersion "0.1.0"
+#endif
+#define DataDir "{commonappdata}\AnxinKiosk"
+
+[Setup]
+AppId={{6F3E9A52-4C1B-4D8E-9B7A-2A51C0E4B7D1}
+AppName=安心认证 Kiosk
+AppVersion={#AppVersion}
+AppPublisher=安心认证
+DefaultDirName={autopf}\AnxinKiosk
+DisableProgramGroupPage=yes
+PrivilegesRequired=admin
+ArchitecturesAllowed=x64compatible
+ArchitecturesInstallIn64BitMode=x64compatible
+OutputDir=..\..\dist
+OutputBaseFilename=anxin-kiosk-setup-{#AppVersion}
+Compression=lzma2/max
+SolidCompression=yes
+ChangesEnvironment=yes
+CloseApplications=force
+RestartApplications=no
+UninstallDisplayIcon={app}\kiosk.exe
+
+[InstallDelete]
+; the old bundle's libraries go before the new ones are copied (data lives elsewhere)
+Type: filesandordirs; Name: "{app}\_internal"
+
+[Files]
+Source: "..\..\dist\kiosk\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
+
+[Dirs]
+Name: "{#DataDir}"; Flags: uninsneveruninstall
+
+[Registry]
+Root: HKLM; Subkey: "SYSTEM\CurrentControlSet\Control\Session Manager\Environment"; \
+  ValueType: string; ValueName: "KIOSK_HOME"; ValueData: "{#DataDir}"; Flags: preservestringtype
+
+[Run]
+; data folder: kiosk user + Administrators + SYSTEM only (residents' records are in it)
+Filename: "{sys}\icacls.exe"; \
+  Parameters: """{#DataDir}"" /inheritance:r /grant:r ""*S-1-5-32-544:(OI)(CI)F"" ""*S-1-5-18:(OI)(CI)F"" ""{param:KIOSKUSER|kiosk}:(OI)(CI)M"""; \
+  Flags: runhidden waituntilterminated; StatusMsg: "Setting data folder permissions..."
+; autostart at the kiosk user's logon, interactive, normal rights; /F replaces an old task
+Filename: "{sys}\schtasks.exe"; \
+  Parameters: "/Create /F /TN ""AnxinKiosk"" /SC ONLOGON /RU ""{param:KIOSKUSER|kiosk}"" /IT /RL LIMITED /TR ""\""{app}\kiosk.exe\"""""; \
+  Flags: runhidden waituntilterminated; StatusMsg: "Registering autostart..."
+; check the installed kiosk (models, database, speech voice, camera) and show the result
+Filename: "{cmd}"; \
+  Parameters: "/k set KIOSK_HOME={#DataDir}&& ""{app}\kiosk-cli.exe"" selftest"; \
+  Description: "Run the kiosk self-test now"; Flags: postinstall nowait skipifsilent unchecked
+
+[UninstallRun]
+Filename: "{sys}\schtasks.exe"; Parameters: "/Delete /F /TN ""AnxinKiosk"""; \
+  Flags: runhidden; RunOnceId: "DelTask"
+Filename: "{sys}\taskkill.exe"; Parameters: "/F /IM kiosk.exe"; Flags: runhidden; \
+  RunOnceId: "KillKiosk"
+
+[Code]
+// A running kiosk (supervisor + UI, both kiosk.exe) holds its files open: stop it first.
+function PrepareToInstall(var NeedsRestart: Boolean): String;
+var
+  Code: Integer;
+begin
+  Exec(ExpandConstant('{sys}\taskkill.exe'), '/F /IM kiosk.exe', '', SW_HIDE,
+       ewWaitUntilTerminated, Code);
+  Result := '';
+end;
