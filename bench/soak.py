@@ -116,8 +116,9 @@ def main(argv: list[str] | None = None) -> int:
                 if not args.json:
                     print(asdict(samples[-1]), flush=True)
     finally:
+        samples.append(sample(proc, started, n))
         store.close()
-    samples.append(sample(proc, started, n))
+    closed = sample(proc, started, n)
     warm = samples[1] if len(samples) > 2 else samples[0]
     last = samples[-1]
     result = {
@@ -127,6 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         "rss_growth_after_warmup_pct": round(100 * (last.rss_mb - warm.rss_mb) / warm.rss_mb, 1),
         "thread_growth": last.threads - warm.threads,
         "fd_growth": last.fds - warm.fds,
+        "fds_after_store_close": closed.fds,
         "samples": [asdict(s) for s in samples],
         "first_errors": errors[:3],
     }

@@ -1,10 +1,20 @@
-"""The flow's VisionPort on the real camera, vision and ID-card parts (issues 3 and 4).
+"""The flow's VisionPort on the real camera, vision worker and card reader (issues 3 and 4).
 
-One worker thread owns the FaceObserver, the LivenessSession, the FaceMatcher and the card
-reader (none of them are thread-safe) and turns what they see into flow events: FaceQuality
-and FaceReady, ChallengeStarted/Passed and LivenessDone, MatchDone, CardCoaching and
-CardRead, CameraLost/Back. Liveness must pass before matching: matching is only ever started
-by the flow after LivenessDone(passed), and this worker refuses probes from a failed session.
+Three threads, none of them the GUI thread:
+- `camera` (this adapter's own): takes frames from the feed of the current mode, hands each to
+  the preview (`frame_sink`), and offers it to the vision worker (face) or the card reader
+  (card). It also runs the adapter's commands (mode, attempt, match, clear), so a store read
+  for the match references never happens on the caller's thread.
+- `vision-worker` (kiosk.vision.worker.VisionWorker): owns MediaPipe, the liveness session,
+  the PAD model and the DeepFace matcher, and publishes frozen results; `ResultTranslator`
+  turns them into flow events. The worker refuses to match unless liveness passed.
+- `card-ocr` (card_reading.CardReadingWorker): OCR, so the preview never freezes.
+
+The VisionPort methods only queue work; they are safe (and quick) on the GUI thread.
+
+Replayed files (`lockstep=True`, used by `kiosk journey` and the tests) give every frame to
+the worker and wait for its result, so the outcome does not depend on machine speed; a live
+camera offers only the newest frame and the worker drops what it had no time for.
 """
 
 from __future__ import annotations
@@ -12,6 +22,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -19,19 +30,77 @@ import numpy as np
 
 from kiosk.config import Settings
 from kiosk.flow import events as ev
+from kiosk.flow.card_reading import CardReadingWorker
 from kiosk.flow.ports import EventSink
-from kiosk.flow.states import CARD_REASONS
+from kiosk.flow.vision_events import ResultTranslator
 
 log = logging.getLogger(__name__)
 
-READY_FRAMES = 8            # consecutive good frames before liveness may start
-STABLE_FRAMES = 3           # a coaching reason must hold this long before it is spoken
-CARD_READ_EVERY_S = 0.8     # OCR is heavy: at most this often
-SPOOF_REASONS = {"planar_motion", "frozen_frame", "screen_texture", "pad_model_spoof",
-                 "face_swapped"}
-
 FrameFeed = Callable[[], "tuple[np.ndarray, float] | None"]   # (BGR frame, seconds) or None
 References = Callable[[str, ev.ResidentIdentity], list[tuple[str, np.ndarray]]]
+Listener = Callable[[Any], None]
+
+LOCKSTEP_WAIT_S = 10.0      # a replayed frame waits this long for the worker (a match ~1 s)
+MIN_STEP_S = 0.002          # timestamps handed to the worker grow at least this much
+
+
+class WorkerLink:
+    """A VisionWorker and the one listener its results go to.
+
+    The kiosk makes one per CameraVision. Tests (and benches) make one per session and let
+    each journey attach to it, so MediaPipe and DeepFace load once.
+    """
+
+    def __init__(self, settings: Settings | None = None, *, options: Any = None) -> None:
+        from kiosk.vision.worker import VisionOptions, VisionWorker
+
+        if options is None:
+            options = VisionOptions.from_settings(settings) if settings else VisionOptions()
+        self.listener: Listener | None = None
+        self.status = ""                         # ready | vision_unavailable once loaded
+        self.match_model_ready = False
+        self.loaded = threading.Event()
+        self.worker = VisionWorker(self._relay, options=options)
+        self._started = False
+        self._lock = threading.Lock()
+        self._last_ts = -1.0
+        self._ts_offset = 0.0
+
+    def start(self) -> WorkerLink:
+        with self._lock:
+            if not self._started:
+                self._started = True
+                self.worker.start()
+        return self
+
+    def wait_loaded(self, timeout: float = 120.0) -> bool:
+        return self.loaded.wait(timeout) and self.status == "ready"
+
+    def stop(self) -> None:
+        if self._started:
+            self.worker.stop()
+
+    def stamp(self, t: float) -> float:
+        """Strictly growing timestamps for MediaPipe's VIDEO mode, across feeds and journeys
+        (a replayed clip starts again at 0), keeping the spacing of the feed's own clock."""
+        with self._lock:
+            ts = t + self._ts_offset
+            if ts < self._last_ts + MIN_STEP_S:
+                self._ts_offset = self._last_ts + 1 / 30 - t
+                ts = t + self._ts_offset
+            self._last_ts = ts
+            return ts
+
+    def _relay(self, item: Any) -> None:
+        from kiosk.vision.worker import WorkerStatus
+
+        if isinstance(item, WorkerStatus) and item.event in ("ready", "vision_unavailable"):
+            self.status = item.event
+            self.match_model_ready = item.match_model_ready
+            self.loaded.set()
+        listener = self.listener
+        if listener is not None:
+            listener(item)
 
 
 class CameraVision:
@@ -40,42 +109,50 @@ class CameraVision:
     def __init__(self, settings: Settings, feeds: dict[str, FrameFeed], *,
                  references: References | None = None,
                  frame_sink: Callable[[np.ndarray], None] | None = None,
-                 on_idle: Callable[[], None] | None = None) -> None:
+                 link: WorkerLink | None = None, lockstep: bool = False,
+                 card_reader: CardReadingWorker | None = None) -> None:
         self.settings = settings
         self.feeds = feeds
         self.references = references or (lambda rid, ident: [])
         self.frame_sink = frame_sink
-        self.on_idle = on_idle or (lambda: time.sleep(0.01))
+        self.lockstep = lockstep
         self.sink: EventSink = lambda e: None
-        self._lock = threading.Lock()
-        self._mode = "off"
+        self._own_link = link is None
+        self._link = link
+        self._lock = threading.Lock()           # jobs, translator, evidence, recent frames
         self._jobs: list[tuple[str, Any]] = []
+        self._wake = threading.Event()
         self._stop = threading.Event()
-        self._observer = None
-        self._matcher = None
-        self._ocr = None
-        self._reset_face()
+        self._consumed = threading.Event()
+        self._mode = "off"
+        self._translator = ResultTranslator()
+        self._recent: OrderedDict[int, np.ndarray] = OrderedDict()   # ts_ms -> frame
+        self._best: tuple[float, np.ndarray, Any] | None = None     # attempt's best frame
+        self._passed_best: tuple[float, np.ndarray, Any] | None = None
         self._evidence: dict[str, Any] | None = None
-        self.frames_processed = 0
-        self.warm = threading.Event()           # set once the models are loaded
-        self._thread = threading.Thread(target=self._run, name="vision", daemon=True)
+        self._ended_handled = False
+        self.card = card_reader or CardReadingWorker(self._post)
+        self.frames_processed = 0               # frames the worker (or reader) was given
+        self.face_frames = 0                    # of which face frames (clip time = this / fps)
+        self.matches_published = 0              # MatchResults seen (tests: never for a spoof)
+        self.published: list[str] = []          # kinds of worker results seen (bounded)
+        self.warm = threading.Event()           # set once the models are loaded (or failed)
+        self.warm_s = 0.0
+        self._thread = threading.Thread(target=self._run, name="camera", daemon=True)
         self._thread.start()
 
-    # ---- VisionPort (any thread)
+    # ---- VisionPort (any thread, never blocks)
     def bind(self, sink: EventSink) -> None:
         self.sink = sink
 
     def set_mode(self, mode: str) -> None:
-        with self._lock:
-            self._jobs.append(("mode", mode))
+        self._queue("mode", mode)
 
     def start_liveness(self, challenges: tuple[str, ...], timeout_s: float) -> None:
-        with self._lock:
-            self._jobs.append(("liveness", (challenges, timeout_s)))
+        self._queue("liveness", (challenges, timeout_s))
 
     def start_matching(self, resident_id: str, identity: ev.ResidentIdentity) -> None:
-        with self._lock:
-            self._jobs.append(("match", (resident_id, identity)))
+        self._queue("match", (resident_id, identity))
 
     def take_evidence(self) -> dict[str, Any] | None:
         with self._lock:
@@ -84,43 +161,60 @@ class CameraVision:
 
     def clear(self) -> None:
         with self._lock:
-            self._jobs.append(("clear", None))
             self._evidence = None
-
-    def close(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
+            self._best = self._passed_best = None
+            self._recent.clear()
+            self._translator.reset()
+        self.card.reset()
+        self._queue("clear", None)
 
     def warm_up(self) -> None:
         """Load the models now (in the background at start-up), not when a resident waits."""
+        self._queue("warm", None)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        self._consumed.set()
+        self._thread.join(timeout=5)
+        self.card.close()
+        if self._link is not None:
+            if self._link.listener == self._on_result:
+                self._link.listener = None
+            if self._own_link:
+                self._link.stop()
+
+    # ---- helpers for tests and the journey
+    @property
+    def link(self) -> WorkerLink | None:
+        return self._link
+
+    def _queue(self, name: str, arg: Any) -> None:
         with self._lock:
-            self._jobs.append(("warm", None))
+            self._jobs.append((name, arg))
+        self._wake.set()
 
-    # ---- worker thread
-    def _reset_face(self) -> None:
-        self._liveness = None
-        self._probes: list[Any] = []
-        self._good = 0
-        self._reason = ""
-        self._pending_reason = ("", 0)
-        self._announced: tuple[int, int] = (-1, 0)
-        self._last_card_read = 0.0
-        self._t0: float | None = None
+    def _post(self, event: ev.Event) -> None:
+        self.sink(event)
 
+    # ---- camera thread
     def _run(self) -> None:
         while not self._stop.is_set():
             with self._lock:
                 jobs, self._jobs = self._jobs, []
             for name, arg in jobs:
                 try:
-                    self._job(name, arg)
+                    getattr(self, f"_job_{name}")(arg)
                 except Exception:  # noqa: BLE001 - never take the kiosk down
                     log.exception("vision job %s failed", name)
             mode = self._mode
-            feed = self.feeds.get("card" if mode == "card" else "face")
-            got = feed() if feed and mode != "off" else None
+            feed = self.feeds.get(mode) if mode in ("face", "card") else None
+            got = feed() if feed is not None else None
             if got is None:
-                self.on_idle()
+                if feed is not None and getattr(feed, "ended", False):
+                    self._feed_ended(mode)
+                self._wake.wait(0.01)
+                self._wake.clear()
                 continue
             frame, t = got
             if self.frame_sink is not None:
@@ -128,150 +222,168 @@ class CameraVision:
             try:
                 if mode == "card":
                     self._card_frame(frame, t)
-                elif mode == "face":
+                else:
                     self._face_frame(frame, t)
             except Exception:  # noqa: BLE001
                 log.exception("vision frame failed")
-            self.frames_processed += 1
-        if self._observer is not None:
-            self._observer.close()
-        if self._matcher is not None:
-            self._matcher.close()
 
-    def _job(self, name: str, arg: Any) -> None:
-        if name == "mode":
-            if arg != self._mode:
-                self._reset_face()
-            self._mode = arg
-        elif name == "liveness":
-            from kiosk.vision.challenges import LivenessConfig
-            from kiosk.vision.liveness import LivenessSession
+    def _ensure_link(self) -> WorkerLink:
+        if self._link is None:
+            self._link = WorkerLink(self.settings)
+        self._link.listener = self._on_result
+        if self._link.loaded.is_set():
+            self._loaded()
+        self._link.start()
+        return self._link
 
-            challenges, timeout_s = arg
-            self._liveness = LivenessSession(challenges,
-                                             LivenessConfig(challenge_timeout_s=timeout_s))
-            self._probes = []
-            self._announced = (-1, 0)
-        elif name == "match":
-            self._match(*arg)
-        elif name == "clear":
-            self._reset_face()
-        elif name == "warm":
-            t0 = time.perf_counter()
-            self._ensure_observer()
-            self._ensure_matcher()
-            self.warm_s = time.perf_counter() - t0
-            self.warm.set()
+    def _job_warm(self, _: Any) -> None:
+        self._ensure_link()
+        self.card.warm_up()
 
-    def _ensure_observer(self):
-        if self._observer is None:
-            from kiosk.vision.observe import FaceObserver
+    def _job_mode(self, mode: str) -> None:
+        if mode != self._mode:
+            with self._lock:
+                self._translator.reset()
+                self._best = None
+            if self._link is not None and self._mode == "face":
+                self._link.worker.cancel_attempt("left_screen")
+            self.card.reset()
+            self._ended_handled = False
+        self._mode = mode
+        if mode == "face":
+            link = self._ensure_link()
+            if link.status == "vision_unavailable":
+                self._post(ev.CameraLost())          # no face route without the models
 
-            self._observer = FaceObserver(video=True)
-        return self._observer
+    def _job_liveness(self, arg: tuple[tuple[str, ...], float]) -> None:
+        challenges, _timeout_s = arg             # the worker's own config holds the timeout
+        with self._lock:
+            self._translator.start_attempt()    # results from now on belong to this attempt
+            self._best = None
+        self._ensure_link().worker.start_attempt(challenges)
 
-    def _ensure_matcher(self):
-        if self._matcher is None:
-            from kiosk.vision.match import FaceMatcher
-
-            v = self.settings.vision
-            self._matcher = FaceMatcher(v.model, thresholds=v.thresholds)
-            self._matcher.warm_up()
-        return self._matcher
-
-    def _face_frame(self, frame: np.ndarray, t: float) -> None:
-        from kiosk.vision.quality import assess
-
-        if self._t0 is None:
-            self._t0 = t
-        obs = self._ensure_observer().observe(frame, int((t - self._t0) * 1000))
-        report = assess(frame, obs)
-        if self._liveness is not None:
-            self._liveness_frame(frame, obs, report)
-            return
-        reason = "" if report.ok else report.reason
-        self._coach(reason)
-        self._good = self._good + 1 if report.ok else 0
-        if self._good == READY_FRAMES:
-            self.sink(ev.FaceReady())
-
-    def _coach(self, reason: str) -> None:
-        last, count = self._pending_reason
-        count = count + 1 if reason == last else 1
-        self._pending_reason = (reason, count)
-        if count == STABLE_FRAMES and reason != self._reason:
-            self._reason = reason
-            self.sink(ev.FaceQuality(reason))
-
-    def _liveness_frame(self, frame: np.ndarray, obs: Any, report: Any) -> None:
-        session = self._liveness
-        progress = session.update(obs, frame)
-        if report.ok:
-            self._keep_probe(frame, obs, report.score)
-        index, done = progress.index, len(session.completed)
-        if done > self._announced[1]:
-            self.sink(ev.ChallengePassed(session.completed[-1]))
-        if progress.phase == "challenge" and progress.challenge and index != self._announced[0]:
-            self.sink(ev.ChallengeStarted(progress.challenge))
-        self._announced = (index if progress.phase == "challenge" else self._announced[0], done)
-        if session.done:
-            result = session.result
-            reason = "" if result.passed else (result.reasons[0] if result.reasons else "failed")
-            spoof = bool(set(result.reasons) & SPOOF_REASONS)
-            self._liveness = None
-            if not result.passed:
-                self._probes = []          # a failed session's frames are never matched
-            log.info("liveness %s %s", "passed" if result.passed else "failed", reason)
-            self.sink(ev.LivenessDone(result.passed, reason, spoof=spoof))
-
-    def _keep_probe(self, frame: np.ndarray, obs: Any, score: float) -> None:
-        from kiosk.vision.match import Probe
-
-        k = self.settings.vision.probes
-        self._probes.append(Probe(frame.copy(), obs, score))
-        self._probes.sort(key=lambda p: -p.quality)
-        del self._probes[k:]
-
-    def _match(self, resident_id: str, identity: ev.ResidentIdentity) -> None:
+    def _job_match(self, arg: tuple[str, ev.ResidentIdentity]) -> None:
         from kiosk.vision.match import Reference
 
+        resident_id, identity = arg
         refs = [Reference(kind, image) for kind, image in self.references(resident_id, identity)]
         if identity.portrait is not None:
             refs.insert(0, Reference("card_portrait", identity.portrait))
-        if not self._probes or not refs:
-            reason = "no_probe" if not self._probes else "no_reference"
-            self.sink(ev.MatchDone(False, None, "", reason))
+        if not refs:
+            self._post(ev.MatchDone(False, None, "", "no_reference"))
             return
-        decision = self._ensure_matcher().decide(refs, self._probes)
-        self._evidence = {"face_crop": _jpeg(self._probes[0].frame)}
-        log.info("match %s (%s)", decision.reason, decision.reference or "-")
-        self.sink(ev.MatchDone(decision.matched, decision.score, decision.reference or "",
-                               decision.reason))
-        self._probes = []
+        self._ensure_link().worker.request_match(refs)
+
+    def _job_clear(self, _: Any) -> None:
+        if self._link is not None:
+            self._link.worker.cancel_attempt("cleared")
+            self._link.worker.clear()
+
+    def _face_frame(self, frame: np.ndarray, t: float) -> None:
+        link = self._ensure_link()
+        if link.status == "vision_unavailable":
+            return
+        ts = link.stamp(t)
+        with self._lock:
+            self._recent[int(ts * 1000)] = frame
+            while len(self._recent) > 8:
+                self._recent.popitem(last=False)
+        self._consumed.clear()
+        link.worker.submit(frame, ts)
+        self.frames_processed += 1
+        self.face_frames += 1
+        if self.lockstep:
+            self._consumed.wait(LOCKSTEP_WAIT_S)
 
     def _card_frame(self, frame: np.ndarray, t: float) -> None:
-        if t - self._last_card_read < CARD_READ_EVERY_S and self._last_card_read:
+        if self.card.offer(frame, t):
+            self.frames_processed += 1
+            if self.lockstep:
+                self.card.wait_idle()
+
+    def _feed_ended(self, mode: str) -> None:
+        """A replayed file ran out: an attempt still going ends as a stream that stopped
+        (the same rule as `kiosk eval liveness`)."""
+        if self._ended_handled:
             return
-        self._last_card_read = t
-        from kiosk.idcard.read import read_card
+        self._ended_handled = True
+        if mode == "face" and self._link is not None and self._translator.attempt_active:
+            self._link.worker.cancel_attempt("challenge_timeout")
 
-        if self._ocr is None:
-            from kiosk.idcard.ocr import get_ocr
+    # ---- vision-worker thread
+    def _loaded(self) -> None:
+        if not self.warm.is_set():
+            self.warm.set()
 
-            self._ocr = get_ocr()
-        result = read_card(frame, ocr=self._ocr, want="front")
-        number = result.accepted_number
-        if number:
-            name = result.fields.get("name", "")
-            self.sink(ev.CardRead(ev.ResidentIdentity(number, name, "card", result.portrait)))
-            self._mode = "off"             # one read per visit to the identity screen
+    def _on_result(self, item: Any) -> None:
+        from kiosk.vision.worker import AttemptEnded, FrameResult, MatchResult, WorkerStatus
+
+        self.published.append(type(item).__name__)
+        del self.published[:-200]
+        events: list[ev.Event] = []
+        with self._lock:
+            if isinstance(item, FrameResult):
+                events = self._translator.frame(item)
+                self._keep_best(item)
+            elif isinstance(item, AttemptEnded):
+                if item.result.passed and self._translator.attempt_active:
+                    self._passed_best = self._best
+                events = self._translator.attempt_ended(item.result)
+                self._best = None
+            elif isinstance(item, MatchResult):
+                self.matches_published += 1
+                events = [self._translator.match(item)]
+                self._evidence = self._crop_evidence(self._passed_best)
+                self._passed_best = None
+        if isinstance(item, WorkerStatus):
+            self._status(item)
+        else:
+            self._consumed.set()
+        for e in events:
+            self._post(e)
+        if isinstance(item, FrameResult):
+            self._consumed.set()
+
+    def _status(self, status: Any) -> None:
+        if status.event in ("ready", "vision_unavailable"):
+            if status.event == "vision_unavailable":
+                log.error("face vision unavailable: %s", status.detail)
+                if self._mode == "face":
+                    self._post(ev.CameraLost())
+            self._loaded()
+        elif status.event == "frame_error":
+            self._consumed.set()
+
+    def _keep_best(self, result: Any) -> None:
+        """The attempt's best-quality frame, for the evidence crop (lock held)."""
+        if result.liveness is None or not result.quality.ok:
             return
-        reason = {"moving": "blurry"}.get(result.reason, result.reason)
-        self.sink(ev.CardCoaching(reason if reason in CARD_REASONS else "unreadable"))
+        frame = self._recent.get(result.observation.timestamp_ms)
+        if frame is None:
+            return
+        score = float(result.quality.score)
+        if self._best is None or score > self._best[0]:
+            self._best = (score, frame, result.observation.box)
+
+    @staticmethod
+    def _crop_evidence(best: tuple[float, np.ndarray, Any] | None) -> dict[str, Any] | None:
+        if best is None:
+            return None
+        _score, frame, box = best
+        return {"face_crop": face_crop_jpeg(frame, box)}
 
 
-def _jpeg(frame: np.ndarray) -> bytes:
+def face_crop_jpeg(frame: np.ndarray, box: Any, *, margin: float = 0.35) -> bytes:
+    """The face with some margin (not the whole room) as JPEG, for the evidence store."""
     import cv2
 
-    ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, 90])
+    crop = frame
+    if box is not None:
+        x, y, w, h = (float(v) for v in box)
+        mx, my = w * margin, h * margin
+        x0, y0 = max(0, int(x - mx)), max(0, int(y - my))
+        x1, y1 = min(frame.shape[1], int(x + w + mx)), min(frame.shape[0], int(y + h + my))
+        if x1 - x0 >= 16 and y1 - y0 >= 16:
+            crop = frame[y0:y1, x0:x1]
+    ok, buf = cv2.imencode(".jpg", crop, [cv2.IMWRITE_JPEG_QUALITY, 90])
     return buf.tobytes() if ok else b""

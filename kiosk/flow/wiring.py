@@ -21,31 +21,46 @@ from kiosk.flow.standins import MemoryRecords, MemoryRoster
 log = logging.getLogger(__name__)
 
 
-def replay_feed(spec: str, *, fps: float = 30.0, on_end: Callable[[], None] | None = None
-                ) -> FrameFeed:
-    """Every frame of a file in order, timed by the clip's own clock (index / fps)."""
-    from kiosk.camera.sources import open_source
+class ReplayFeed:
+    """Every frame of a file in order, timed by the clip's own clock (index / fps).
 
-    state: dict[str, Any] = {"source": None, "index": 0, "ended": False}
-    lock = threading.Lock()
+    A FrameFeed (call it for the next frame); `ended` once the file ran out, and `on_end` is
+    called then (from the camera thread)."""
 
-    def feed() -> tuple[np.ndarray, float] | None:
-        with lock:
-            if state["ended"]:
+    def __init__(self, spec: str, *, fps: float = 30.0,
+                 on_end: Callable[[], None] | None = None, still_frames: int = 90) -> None:
+        self.spec = spec
+        self.fps = fps
+        self.on_end = on_end
+        self.still_frames = still_frames
+        self.ended = False
+        self.index = 0
+        self._source: Any = None
+        self._lock = threading.Lock()
+
+    def __call__(self) -> tuple[np.ndarray, float] | None:
+        from kiosk.camera.sources import open_source
+
+        with self._lock:
+            if self.ended:
                 return None
-            if state["source"] is None:
-                state["source"] = open_source(spec, realtime=False)
-            frame = state["source"].read()
+            if self._source is None:
+                self._source = open_source(self.spec, realtime=False,
+                                           still_frames=self.still_frames)
+            frame = self._source.read()
             if frame is None:
-                state["ended"] = True
-                state["source"].close()
-                if on_end:
-                    on_end()
+                self.ended = True
+                self._source.close()
+                if self.on_end:
+                    self.on_end()
                 return None
-            state["index"] += 1
-            return frame, state["index"] / fps
+            self.index += 1
+            return frame, self.index / self.fps
 
-    return feed
+
+def replay_feed(spec: str, *, fps: float = 30.0, on_end: Callable[[], None] | None = None,
+                still_frames: int = 90) -> ReplayFeed:
+    return ReplayFeed(spec, fps=fps, on_end=on_end, still_frames=still_frames)
 
 
 class LiveCamera:

@@ -5,9 +5,10 @@ is a `counter_assisted` (staff helped at the counter) or `non_face` (no face com
 all) certification, passed, attributed to the staff member, with a reason code. When a
 relative helps (亲情服务), who helped, their relation and their consent are recorded too.
 
-Where the attestation lives (the schema has no column for it): `scores["attestation"]` on
-the certification — checks made, reason, note, and for a proxy the helper's name, masked ID
-number, relation and consent. The audit row carries only codes and the masked number.
+Where the attestation lives: the certification's `attestation` column (schema v3; v2 kept it
+in `scores["attestation"]` and the migration moved it) — checks made, reason, note, and for
+a proxy the helper's name, masked ID number, relation and consent. It is synced as the
+payload's `attestation`. The audit row carries only codes and the masked number.
 """
 
 from __future__ import annotations
@@ -92,7 +93,7 @@ def attested_certification(*, resident_id: int, channel: str, staff_id: int,
     return NewCertification(resident_id=resident_id, channel=channel,  # type: ignore[arg-type]
                             result="passed", started_at=at, finished_at=at,
                             staff_id=staff_id, reason_codes=reason_codes,
-                            scores={"attestation": attestation})
+                            attestation=attestation)
 
 
 def _certify_tx(conn: sqlite3.Connection, store: Store, session: StaffSession,

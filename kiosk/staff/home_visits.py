@@ -1,9 +1,10 @@
 """Home visits (上门认证): requested → scheduled → done | cancelled, with an outcome.
 
 Built on the store's `request_home_visit` / `update_home_visit` (each writes the visit, an
-audit row and an outbox row, so every step syncs). The visit's details — address, phone,
-contact person, reason, outcome — are kept as JSON in the `note` column (the schema has no
-columns for them). Outcomes of a done visit:
+audit row and an outbox row carrying every detail, so every step syncs). The visit's
+details — address, phone, contact person, reason, outcome, the certification written, the
+cancel reason — are columns since schema v3 (`VisitDetails`; the remark is the `note`
+column; v2's JSON notes were moved by the migration). Outcomes of a done visit:
 
 - `certified_at_home`: the staff member attests at the resident's home; a `home_visit`
   certification (passed, attributed to them) is written in the same transaction;
@@ -14,9 +15,8 @@ columns for them). Outcomes of a done visit:
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sqlite3
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
 
 from kiosk.staff.assisted import attested_certification
 from kiosk.staff.audit import append_audit
@@ -25,7 +25,7 @@ from kiosk.staff.login import StaffSession
 from kiosk.store import certifications as certs
 from kiosk.store import roster
 from kiosk.store.database import Store
-from kiosk.store.records import HomeVisit
+from kiosk.store.records import HomeVisit, VisitDetails
 
 NEXT_STATUS: dict[str, tuple[str, ...]] = {
     "requested": ("scheduled", "cancelled"),
@@ -40,37 +40,10 @@ class VisitError(ValueError):
 
 
 @dataclass(frozen=True)
-class VisitDetails:
-    address: str = ""
-    phone: str = ""
-    contact_person: str = ""
-    reason: str = "other"            # a key of VISIT_REASON_ZH
-    remark: str = ""
-    outcome: str = ""                # set when done: a key of VISIT_OUTCOME_ZH
-    certification: str = ""          # the UUID written for certified_at_home
-    cancel_reason: str = ""
-
-    def to_note(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
-
-    @classmethod
-    def from_note(cls, note: str) -> VisitDetails:
-        try:
-            data = json.loads(note) if note else {}
-        except json.JSONDecodeError:
-            return cls(remark=note)      # a plain note written by the resident flow
-        if not isinstance(data, dict):
-            return cls(remark=note)
-        known = {k: str(v) for k, v in data.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
-
-
-@dataclass(frozen=True)
 class VisitRow:
     """A visit with what the console and the printed day list show."""
 
     visit: HomeVisit
-    details: VisitDetails
     resident_name: str
     masked_id_number: str
 
@@ -78,12 +51,16 @@ class VisitRow:
     def uuid(self) -> str:
         return self.visit.uuid
 
+    @property
+    def details(self) -> VisitDetails:
+        return self.visit.details
+
 
 def _get(conn: sqlite3.Connection, uuid: str) -> HomeVisit:
-    for visit in certs.list_home_visits(conn):
-        if visit.uuid == uuid:
-            return visit
-    raise VisitError("no such home visit")
+    visit = certs.get_home_visit(conn, uuid)
+    if visit is None:
+        raise VisitError("no such home visit")
+    return visit
 
 
 def _step(conn: sqlite3.Connection, uuid: str, status: str) -> HomeVisit:
@@ -98,9 +75,10 @@ def create_visit(store: Store, session: StaffSession | None, resident_id: int,
     """From the counter (a session) or from the resident flow's request (no session)."""
     if details.reason not in VISIT_REASON_ZH:
         raise VisitError("请选择上门原因。")
+    if details.outcome or details.certification or details.cancel_reason:
+        raise VisitError("a new visit has no outcome yet")
     staff_id = session.staff_id if session else None
-    return store.request_home_visit(resident_id, staff_id=staff_id,
-                                    note=details.to_note()).result()
+    return store.request_home_visit(resident_id, staff_id=staff_id, details=details).result()
 
 
 def schedule_visit(store: Store, session: StaffSession, uuid: str, day: dt.date) -> HomeVisit:
@@ -117,10 +95,9 @@ def cancel_visit(store: Store, session: StaffSession, uuid: str, *, reason: str)
 
     def tx(conn: sqlite3.Connection) -> HomeVisit:
         visit = _step(conn, uuid, "cancelled")
-        details = VisitDetails.from_note(visit.note)
-        note = VisitDetails(**{**asdict(details), "cancel_reason": reason.strip()}).to_note()
+        details = replace(visit.details, cancel_reason=reason.strip())
         return certs.update_home_visit(conn, store.key, uuid, status="cancelled",
-                                       staff_id=session.staff_id, note=note)
+                                       staff_id=session.staff_id, details=details)
     return store.write(tx).result()
 
 
@@ -135,7 +112,7 @@ def record_outcome(store: Store, session: StaffSession, uuid: str, outcome: str,
 
     def tx(conn: sqlite3.Connection) -> HomeVisit:
         visit = _step(conn, uuid, "done")
-        details = VisitDetails.from_note(visit.note)
+        details = visit.details
         cert_uid = ""
         if outcome == "certified_at_home":
             new = attested_certification(
@@ -149,12 +126,10 @@ def record_outcome(store: Store, session: StaffSession, uuid: str, outcome: str,
             append_audit(conn, store.key.audit_key, actor=session.actor,
                          action="resident.deceased_reported", subject=uuid,
                          detail={"resident_id": visit.resident_id})
-        merged = {**asdict(details), "outcome": outcome, "certification": cert_uid}
-        if remark.strip():
-            merged["remark"] = (details.remark + " " + remark.strip()).strip()
+        merged = replace(details, outcome=outcome, certification=cert_uid,
+                         remark=(details.remark + " " + remark.strip()).strip())
         return certs.update_home_visit(conn, store.key, uuid, status="done",
-                                       staff_id=session.staff_id,
-                                       note=VisitDetails(**merged).to_note())
+                                       staff_id=session.staff_id, details=merged)
     return store.write(tx).result()
 
 
@@ -162,8 +137,7 @@ def _rows(conn: sqlite3.Connection, store: Store, visits: list[HomeVisit]) -> li
     out = []
     for visit in visits:
         resident = roster.get_resident(conn, store.key, visit.resident_id)
-        out.append(VisitRow(visit, VisitDetails.from_note(visit.note),
-                            resident.name if resident else "",
+        out.append(VisitRow(visit, resident.name if resident else "",
                             resident.masked_id_number if resident else ""))
     return out
 

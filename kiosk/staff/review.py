@@ -1,8 +1,9 @@
 """The review queue: failed and referred certifications waiting for a staff decision.
 
-An item leaves the queue when a staff member approves or rejects it (an audit row
-`review.approved` / `review.rejected` whose subject is the certification UUID), or when the
-same resident has passed since. Approval writes a NEW `counter_assisted` certification,
+An item leaves the queue when a staff member approves or rejects it (a `reviews` row, schema
+v3 — unique per certification, so a second decision is refused by the database too — plus
+an audit row `review.approved` / `review.rejected` whose subject is the certification UUID),
+or when the same resident has passed since. Approval writes a NEW `counter_assisted` certification,
 passed, attributed to the staff member, pointing back at the reviewed one; the failed record
 itself is never changed. Both need a reason code from the catalogue.
 """
@@ -22,6 +23,7 @@ from kiosk.staff.login import StaffSession
 from kiosk.store import certifications as certs
 from kiosk.store import roster
 from kiosk.store.database import Store
+from kiosk.store.records import utc_now
 
 REVIEW_ACTIONS = ("review.approved", "review.rejected")
 
@@ -70,8 +72,7 @@ SELECT c.uuid, c.resident_id, c.channel, c.result, c.finished_at, c.scores, c.li
        c.reason_codes, c.id
 FROM certifications c
 WHERE c.result IN ('failed', 'referred') AND c.synthetic = 0
-  AND c.uuid NOT IN (SELECT subject FROM audit_log
-                     WHERE action IN ('review.approved', 'review.rejected'))
+  AND NOT EXISTS (SELECT 1 FROM reviews r WHERE r.certification_uuid = c.uuid)
   AND NOT EXISTS (SELECT 1 FROM certifications p WHERE p.resident_id = c.resident_id
                   AND p.result = 'passed' AND p.finished_at > c.finished_at)
 ORDER BY c.finished_at
@@ -124,11 +125,28 @@ def _pending_row(conn: sqlite3.Connection, uuid: str) -> tuple:
         raise ReviewError("no such certification")
     if row[1] not in ("failed", "referred"):
         raise ReviewError("only failed or referred certifications are reviewed")
-    done = conn.execute("SELECT action FROM audit_log WHERE subject = ? AND action IN (?, ?)",
-                        (uuid, *REVIEW_ACTIONS)).fetchone()
+    done = conn.execute("SELECT decision FROM reviews WHERE certification_uuid = ?",
+                        (uuid,)).fetchone()
     if done:
         raise ReviewError(f"already reviewed ({done[0]})")
     return row
+
+
+def _record(conn: sqlite3.Connection, session: StaffSession, uuid: str, decision: str,
+            reason: str, note: str, new_uid: str = "") -> None:
+    conn.execute(
+        "INSERT INTO reviews (certification_uuid, decision, reason, note, staff, staff_id,"
+        " decided_at, new_certification_uuid) VALUES (?,?,?,?,?,?,?,?)",
+        (uuid, decision, reason, note.strip()[:200], session.actor, session.staff_id,
+         utc_now(), new_uid))
+
+
+def decision_for(store: Store, uuid: str) -> dict[str, Any] | None:
+    """The review decision on a certification (None: not reviewed)."""
+    rows = store.query("SELECT decision, reason, note, staff, decided_at,"
+                       " new_certification_uuid FROM reviews WHERE certification_uuid = ?",
+                       (uuid,))
+    return rows[0] if rows else None
 
 
 def _check_reason(reason: str, note: str, catalogue: dict[str, str]) -> None:
@@ -152,6 +170,7 @@ def approve(store: Store, session: StaffSession, uuid: str, *, reason: str, note
                          "review_of": uuid, "id_card_checked": True, "person_present": True},
             now=now)
         new_uid = certs.save_certification(conn, store.key, new, ship_face_images=False)
+        _record(conn, session, uuid, "approved", reason, note, new_uid)
         append_audit(conn, store.key.audit_key, actor=session.actor, action="review.approved",
                      subject=uuid, detail={"reason": reason, "certification": new_uid,
                                            "note": bool(note.strip())})
@@ -166,6 +185,7 @@ def reject(store: Store, session: StaffSession, uuid: str, *, reason: str,
 
     def tx(conn: sqlite3.Connection) -> None:
         _pending_row(conn, uuid)
+        _record(conn, session, uuid, "rejected", reason, note)
         append_audit(conn, store.key.audit_key, actor=session.actor, action="review.rejected",
                      subject=uuid, detail={"reason": reason, "note": note.strip()[:200]})
     store.write(tx).result()

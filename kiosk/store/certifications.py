@@ -1,5 +1,8 @@
 """Certification decisions and home visits, each written with its audit row and outbox row.
 
+Schema v3: a staff attestation is the `attestation` column (not `scores`); a home visit's
+address/phone/contact/reason/outcome are columns (`VisitDetails`), its remark is `note`.
+
 `save_certification` writes the certification, its attempts, its evidence (encrypted), one
 audit row and one outbox row in ONE transaction: after a crash either all of them are there
 or none. Face images go into the outbox payload only when the deployment allows it.
@@ -20,10 +23,12 @@ from kiosk.store.crypto import StoreKey
 from kiosk.store.records import (
     CHANNELS,
     RESULTS,
+    VISIT_OUTCOMES,
     VISIT_STATUSES,
     Certification,
     HomeVisit,
     NewCertification,
+    VisitDetails,
     utc_now,
 )
 
@@ -65,10 +70,11 @@ def save_certification(conn: sqlite3.Connection, key: StoreKey, new: NewCertific
     cur = conn.execute(
         "INSERT INTO certifications (uuid, resident_id, channel, result, started_at, finished_at,"
         " scores, liveness, model_versions, staff_id, reason_codes, template_enc, created_at,"
-        " synthetic) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " synthetic, attestation) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (uid, new.resident_id, new.channel, new.result, new.started_at, new.finished_at,
          _dumps(new.scores), _dumps(new.liveness), _dumps(new.model_versions), new.staff_id,
-         _dumps(list(new.reason_codes)), template_enc, now, int(new.synthetic)))
+         _dumps(list(new.reason_codes)), template_enc, now, int(new.synthetic),
+         _dumps(new.attestation)))
     cert_id = int(cur.lastrowid)
     conn.executemany(
         "INSERT INTO attempts (certification_id, number, started_at, finished_at, outcome,"
@@ -92,6 +98,8 @@ def save_certification(conn: sqlite3.Connection, key: StoreKey, new: NewCertific
         "attempts": len(new.attempts), "synthetic": new.synthetic,
         "template": base64.b64encode(new.template).decode() if new.template else None,
     }
+    if new.attestation:
+        payload["attestation"] = new.attestation
     if ship_face_images:
         payload["evidence"] = [{"kind": e.kind, "data": base64.b64encode(e.data).decode()}
                                for e in new.evidence]
@@ -105,13 +113,13 @@ def save_certification(conn: sqlite3.Connection, key: StoreKey, new: NewCertific
 
 
 _CERT_COLS = ("id, uuid, resident_id, channel, result, started_at, finished_at, scores,"
-              " liveness, model_versions, staff_id, reason_codes, synthetic")
+              " liveness, model_versions, staff_id, reason_codes, synthetic, attestation")
 
 
 def _certification(row: tuple) -> Certification:
     return Certification(row[0], row[1], row[2], row[3], row[4], row[5], row[6],
                          json.loads(row[7]), json.loads(row[8]), json.loads(row[9]), row[10],
-                         tuple(json.loads(row[11])), bool(row[12]))
+                         tuple(json.loads(row[11])), bool(row[12]), json.loads(row[13]))
 
 
 def last_certification(conn: sqlite3.Connection, resident_id: int, *,
@@ -139,58 +147,90 @@ def evidence_for(conn: sqlite3.Connection, key: StoreKey, uid: str) -> list[tupl
 
 
 _VISIT_COLS = ("id, uuid, resident_id, status, requested_at, scheduled_for, done_at, staff_id,"
-               " note, updated_at")
+               " note, updated_at, address, phone, contact_person, reason, outcome,"
+               " certification_uuid, cancel_reason")
 
 
 def _visit(row: tuple) -> HomeVisit:
-    return HomeVisit(*row)
+    details = VisitDetails(address=row[10], phone=row[11], contact_person=row[12],
+                           reason=row[13] or "other", remark=row[8], outcome=row[14],
+                           certification=row[15], cancel_reason=row[16])
+    return HomeVisit(*row[:10], details=details)
 
 
 def _visit_event(conn: sqlite3.Connection, key: StoreKey, visit: HomeVisit, actor: str) -> None:
+    """One outbox row per step: the receiver keeps every step, unique by event UUID."""
     event = str(uuidlib.uuid4())
+    d = visit.details
     payload = {"uuid": event, "home_visit": visit.uuid, "status": visit.status,
                **_resident_identity(conn, key, visit.resident_id),
                "requested_at": visit.requested_at, "scheduled_for": visit.scheduled_for,
-               "done_at": visit.done_at, "staff": _staff_name(conn, visit.staff_id)}
+               "done_at": visit.done_at, "staff": _staff_name(conn, visit.staff_id),
+               "address": d.address, "phone": d.phone, "contact_person": d.contact_person,
+               "reason": d.reason, "remark": d.remark, "outcome": d.outcome,
+               "certification": d.certification, "cancel_reason": d.cancel_reason}
     append_audit(conn, key.audit_key, actor=actor, action=f"home_visit.{visit.status}",
-                 subject=visit.uuid)
+                 subject=visit.uuid, detail={"reason": d.reason, "outcome": d.outcome}
+                 if d.outcome else {"reason": d.reason})
     outbox.enqueue(conn, key, uuid=event, kind="home_visit", payload=payload)
 
 
+def _check_details(details: VisitDetails) -> None:
+    if details.outcome and details.outcome not in VISIT_OUTCOMES:
+        raise ValueError(f"unknown home-visit outcome {details.outcome!r}")
+
+
 def request_home_visit(conn: sqlite3.Connection, key: StoreKey, resident_id: int, *,
-                       staff_id: int | None = None, note: str = "") -> HomeVisit:
+                       staff_id: int | None = None, note: str = "",
+                       details: VisitDetails | None = None) -> HomeVisit:
+    """A new `requested` visit; `details.remark` (or `note`) is kept in the note column."""
+    d = details or VisitDetails(remark=note)
+    _check_details(d)
     now = utc_now()
     cur = conn.execute(
         "INSERT INTO home_visits (uuid, resident_id, status, requested_at, staff_id, note,"
-        " updated_at) VALUES (?,?,?,?,?,?,?)",
-        (str(uuidlib.uuid4()), resident_id, "requested", now, staff_id, note, now))
+        " updated_at, address, phone, contact_person, reason, outcome, certification_uuid,"
+        " cancel_reason) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        (str(uuidlib.uuid4()), resident_id, "requested", now, staff_id, d.remark or note, now,
+         d.address, d.phone, d.contact_person, d.reason, d.outcome, d.certification,
+         d.cancel_reason))
     visit = _visit(conn.execute(f"SELECT {_VISIT_COLS} FROM home_visits WHERE id = ?",
                                 (cur.lastrowid,)).fetchone())
     _visit_event(conn, key, visit, _staff_name(conn, staff_id) or "kiosk")
     return visit
 
 
-def update_home_visit(conn: sqlite3.Connection, key: StoreKey, visit_uuid: str, *,
-                      status: str, staff_id: int | None, scheduled_for: str | None = None,
-                      note: str | None = None) -> HomeVisit:
-    if status not in VISIT_STATUSES:
-        raise ValueError(f"unknown home-visit status {status!r}")
+def get_home_visit(conn: sqlite3.Connection, visit_uuid: str) -> HomeVisit | None:
     row = conn.execute(f"SELECT {_VISIT_COLS} FROM home_visits WHERE uuid = ?",
                        (visit_uuid,)).fetchone()
-    if row is None:
+    return _visit(row) if row else None
+
+
+def update_home_visit(conn: sqlite3.Connection, key: StoreKey, visit_uuid: str, *,
+                      status: str, staff_id: int | None, scheduled_for: str | None = None,
+                      note: str | None = None, details: VisitDetails | None = None
+                      ) -> HomeVisit:
+    """Move a visit on; `details` (when given) replaces its details, `note` its remark."""
+    if status not in VISIT_STATUSES:
+        raise ValueError(f"unknown home-visit status {status!r}")
+    old = get_home_visit(conn, visit_uuid)
+    if old is None:
         raise LookupError("no such home visit")
-    old = _visit(row)
     if old.status in ("done", "cancelled"):
         raise ValueError(f"home visit is already {old.status}")
+    d = details or old.details
+    _check_details(d)
+    remark = note if note is not None else (details.remark if details else old.note)
     now = utc_now()
     conn.execute(
         "UPDATE home_visits SET status = ?, scheduled_for = ?, done_at = ?, staff_id = ?,"
-        " note = ?, updated_at = ? WHERE id = ?",
+        " note = ?, updated_at = ?, address = ?, phone = ?, contact_person = ?, reason = ?,"
+        " outcome = ?, certification_uuid = ?, cancel_reason = ? WHERE id = ?",
         (status, old.scheduled_for if scheduled_for is None else scheduled_for,
-         now if status == "done" else old.done_at, staff_id,
-         old.note if note is None else note, now, old.id))
-    visit = _visit(conn.execute(f"SELECT {_VISIT_COLS} FROM home_visits WHERE id = ?",
-                                (old.id,)).fetchone())
+         now if status == "done" else old.done_at, staff_id, remark, now, d.address, d.phone,
+         d.contact_person, d.reason, d.outcome, d.certification, d.cancel_reason, old.id))
+    visit = get_home_visit(conn, visit_uuid)
+    assert visit is not None
     _visit_event(conn, key, visit, _staff_name(conn, staff_id) or "kiosk")
     return visit
 

@@ -37,6 +37,7 @@ from kiosk.store.records import (
     Resident,
     RosterEntry,
     SyncStatus,
+    VisitDetails,
 )
 from kiosk.store.writer import Writer, connect
 
@@ -190,16 +191,20 @@ class Store:
 
     # ---- home visits --------------------------------------------------------------------
     def request_home_visit(self, resident_id: int, *, staff_id: int | None = None,
-                           note: str = "") -> Future[HomeVisit]:
-        return self.write(lambda c: certs.request_home_visit(c, self.key, resident_id,
-                                                             staff_id=staff_id, note=note))
+                           note: str = "", details: VisitDetails | None = None
+                           ) -> Future[HomeVisit]:
+        return self.write(lambda c: certs.request_home_visit(
+            c, self.key, resident_id, staff_id=staff_id, note=note, details=details))
 
     def update_home_visit(self, visit_uuid: str, *, status: str, staff_id: int | None,
-                          scheduled_for: str | None = None, note: str | None = None
-                          ) -> Future[HomeVisit]:
+                          scheduled_for: str | None = None, note: str | None = None,
+                          details: VisitDetails | None = None) -> Future[HomeVisit]:
         return self.write(lambda c: certs.update_home_visit(
             c, self.key, visit_uuid, status=status, staff_id=staff_id,
-            scheduled_for=scheduled_for, note=note))
+            scheduled_for=scheduled_for, note=note, details=details))
+
+    def get_home_visit(self, visit_uuid: str) -> HomeVisit | None:
+        return self.read(lambda c: certs.get_home_visit(c, visit_uuid))
 
     def list_home_visits(self, *, status: str | None = None) -> list[HomeVisit]:
         return self.read(lambda c: certs.list_home_visits(c, status=status))

@@ -6,6 +6,7 @@ copies it (SQLite backup API) to `<db>.v<old>.bak`, so a failed upgrade loses no
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from collections.abc import Callable
@@ -86,6 +87,67 @@ CREATE INDEX outbox_synthetic ON outbox(synthetic, acked_at, seq);
 """
 
 
+# v3: real columns for what v2 kept as JSON — a home visit's details and outcome, a staff
+# attestation (and proxy helper) on a certification — and a `reviews` table for review
+# decisions (v2 kept them only as audit rows). Old rows are moved by `_v3_move_json`.
+VISIT_OUTCOMES = "('','certified_at_home','not_at_home','deceased_reported')"
+V3 = f"""
+ALTER TABLE home_visits ADD COLUMN address TEXT NOT NULL DEFAULT '';
+ALTER TABLE home_visits ADD COLUMN phone TEXT NOT NULL DEFAULT '';
+ALTER TABLE home_visits ADD COLUMN contact_person TEXT NOT NULL DEFAULT '';
+ALTER TABLE home_visits ADD COLUMN reason TEXT NOT NULL DEFAULT '';
+ALTER TABLE home_visits ADD COLUMN outcome TEXT NOT NULL DEFAULT ''
+    CHECK (outcome IN {VISIT_OUTCOMES});
+ALTER TABLE home_visits ADD COLUMN certification_uuid TEXT NOT NULL DEFAULT '';
+ALTER TABLE home_visits ADD COLUMN cancel_reason TEXT NOT NULL DEFAULT '';
+CREATE INDEX home_visits_status ON home_visits(status, scheduled_for);
+ALTER TABLE certifications ADD COLUMN attestation TEXT NOT NULL DEFAULT '{{}}';
+CREATE TABLE reviews (
+    id INTEGER PRIMARY KEY,
+    certification_uuid TEXT NOT NULL UNIQUE REFERENCES certifications(uuid),
+    decision TEXT NOT NULL CHECK (decision IN ('approved','rejected')),
+    reason TEXT NOT NULL, note TEXT NOT NULL DEFAULT '', staff TEXT NOT NULL,
+    staff_id INTEGER REFERENCES staff(id), decided_at TEXT NOT NULL,
+    new_certification_uuid TEXT NOT NULL DEFAULT '')
+"""
+_VISIT_KEYS = ("address", "phone", "contact_person", "reason", "outcome", "cancel_reason")
+
+
+def _v3_move_json(conn: sqlite3.Connection) -> None:
+    """v2 JSON → v3 columns: visit notes, `scores.attestation`, review audit rows."""
+    for vid, note in conn.execute("SELECT id, note FROM home_visits").fetchall():
+        try:
+            data = json.loads(note) if note else None
+        except json.JSONDecodeError:
+            data = None
+        if not isinstance(data, dict):
+            continue                     # a plain note (e.g. "kiosk"): it stays the remark
+        values = {k: str(data.get(k) or "") for k in _VISIT_KEYS}
+        conn.execute(
+            "UPDATE home_visits SET address = ?, phone = ?, contact_person = ?, reason = ?,"
+            " outcome = ?, cancel_reason = ?, certification_uuid = ?, note = ? WHERE id = ?",
+            (*values.values(), str(data.get("certification") or ""),
+             str(data.get("remark") or ""), vid))
+    conn.execute(
+        "UPDATE certifications SET attestation = json_extract(scores, '$.attestation'),"
+        " scores = json_remove(scores, '$.attestation')"
+        " WHERE json_type(scores, '$.attestation') = 'object'")
+    rows = conn.execute(
+        "SELECT a.subject, a.action, a.actor, a.at, a.detail, s.id FROM audit_log a"
+        " LEFT JOIN staff s ON s.username = a.actor"
+        " WHERE a.action IN ('review.approved', 'review.rejected')"
+        " AND a.subject IN (SELECT uuid FROM certifications) ORDER BY a.seq").fetchall()
+    for subject, action, actor, at, detail, staff_id in rows:
+        d = json.loads(detail or "{}")
+        note = d.get("note")
+        conn.execute(
+            "INSERT OR IGNORE INTO reviews (certification_uuid, decision, reason, note, staff,"
+            " staff_id, decided_at, new_certification_uuid) VALUES (?,?,?,?,?,?,?,?)",
+            (subject, action.removeprefix("review."), str(d.get("reason") or ""),
+             note if isinstance(note, str) else "", actor, staff_id, at,
+             str(d.get("certification") or "")))
+
+
 def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     def step(conn: sqlite3.Connection) -> None:
         for statement in sql.split(";"):
@@ -94,7 +156,13 @@ def _script(sql: str) -> Callable[[sqlite3.Connection], None]:
     return step
 
 
-MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (_script(V1), _script(V2))
+def _v3(conn: sqlite3.Connection) -> None:
+    _script(V3)(conn)
+    _v3_move_json(conn)
+
+
+MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
+    _script(V1), _script(V2), _v3)
 LATEST = len(MIGRATIONS)
 
 

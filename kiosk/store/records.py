@@ -103,6 +103,7 @@ class NewCertification:
     attempts: tuple[AttemptRecord, ...] = ()
     evidence: tuple[EvidenceItem, ...] = ()
     synthetic: bool = False
+    attestation: dict[str, Any] = field(default_factory=dict)   # staff-decided routes only
 
 
 @dataclass(frozen=True)
@@ -120,6 +121,24 @@ class Certification:
     staff_id: int | None
     reason_codes: tuple[str, ...]
     synthetic: bool
+    attestation: dict[str, Any] = field(default_factory=dict)
+
+
+VISIT_OUTCOMES: tuple[str, ...] = ("certified_at_home", "not_at_home", "deceased_reported")
+
+
+@dataclass(frozen=True)
+class VisitDetails:
+    """A home visit's details (schema v3 columns; `remark` is the `note` column)."""
+
+    address: str = ""
+    phone: str = ""
+    contact_person: str = ""
+    reason: str = "other"            # a key of kiosk.staff.labels.VISIT_REASON_ZH
+    remark: str = ""
+    outcome: str = ""                # set when done: one of VISIT_OUTCOMES
+    certification: str = ""          # the UUID written for certified_at_home
+    cancel_reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +153,7 @@ class HomeVisit:
     staff_id: int | None
     note: str
     updated_at: str
+    details: VisitDetails = VisitDetails()
 
 
 @dataclass(frozen=True)

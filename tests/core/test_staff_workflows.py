@@ -46,7 +46,7 @@ def test_review_approve_creates_counter_assisted_certification(store):
     cert = store.get_certification(new_uid)
     assert (cert.channel, cert.result, cert.staff_id) == ("counter_assisted", "passed",
                                                           op.staff_id)
-    assert cert.scores["attestation"]["review_of"] == uid
+    assert cert.attestation["review_of"] == uid and "attestation" not in cert.scores
     assert [i.uuid for i in review.review_queue(store)] == [referred]
     with pytest.raises(review.ReviewError):
         review.approve(store, op, uid, reason="appearance_changed")
@@ -85,7 +85,7 @@ def test_assisted_and_proxy_certifications(store):
     uid2 = assisted.certify_attested(store, op, Attestation(rid2, "counter_assisted",
                                                             "face_failed", True, True,
                                                             proxy=helper))
-    proxy = store.get_certification(uid2).scores["attestation"]["proxy"]
+    proxy = store.get_certification(uid2).attestation["proxy"]
     assert proxy["consent"] is True and proxy["relation"] == "child"
     assert "*" in proxy["id_number_masked"]
     audit = store.query("SELECT detail FROM audit_log WHERE action = 'proxy.certified'")[0]
@@ -110,19 +110,31 @@ def test_home_visit_lifecycle(store):
         home_visits.record_outcome(store, op, v1.uuid, "certified_at_home")  # no ID check
     done = home_visits.record_outcome(store, op, v1.uuid, "certified_at_home",
                                       id_card_checked=True)
-    d = VisitDetails.from_note(done.note)
+    d = done.details
     assert done.status == "done" and d.outcome == "certified_at_home" and d.address
+    row = store.query("SELECT address, phone, contact_person, reason, outcome,"
+                      " certification_uuid, note FROM home_visits WHERE uuid = ?",
+                      (v1.uuid,))[0]
+    assert row == {"address": "幸福路1号", "phone": "13800000000", "contact_person": "女儿",
+                   "reason": "bedridden", "outcome": "certified_at_home",
+                   "certification_uuid": d.certification, "note": ""}
     cert = store.get_certification(d.certification)
     assert (cert.channel, cert.result) == ("home_visit", "passed")
     home_visits.record_outcome(store, op, v2.uuid, "not_at_home")
     gone = home_visits.record_outcome(store, op, v3.uuid, "deceased_reported")
-    assert VisitDetails.from_note(gone.note).certification == ""
+    assert gone.details.certification == "" and gone.details.outcome == "deceased_reported"
     assert store.last_certification(c) is None
     with pytest.raises(VisitError):
         home_visits.cancel_visit(store, op, v3.uuid, reason="x")
     assert home_visits.pending_count(store) == 0
     kinds = [r["kind"] for r in store.query("SELECT kind FROM outbox")]
     assert kinds.count("home_visit") == 9 and kinds.count("certification") == 1
+    last = [i.payload for i in store.pending_outbox(limit=50) if i.kind == "home_visit"
+            and i.payload["home_visit"] == v1.uuid][-1]
+    assert (last["status"], last["outcome"], last["address"], last["phone"],
+            last["contact_person"], last["reason"], last["certification"]) == (
+        "done", "certified_at_home", "幸福路1号", "13800000000", "女儿", "bedridden",
+        d.certification)
 
 
 def test_audit_chain_after_a_day_then_hand_edit_breaks_it(store, tmp_path):

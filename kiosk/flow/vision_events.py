@@ -1,0 +1,125 @@
+"""The vision worker's results as flow events: coaching, FaceReady, challenges, decisions.
+
+`ResultTranslator` is pure (no threads, no models, no frames): it is fed the frozen values the
+`kiosk.vision.worker.VisionWorker` publishes (FrameResult, AttemptEnded, MatchResult) and
+returns the events the flow understands. The adapter (adapters_vision.CameraVision) calls it
+under its lock, from the worker's thread, and posts what comes back.
+
+Rules kept from the journey's first version:
+- a coaching reason must hold for STABLE_FRAMES frames before it is shown and spoken (no
+  flicker between two reasons), and it is sent only when it changes;
+- FaceReady after READY_FRAMES good frames in a row (then the flow starts liveness);
+- results of an attempt the flow no longer waits for (it left the screen, the camera was
+  lost, the visit was cleared) are dropped, never turned into a failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from kiosk.flow import events as ev
+
+READY_FRAMES = 8            # consecutive good frames before liveness may start
+STABLE_FRAMES = 3           # a coaching reason must hold this long before it is spoken
+SPOOF_REASONS = frozenset({"planar_motion", "frozen_frame", "screen_texture",
+                           "pad_model_spoof", "face_swapped"})
+
+
+@dataclass(frozen=True)
+class LivenessVerdict:
+    """What the flow is told when an attempt ends."""
+
+    passed: bool
+    reason: str
+    spoof: bool
+
+
+def liveness_verdict(result: Any) -> LivenessVerdict:
+    """A LivenessResult as (passed, the reason to record, spoof?): a spoof signal is named
+    first, so the saved attempt says *why* it was refused (e.g. frozen_frame, not the
+    challenge timeout that came with it)."""
+    reasons = tuple(result.reasons)
+    spoofs = [r for r in reasons if r in SPOOF_REASONS]
+    if result.passed:
+        return LivenessVerdict(True, "", False)
+    reason = spoofs[0] if spoofs else (reasons[0] if reasons else "failed")
+    return LivenessVerdict(False, reason, bool(spoofs))
+
+
+class ResultTranslator:
+    """State of one face visit as seen from the worker's results; not thread-safe."""
+
+    def __init__(self) -> None:
+        self.attempt_active = False
+        self.reset()
+
+    def reset(self) -> None:
+        """A new face screen (or none): forget coaching and any attempt in flight."""
+        self.attempt_active = False
+        self._good = 0
+        self._reason = ""
+        self._pending: tuple[str, int] = ("", 0)
+        self._started_index = -1
+        self._passed_count = 0
+
+    def start_attempt(self) -> None:
+        self.attempt_active = True
+        self._started_index = -1
+        self._passed_count = 0
+
+    # ---------------------------------------------------------------- per frame
+    def frame(self, result: Any) -> list[ev.Event]:
+        """A FrameResult: coaching + FaceReady before the attempt, challenges during it."""
+        if result.liveness is not None:
+            return self._progress(result.liveness) if self.attempt_active else []
+        if self.attempt_active:
+            return []               # asked for, not begun yet on the worker: wait
+        quality = result.quality
+        reason = "" if quality.ok else quality.reason
+        out = self._coach(reason)
+        self._good = self._good + 1 if quality.ok else 0
+        if self._good == READY_FRAMES:
+            out.append(ev.FaceReady())
+        return out
+
+    def _coach(self, reason: str) -> list[ev.Event]:
+        last, count = self._pending
+        count = count + 1 if reason == last else 1
+        self._pending = (reason, count)
+        if count == STABLE_FRAMES and reason != self._reason:
+            self._reason = reason
+            return [ev.FaceQuality(reason)]
+        return []
+
+    def _progress(self, p: Any) -> list[ev.Event]:
+        out: list[ev.Event] = []
+        done = len(p.challenges) if p.phase == "passed" else p.index
+        out += self._announce_passed(p.challenges[:done])
+        if p.phase == "challenge" and p.challenge and p.index != self._started_index:
+            self._started_index = p.index
+            out.append(ev.ChallengeStarted(p.challenge))
+        return out
+
+    def _announce_passed(self, completed: tuple[str, ...]) -> list[ev.Event]:
+        out: list[ev.Event] = [ev.ChallengePassed(c) for c in completed[self._passed_count:]]
+        self._passed_count = max(self._passed_count, len(completed))
+        return out
+
+    # ---------------------------------------------------------------- decisions
+    def attempt_ended(self, result: Any) -> list[ev.Event]:
+        """An AttemptEnded's LivenessResult -> LivenessDone (only for the awaited attempt)."""
+        if not self.attempt_active:
+            return []
+        self.attempt_active = False
+        out = self._announce_passed(tuple(result.completed)) if result.passed else []
+        verdict = liveness_verdict(result)
+        return out + [ev.LivenessDone(verdict.passed, verdict.reason, spoof=verdict.spoof)]
+
+    @staticmethod
+    def match(result: Any) -> ev.MatchDone:
+        """A MatchResult -> MatchDone; a refused or impossible match is a plain failure."""
+        d = result.decision
+        if d is None:
+            return ev.MatchDone(False, None, "", result.reason)
+        return ev.MatchDone(bool(d.matched), d.score, d.reference or "", d.reason)
