@@ -18,7 +18,7 @@ from typing import Any
 
 from kiosk.config import Settings
 from kiosk.flow import events as ev
-from kiosk.flow.adapters_vision import CameraVision
+from kiosk.flow.adapters_vision import CameraVision, WorkerLink
 from kiosk.flow.machine import CertificationFlow
 from kiosk.flow.runtime import FlowRuntime, Outputs, Ports
 from kiosk.flow.states import State
@@ -84,19 +84,26 @@ def _answers(text: str) -> list[str]:
 def run_journey(settings: Settings, *, camera: Path, card: Path | None = None,
                 id_number: str | None = None, answers: str = "", store: Any = None,
                 challenges: tuple[str, ...] = ("blink", "open_mouth"), seed: int = 1,
-                timeout_s: float = 180.0, slips: Path | None = None) -> JourneyReport:
+                timeout_s: float = 180.0, slips: Path | None = None,
+                link: WorkerLink | None = None, still_frames: int = 90,
+                vision_out: list | None = None) -> JourneyReport:
+    """`link`: an already loaded vision worker to use (tests share one); else one is made
+    and stopped at the end. `vision_out` receives the CameraVision (tests inspect it)."""
     from kiosk.flow.adapters_store import StoreAdapter
     from kiosk.flow.standins import TextSlips
 
     report = JourneyReport()
     events: queue.Queue[ev.Event] = queue.Queue()
     clip_fps = _fps(camera)
-    ended = {"face": False}
-    feeds = {"face": replay_feed(str(camera), fps=clip_fps,
-                                 on_end=lambda: ended.__setitem__("face", True))}
+    ended = {"face": 0.0}
+    feeds = {"face": replay_feed(str(camera), fps=clip_fps, still_frames=still_frames,
+                                 on_end=lambda: ended.__setitem__("face", time.perf_counter()))}
     if card is not None:
         feeds["card"] = replay_feed(str(card), fps=clip_fps)
-    vision = CameraVision(settings, feeds, references=store_references(store))
+    vision = CameraVision(settings, feeds, references=store_references(store), link=link,
+                          lockstep=True)
+    if vision_out is not None:
+        vision_out.append(vision)
     adapter = StoreAdapter(store, settings)
     ports = Ports(vision=vision, eligibility=adapter, records=adapter,
                   slips=TextSlips(slips) if slips else None)
@@ -115,9 +122,13 @@ def run_journey(settings: Settings, *, camera: Path, card: Path | None = None,
 
     outputs = Outputs(show=show, say=lambda text: report.said.append(text))
     runtime = FlowRuntime(flow, ports, outputs, catalogue=catalogue, post=events.put)
+    warm_t0 = time.perf_counter()
     vision.warm_up()                # in the kiosk this happens while the resident reads consent
     vision.warm.wait(timeout=120)
-    report.warm_s = getattr(vision, "warm_s", 0.0)
+    if card is not None:
+        vision.card.warm_up()
+        vision.card.wait_idle(60)
+    report.warm_s = time.perf_counter() - warm_t0
     t0 = time.perf_counter()
     entered["t"] = t0
     runtime.start()
@@ -136,14 +147,15 @@ def run_journey(settings: Settings, *, camera: Path, card: Path | None = None,
                 runtime.dispatch(ev.Touch("done"))
             if flow.state in END_STATES:
                 break
-            if ended["face"] and flow.state in (State.FACE_ALIGN, State.LIVENESS):
+            if ended["face"] and flow.state in (State.FACE_ALIGN, State.LIVENESS) and \
+                    time.perf_counter() - ended["face"] > 2.0 and events.empty():
                 log.info("the clip ended in %s", flow.state.value)
                 break
     finally:
         report.wall_s = time.perf_counter() - t0
         report.states.append((flow.state.value, time.perf_counter() - entered["t"]))
         report.final_state = flow.state.value
-        report.frames = vision.frames_processed
+        report.frames = vision.face_frames
         report.clip_s = report.frames / clip_fps
         report.outcome = _outcome(flow, runtime)
         if outputs.printed:

@@ -14,7 +14,7 @@ import numpy as np
 
 from kiosk.config import Settings
 from kiosk.flow import events as ev
-from kiosk.flow.adapters_vision import CameraVision, FrameFeed
+from kiosk.flow.adapters_vision import CameraVision
 from kiosk.flow.runtime import Ports
 from kiosk.flow.standins import MemoryRecords, MemoryRoster
 

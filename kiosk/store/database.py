@@ -53,7 +53,7 @@ class Store:
         self.key = key
         self.ship_face_images = ship_face_images
         self._local = threading.local()
-        self._readers: list[sqlite3.Connection] = []
+        self._readers: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._readers_lock = threading.Lock()
         self.migrated: list[int] = []
         self._writer = Writer(path, setup=lambda conn: self._setup(conn, kiosk_id))
@@ -102,8 +102,22 @@ class Store:
             conn = connect(self.path, readonly=True)
             self._local.conn = conn
             with self._readers_lock:
-                self._readers.append(conn)
+                # Threads come and go (workers, one-shot jobs): close the connections of the
+                # ones that ended, so file handles stay bounded by the live threads.
+                alive = []
+                for thread, old in self._readers:
+                    if thread.is_alive():
+                        alive.append((thread, old))
+                    else:
+                        old.close()
+                alive.append((threading.current_thread(), conn))
+                self._readers = alive
         return conn
+
+    def reader_count(self) -> int:
+        """Open read connections (for soak figures and tests)."""
+        with self._readers_lock:
+            return len(self._readers)
 
     def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(conn)` now on this thread's read-only connection (one consistent snapshot)."""
@@ -121,7 +135,7 @@ class Store:
     def close(self) -> None:
         self._writer.close()
         with self._readers_lock:
-            for conn in self._readers:
+            for _thread, conn in self._readers:
                 conn.close()
             self._readers.clear()
 

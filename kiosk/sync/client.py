@@ -31,6 +31,9 @@ ROSTER_FIELDS = ("ref", "id_number", "name", "sex", "birth_date", "address", "ph
                  "due_from", "due_until", "last_certified_at", "version", "active")
 
 
+Progress = Callable[[str, int, int], None]     # (stage, done, total)
+
+
 class SyncRejected(RuntimeError):
     """The receiver refused the request (4xx): unknown kiosk, bad signature, bad batch."""
 
@@ -97,10 +100,14 @@ class SyncWorker:
         acked = [u for u in answer.get("acked", []) if u in sent]
         return self.store.mark_acked(acked, via="network").result()
 
-    def push(self) -> tuple[int, int, int]:
+    def push(self, progress: Progress | None = None) -> tuple[int, int, int]:
         """(batches, sent, acked) — every pending row, oldest first, batch by batch."""
         batches = sent = acked = 0
         after = 0
+        status = self.store.sync_status()
+        total = status.pending + (status.pending_synthetic if self.include_synthetic else 0)
+        if progress is not None:
+            progress("push", 0, total)
         while True:
             items = self.store.pending_outbox(limit=self.batch_size, after_seq=after,
                                               include_synthetic=self.include_synthetic)
@@ -110,6 +117,8 @@ class SyncWorker:
             batches += 1
             sent += len(items)
             after = items[-1].seq
+            if progress is not None:
+                progress("push", sent, max(total, sent))
 
     def pull_roster(self, *, page: int = 2000) -> int:
         """Full roster when this kiosk has none yet, else the delta since its cursor."""
@@ -138,12 +147,18 @@ class SyncWorker:
         return changed
 
     # ---- loop --------------------------------------------------------------------------
-    def sync_once(self, *, roster: bool = True) -> SyncReport:
-        """Push everything pending, then pull the roster; offline is reported, not raised."""
+    def sync_once(self, *, roster: bool = True, progress: Progress | None = None
+                  ) -> SyncReport:
+        """Push everything pending, then pull the roster; offline is reported, not raised.
+
+        `progress(stage, done, total)` (stage "push" or "roster") is called on this thread.
+        """
         batches = sent = acked = changed = 0
         try:
-            batches, sent, acked = self.push()
+            batches, sent, acked = self.push(progress)
             if roster:
+                if progress is not None:
+                    progress("roster", 0, 0)
                 changed = self.pull_roster()
         except (httpx.HTTPError, SyncRejected, ValueError) as exc:
             error = _describe(exc)
@@ -153,10 +168,21 @@ class SyncWorker:
         self.store.write(outbox_mod.record_success).result()
         return SyncReport(batches, sent, acked, changed)
 
-    def run(self, stop: threading.Event) -> None:
-        """Until `stop` is set: sync, then wait (idle pace, or backoff after a failure)."""
+    def run(self, stop: threading.Event,
+            on_report: Callable[[SyncReport], None] | None = None) -> None:
+        """Until `stop` is set: sync, then wait (idle pace, or backoff after a failure).
+
+        An unexpected error (not the network's: e.g. the disk) is logged by type and treated
+        as a failed round, so the loop keeps going with backoff instead of dying silently.
+        """
         while not stop.is_set():
-            report = self.sync_once()
+            try:
+                report = self.sync_once()
+            except Exception as exc:  # noqa: BLE001 - the loop must outlive one bad round
+                log.warning("sync round failed unexpectedly: %s", type(exc).__name__)
+                report = SyncReport(error=f"internal: {type(exc).__name__}")
+            if on_report is not None:
+                on_report(report)
             if report.ok:
                 self.backoff.success()
                 delay = self.idle_s
