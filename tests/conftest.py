@@ -38,9 +38,9 @@ def _session_models_dir() -> Path:
     """One provisioned models folder per test run (copied from installed packages, verified)."""
     global _MODELS
     if _MODELS is None:
-        from kiosk import models
-
         import tempfile
+
+        from kiosk import models
         _MODELS = Path(tempfile.mkdtemp(prefix="kiosk_models_"))
         report = models.provision(_MODELS)
         assert not report.missing, report
@@ -57,3 +57,23 @@ def models_dir() -> Path:
 def shared_file():
     """`shared_file("liveness", "eval.csv")` -> Path, skipping when shared data is absent."""
     return shared
+
+
+@pytest.fixture(scope="session")
+def vision_link(models_dir: Path):
+    """ONE loaded vision worker (MediaPipe + DeepFace) for every real-pipeline test of the run.
+
+    Journeys attach to it in turn (kiosk.flow.adapters_vision.WorkerLink), so the models load
+    once (≈ 3-4 s here) instead of once per test.
+    """
+    from kiosk.config import Settings
+    from kiosk.flow.adapters_vision import WorkerLink
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("KIOSK_MODELS_DIR", str(models_dir))   # read while the worker loads
+        link = WorkerLink(Settings()).start()
+        if not link.wait_loaded(180):
+            link.stop()
+            pytest.skip(f"vision models did not load: {link.status or 'timeout'}")
+    yield link
+    link.stop()

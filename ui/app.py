@@ -47,7 +47,8 @@ LARGER = 1.25            # the font-size toggle's step
 class KioskWindow(QMainWindow):
     def __init__(self, settings: Settings, *, ports: Ports | None = None,
                  speaker: Speaker | None = None, catalogue: PromptCatalogue | None = None,
-                 clock=dt.datetime.now, camera: str | None = None, tick_ms: int = 1000) -> None:
+                 clock=dt.datetime.now, camera: str | None = None, tick_ms: int = 1000,
+                 flow: CertificationFlow | None = None) -> None:
         super().__init__()
         self.settings = settings
         self.setWindowTitle("安心认证")
@@ -75,7 +76,7 @@ class KioskWindow(QMainWindow):
         self.setCentralWidget(central)
         self.apply_sizes()
 
-        self.flow = CertificationFlow(settings, clock=clock)
+        self.flow = flow or CertificationFlow(settings, clock=clock)
         self.bridge = FlowBridge(self._dispatch, self.show_frame)
         if ports is None:
             from kiosk.flow.wiring import build_ports

@@ -19,6 +19,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--no-seed-roster", action="store_true",
                    help="do not add a synthetic test resident enrolled from the clip")
+    p.add_argument("--enrol-from-clip", action="store_true",
+                   help="with --card: read the card first and add its number to the roster "
+                        "as a synthetic resident enrolled with a frame of --camera")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
@@ -26,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from kiosk import paths
     from kiosk.config import load_settings
-    from kiosk.flow.journey import run_journey, seed_test_resident
+    from kiosk.flow.journey import enrol_from_card, run_journey, seed_test_resident
     from kiosk.store.database import Store
 
     settings = load_settings()
@@ -35,6 +38,10 @@ def run(args: argparse.Namespace) -> int:
         number = args.id_number
         if number and not args.no_seed_roster:
             seed_test_resident(store, number, args.camera)
+        if args.card is not None and args.enrol_from_clip and \
+                enrol_from_card(store, args.card, args.camera) is None:
+            print("the card could not be read: nothing enrolled (see `kiosk idcard read`)")
+            return 2
         report = run_journey(settings, camera=args.camera, card=args.card, id_number=number,
                              answers=args.answers, store=store,
                              challenges=tuple(c for c in args.challenges.split(",") if c),

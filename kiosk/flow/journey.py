@@ -44,6 +44,8 @@ class JourneyReport:
     record_id: str = ""
     slip: str = ""
     said: list[str] = field(default_factory=list)
+    attempts: list[tuple[str, str]] = field(default_factory=list)   # (outcome, reason)
+    matching_started: bool = False          # did the flow ever ask for a comparison?
 
     def as_dict(self) -> dict[str, Any]:
         return {"outcome": self.outcome, "final_state": self.final_state,
@@ -51,7 +53,9 @@ class JourneyReport:
                 "wall_s": round(self.wall_s, 3), "clip_s": round(self.clip_s, 3),
                 "added_s": round(self.wall_s - self.clip_s, 3), "frames": self.frames,
                 "models_warm_s": round(self.warm_s, 3),
-                "record_saved": bool(self.record_id), "slip": self.slip}
+                "record_saved": bool(self.record_id), "slip": self.slip,
+                "attempts": [{"outcome": o, "reason": r} for o, r in self.attempts],
+                "matching_started": self.matching_started}
 
 
 def seed_test_resident(store: Any, id_number: str, clip: Path, *, frame_index: int = 15) -> None:
@@ -74,6 +78,28 @@ def seed_test_resident(store: Any, id_number: str, clip: Path, *, frame_index: i
     if ok:
         ok, buf = cv2.imencode(".jpg", frame)
         store.set_face_reference(resident.id, template=None, photo=buf.tobytes()).result(30)
+
+
+def enrol_from_card(store: Any, card: Path, clip: Path, *, frame_index: int = 15
+                    ) -> str | None:
+    """Demo/test set-up for `kiosk journey --card IMG --enrol-from-clip`: read the card as
+    the kiosk would, and add the number read to the roster as a SYNTHETIC resident whose
+    enrolled photo is a frame of the clip (so a card image and a clip of another "person"
+    make a journey that can pass). Returns the number, or None when the card was not read."""
+    import cv2
+
+    from kiosk.idcard.read import read_card
+
+    image = cv2.imread(str(card), cv2.IMREAD_COLOR)
+    if image is None:
+        return None
+    result = read_card(image, want="front")
+    number = result.accepted_number
+    if not number:
+        log.info("card not read for enrolment: %s", result.reason)
+        return None
+    seed_test_resident(store, number, clip, frame_index=frame_index)
+    return number
 
 
 def _answers(text: str) -> list[str]:
@@ -158,6 +184,9 @@ def run_journey(settings: Settings, *, camera: Path, card: Path | None = None,
         report.frames = vision.face_frames
         report.clip_s = report.frames / clip_fps
         report.outcome = _outcome(flow, runtime)
+        report.matching_started = any(isinstance(e, ev.StartMatching)
+                                      for e in runtime.effects_seen)
+        report.attempts = _attempts(runtime)
         if outputs.printed:
             report.slip = str(outputs.printed[-1])
         vision.close()
@@ -191,6 +220,15 @@ def _outcome(flow: CertificationFlow, runtime: FlowRuntime) -> str:
     return {State.GOODBYE: "referred", State.NOT_IN_ROSTER: "not_in_roster",
             State.ALREADY_CERTIFIED: "already_certified", State.ASSISTANCE: "assistance",
             State.CAMERA_PROBLEM: "camera_problem"}.get(flow.state, f"stopped_in_{flow.state}")
+
+
+def _attempts(runtime: FlowRuntime) -> list[tuple[str, str]]:
+    """Every attempt of the saved decision (outcome, reason), in order."""
+    saves = [e.record for e in runtime.effects_seen if isinstance(e, ev.SaveCertification)]
+    if saves:
+        return [(a.outcome, a.reason) for a in saves[-1].attempts]
+    session = runtime.flow.session
+    return [(a.outcome, a.reason) for a in session.attempts] if session else []
 
 
 def _fps(path: Path) -> float:

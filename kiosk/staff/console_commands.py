@@ -42,6 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     imp = rsub.add_parser("import", help="validate, then import in one transaction")
     imp.add_argument("file", type=Path)
     imp.add_argument("--dry-run", action="store_true", help="report only; write nothing")
+    imp.add_argument("--by", metavar="USERNAME", default="",
+                     help="the staff account doing the import (recorded in the audit log)")
+    imp.add_argument("--reason", default="", help="why, e.g. 2026年度名册 (no names)")
     imp.set_defaults(func=_import)
 
 
@@ -112,10 +115,19 @@ def _unlock(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from kiosk.staff.accounts import get_staff
     from kiosk.staff.roster_import import RosterFileError, import_roster
     with _open_store() as store:
+        actor = CLI_ACTOR
+        if args.by:
+            account = store.read(lambda c: get_staff(c, args.by))
+            if account is None or not account.active:
+                print(f"no active staff account {args.by!r}", file=sys.stderr)
+                return 2
+            actor = account.username
         try:
-            report = import_roster(store, args.file, actor=CLI_ACTOR, dry_run=args.dry_run)
+            report = import_roster(store, args.file, actor=actor, dry_run=args.dry_run,
+                                   why=args.reason.strip()[:80])
         except (RosterFileError, OSError) as exc:
             print(f"cannot read {args.file}: {exc}", file=sys.stderr)
             return 2

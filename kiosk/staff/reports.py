@@ -5,6 +5,11 @@ Counts by channel and result, pass rate (passed ÷ all decisions), mean duration
 visits requested). Days are China days (UTC+8); synthetic records (`kiosk simulate`) are
 left out unless asked. The CSV is UTF-8 with BOM so Excel opens it in Chinese; the PDF is
 drawn by the Qt side from the same `Report`.
+
+Today's device state comes from the selftest: `check_devices()` runs
+`kiosk.selftest.run_checks` (seconds: it opens the camera and tries the speech engine) — call
+it on a worker thread, never the GUI thread; `device_states()` turns its results (and the
+printers Qt found, passed in by the UI) into name → (status, short Chinese text).
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ import csv
 import datetime as dt
 import io
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from kiosk.staff.labels import (
     CHANNEL_ZH,
@@ -169,3 +176,56 @@ def today_figures(store: Store, *, today: dt.date | None = None) -> TodayFigures
     return TodayFigures(counts.get("passed", 0), counts.get("failed", 0),
                         counts.get("referred", 0), visits, len(review_queue(store)),
                         status.pending, status.last_success_at, status.last_error)
+
+
+# ---- Today page: device state ------------------------------------------------------------
+class _Check(Protocol):
+    name: str
+    status: str
+    reason: str
+
+
+DEVICE_ZH = {"camera": "摄像头", "speech": "语音", "printer": "打印机"}
+STATUS_ZH = {"ok": "正常", "warn": "注意", "fail": "故障", "unknown": "未检查"}
+
+_CAMERA_ZH = {"ok": "有画面", "warn": "没有画面，可用键盘输入身份证号或由工作人员协助",
+              "fail": "无法使用"}
+_SPEECH_ZH = {"ok": "可以播报", "warn": "不能播报，只显示文字", "fail": "不能播报，只显示文字"}
+
+
+def device_states(results: Iterable[_Check], printers: Sequence[str] | None = None,
+                  default_printer: str = "") -> dict[str, tuple[str, str]]:
+    """name -> (status, text) for camera, speech and (when `printers` is given) printer."""
+    out: dict[str, tuple[str, str]] = {}
+    for r in results:
+        if r.name == "camera":
+            size = r.reason.split(" gives ")[-1].split(" frames")[0] if r.status == "ok" else ""
+            text = _CAMERA_ZH.get(r.status, r.status)
+            out["camera"] = (r.status, f"{text} {size.replace('x', '×')}".strip())
+        elif r.name == "speech":
+            out["speech"] = (r.status, _SPEECH_ZH.get(r.status, r.status))
+    if printers is not None:
+        if printers:
+            name = default_printer if default_printer in printers else printers[0]
+            out["printer"] = ("ok", f"已连接：{name}")
+        else:
+            out["printer"] = ("warn", "未连接，凭条保存为PDF")
+    return out
+
+
+def check_devices(run: Callable[[], list] | None = None) -> list:
+    """The selftest's results (slow: worker thread only)."""
+    if run is None:
+        from kiosk.selftest import run_checks
+        run = run_checks
+    return run()
+
+
+def describe_devices(states: dict[str, tuple[str, str]]) -> str:
+    """One line per device for the page: `摄像头：正常（有画面 640×480）` …"""
+    parts = []
+    for name in ("camera", "speech", "printer"):
+        status, detail = states.get(name, ("unknown", ""))
+        parts.append(f"{DEVICE_ZH[name]}：{STATUS_ZH.get(status, status)}"
+                     + (f"（{detail}）" if detail else ""))
+    return "\n".join(parts)

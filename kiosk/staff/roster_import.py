@@ -261,7 +261,7 @@ def validate_file(store: Store, path: Path, *, today: dt.date | None = None) -> 
     return report
 
 
-def apply_import(store: Store, report: ImportReport, *, actor: str) -> int:
+def apply_import(store: Store, report: ImportReport, *, actor: str, why: str = "") -> int:
     """Write a clean report's entries in ONE transaction, audited; returns rows written."""
     if not report.ok:
         raise ValueError("the roster file has errors; nothing was written")
@@ -273,15 +273,16 @@ def apply_import(store: Store, report: ImportReport, *, actor: str) -> int:
         append_audit(conn, store.key.audit_key, actor=actor, action="roster.imported",
                      subject=report.sha256[:16],
                      detail={"rows": report.rows_read, "new": report.new,
-                             "updated": len(report.overwrites), "unchanged": report.unchanged})
+                             "updated": len(report.overwrites), "unchanged": report.unchanged,
+                             "why": why or "roster_import"})
         return len(entries)
     return store.write(tx).result()
 
 
 def import_roster(store: Store, path: Path, *, actor: str, dry_run: bool = False,
-                  today: dt.date | None = None) -> ImportReport:
+                  today: dt.date | None = None, why: str = "") -> ImportReport:
     """Validate, then (unless dry run or errors) write. The report says what happened."""
     report = validate_file(store, path, today=today)
     if report.ok and not dry_run:
-        apply_import(store, report, actor=actor)
+        apply_import(store, report, actor=actor, why=why)
     return report

@@ -10,10 +10,10 @@ checked by the caller). Built on kiosk/sync (the store/sync engineer's API).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kiosk import paths
 from kiosk.config import Settings
 from kiosk.staff.login import StaffSession
 from kiosk.store.database import Store
@@ -28,8 +28,53 @@ class SyncAnswer:
 
 
 def _identity(store: Store):  # noqa: ANN202 - kiosk.sync.identity.Identity, imported lazily
-    from kiosk.sync.identity import kiosk_identity_path, load_or_create
-    return load_or_create(kiosk_identity_path(paths.data_dir()), store.kiosk_id)
+    """The key pair beside the store's database (the same one `kiosk sync` uses)."""
+    from kiosk.sync.kiosk_keys import kiosk_identity
+    return kiosk_identity(store)
+
+
+def explain_error_zh(error: str) -> str:
+    """The sync client's short error code as one plain Chinese sentence."""
+    e = error.lower()
+    if e.startswith("offline: receiver did not answer"):
+        return "上级系统没有及时回应（网络慢或对方忙）"
+    if e.startswith("offline"):
+        return "连不上上级系统（网络不通或对方未开机）"
+    if e.startswith("receiver error"):
+        return f"上级系统出错（{error.split()[-1]}）"
+    if e.startswith("receiver refused"):
+        code = error.split("(")[1].split(")")[0] if "(" in error else ""
+        return f"上级系统拒绝了本机（{code}，可能本机未登记或时间不准），请联系管理员"
+    if e.startswith("internal"):
+        return "本机处理出错，请联系技术人员"
+    return "同步出错"
+
+
+_BUNDLE_ZH = (("wrong header", "这不是安心认证的数据文件"), ("truncated", "文件不完整（可能没拷完）"),
+              ("extra bytes", "文件被改动过"), ("signature", "文件被改动或损坏"),
+              ("damaged", "文件已损坏"), ("not supported", "文件版本不支持"),
+              ("unknown sender", "文件不是本机登记的上级系统发出的"),
+              ("addressed to", "文件是发给别的终端的"), ("decrypted", "本机无法解密这个文件"),
+              ("not newer", "这个回执已经导入过，或比已导入的旧"),
+              ("bundle", "文件类型不对"))
+
+
+def bundle_error_zh(error: BaseException) -> str:
+    """A rejected bundle (or a file problem) in one plain Chinese phrase."""
+    text = str(error)
+    for needle, zh in _BUNDLE_ZH:
+        if needle in text:
+            return zh
+    if isinstance(error, OSError):
+        return "文件读写出错（U盘是否已插好、是否有空间）"
+    return "出错了"
+
+
+def progress_zh(stage: str, done: int, total: int) -> str:
+    """What the Sync page shows while `sync_now` runs."""
+    if stage == "push":
+        return f"正在上传：{done} / {total} 条" if total else "正在检查待上传记录……"
+    return "正在下载名册更新……"
 
 
 def _receiver(settings: Settings):  # noqa: ANN202
@@ -39,8 +84,9 @@ def _receiver(settings: Settings):  # noqa: ANN202
     return PublicIdentity.load(Path(settings.sync.receiver_public_key))
 
 
-def sync_now(store: Store, settings: Settings, session: StaffSession) -> SyncAnswer:
-    """One push + roster pull; never raises."""
+def sync_now(store: Store, settings: Settings, session: StaffSession, *,
+             progress: Callable[[str], None] | None = None) -> SyncAnswer:
+    """One push + roster pull; never raises. `progress(text)` gets Chinese progress lines."""
     if not settings.sync.url:
         return SyncAnswer(False, "本机未设置同步地址（离线站点），请用U盘导出。")
     try:
@@ -49,17 +95,20 @@ def sync_now(store: Store, settings: Settings, session: StaffSession) -> SyncAns
                             batch_size=settings.sync.batch_size,
                             timeout_s=settings.sync.timeout_s)
         try:
-            report = worker.sync_once()
+            report = worker.sync_once(progress=None if progress is None else (
+                lambda stage, done, total: progress(progress_zh(stage, done, total))))
         finally:
             worker.close()
     except Exception as exc:  # noqa: BLE001 - shown as a sentence, logged by type
         log.warning("sync now failed: %s", type(exc).__name__)
-        return SyncAnswer(False, f"暂时连不上上级系统，数据已安全保存在本机，稍后会自动再试。"
-                                 f"（{type(exc).__name__}）")
+        return SyncAnswer(False, "同步没有完成，数据已安全保存在本机，稍后会自动再试。")
     store.audit(actor=session.actor, action="sync.manual",
-                detail={"sent": report.sent, "acked": report.acked, "ok": report.ok})
+                detail={"sent": report.sent, "acked": report.acked, "ok": report.ok,
+                        "error": report.error[:80]}).result()
     if not report.ok:
-        return SyncAnswer(False, f"同步未完成：{report.error}。数据仍在本机，稍后再试。")
+        done = f"已上传并确认 {report.acked} 条；" if report.acked else ""
+        return SyncAnswer(False, f"同步未完成：{explain_error_zh(report.error)}。{done}"
+                                 "其余数据安全保存在本机，稍后会自动再试。")
     return SyncAnswer(True, f"同步完成：上传 {report.sent} 条，已确认 {report.acked} 条，"
                             f"名册更新 {report.roster_changed} 条。")
 
@@ -77,10 +126,10 @@ def export_usb(store: Store, settings: Settings, session: StaffSession, folder: 
         report = export_bundle(store, _identity(store), receiver, folder)
     except Exception as exc:  # noqa: BLE001
         log.warning("usb export failed: %s", type(exc).__name__)
-        return SyncAnswer(False, f"导出失败：{exc}")
+        return SyncAnswer(False, f"导出失败：{bundle_error_zh(exc)}。本机数据没有变化。")
     store.audit(actor=session.actor, action="sync.usb_export",
-                detail={"records": report.records, "seq": report.seq})
-    if report.path is None:
+                detail={"records": report.records, "seq": report.seq}).result()
+    if report.path is None or report.records == 0:
         return SyncAnswer(True, "没有待上传的记录。")
     return SyncAnswer(True, f"已导出 {report.records} 条记录到 {report.path.name}。")
 
@@ -96,8 +145,10 @@ def import_usb(store: Store, settings: Settings, session: StaffSession, path: Pa
         report = import_ack_bundle(store, _identity(store), receiver, path)
     except Exception as exc:  # noqa: BLE001
         log.warning("usb import failed: %s", type(exc).__name__)
-        return SyncAnswer(False, f"导入失败，未做任何更改：{exc}")
+        store.audit(actor=session.actor, action="sync.usb_import_refused",
+                    detail={"why": str(exc)[:120]}).result()
+        return SyncAnswer(False, f"导入失败，未做任何更改：{bundle_error_zh(exc)}。")
     store.audit(actor=session.actor, action="sync.usb_import",
-                detail={"acked": report.acked, "seq": report.seq})
+                detail={"acked": report.acked, "seq": report.seq}).result()
     return SyncAnswer(True, f"已确认 {report.acked} 条记录；名册新增 {report.roster_inserted}，"
                             f"更新 {report.roster_updated}。")

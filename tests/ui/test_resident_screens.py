@@ -137,7 +137,38 @@ def _check_sizes(window, failures: list[str], name: str) -> None:
             failures.append(f"{name}: no {needed} button")
 
 
-def test_every_screen_keeps_the_size_rules(qtbot, kiosk) -> None:
+def _check_fits(window, size: tuple[int, int], failures: list[str], name: str) -> None:
+    """Nothing cut off: the window kept its size, every visible widget lies inside it, and
+    no wrapped label is shorter than its text needs (no scrolling on a resident screen)."""
+    from PySide6.QtCore import QPoint, QRect
+    from PySide6.QtWidgets import QWidget
+
+    if window.size().toTuple() != size:
+        failures.append(f"{name}: window grew to {window.size().toTuple()} (needs more room)")
+    area = QRect(0, 0, *size)
+    screen = window.current_screen()
+    for w in [screen, *screen.findChildren(QWidget)]:
+        if not w.isVisible():
+            continue
+        what = f"{type(w).__name__} {getattr(w, 'text', lambda: '')()[:10]!r}"
+        rect = QRect(w.mapTo(window, QPoint(0, 0)), w.size())
+        if not area.contains(rect):
+            failures.append(f"{name}: {what} at {rect.getRect()} outside {size}")
+        if isinstance(w, QLabel) and w.text() and w.wordWrap() and \
+                w.heightForWidth(w.width()) > w.height() + 2:
+            failures.append(f"{name}: {what} text cut ({w.height()} of "
+                            f"{w.heightForWidth(w.width())} px)")
+        if isinstance(w, QPushButton) and w.text() and \
+                w.fontMetrics().horizontalAdvance(w.text()) > w.contentsRect().width():
+            failures.append(f"{name}: button {what} text wider than the button")
+
+
+# 1920x1080 (designed for) with the larger font too; the cheap touch PCs at the normal size.
+SIZES = [(1920, 1080, True), (1366, 768, False), (1280, 800, False)]
+
+
+@pytest.mark.parametrize("width,height,larger_fits", SIZES, ids=lambda v: str(v))
+def test_every_screen_keeps_the_size_rules(qtbot, kiosk, width, height, larger_fits) -> None:
     from ui.screenshots_cmd import _apply
 
     failures: list[str] = []
@@ -150,12 +181,15 @@ def test_every_screen_keeps_the_size_rules(qtbot, kiosk) -> None:
         kiosk.clear_personal()
         if kiosk.larger:
             kiosk.toggle_font()
+        kiosk.resize(width, height)
         kiosk.runtime.start()
         for step in steps:
             _apply(kiosk, kiosk.test_clock, step)
         qtbot.wait(1)
         seen.add(kiosk.flow.state)
         _check_sizes(kiosk, failures, name)
+        if larger_fits or not kiosk.larger:
+            _check_fits(kiosk, (width, height), failures, name)
     assert not failures, "\n".join(failures)
     assert seen == set(State)
 

@@ -190,3 +190,85 @@ def test_every_staff_screen_renders(app, tmp_path):
     from ui.staff.screenshots import render_staff_screens
     files = render_staff_screens(tmp_path / "shots", settings=Settings())
     assert len(files) == 11 and all(f.stat().st_size > 10_000 for f in files)
+
+
+def test_console_opened_from_the_kiosk_reuses_its_store(app, store, qtbot):
+    """One process, one writer: the console shares the kiosk window's open store."""
+    from kiosk.flow.adapters_store import StoreAdapter
+    from kiosk.flow.runtime import Ports
+    from ui.staff.gesture import attach_staff_console, kiosk_store
+    window = QWidget()
+    qtbot.addWidget(window)
+    adapter = StoreAdapter(store, Settings())
+    window.ports = Ports(vision=None, eligibility=adapter, records=adapter)  # as KioskWindow
+    assert kiosk_store(window) is store
+    assert kiosk_store(QWidget()) is None                 # stand-ins: console opens its own
+    watcher = attach_staff_console(window)
+    watcher.on_trigger()                                  # what the long press does
+    console = watcher.console
+    assert console.ctx.store is store and console.property("owns_store") is False
+    watcher.on_trigger()                                  # a second press: the same console
+    assert watcher.console is console
+    console.closed.emit()                                 # "返回居民界面"
+    assert store.audit(actor="kiosk", action="probe").result() > 0    # still open, writable
+    assert store.integrity_check() == "ok"
+    watcher.cancel()
+
+
+def test_today_page_checks_devices_off_the_gui_thread_and_shows_sync(app, store, qtbot):
+    import threading
+
+    from kiosk.selftest import run_checks
+    from kiosk.store import outbox
+    from ui.staff.overview_pages import TodayPage
+    ran_on: list[str] = []
+
+    def checks():  # the real selftest, noting which thread runs it
+        ran_on.append(threading.current_thread().name)
+        return run_checks()
+    residents(store, 1)
+    failed_certification(store, store.query("SELECT id FROM residents")[0]["id"])
+    store.write(lambda c: outbox.record_failure(c, "offline: ConnectError")).result()
+    ctx = ConsoleContext(store=store, settings=Settings(), device_checks=checks)
+    page = TodayPage(ctx)
+    qtbot.addWidget(page)
+    page.refresh()
+    assert page.checking and "正在检查" in page.devices.text()
+    qtbot.waitUntil(lambda: not page.checking, timeout=60_000)
+    assert ran_on and ran_on[0] != threading.main_thread().name
+    assert set(ctx.devices) == {"camera", "speech", "printer"}
+    shown = page.devices.text()
+    assert shown.startswith("摄像头：") and "语音：" in shown and "打印机：" in shown
+    assert "待同步记录：1 条" in page.sync_line.text()
+    assert "上次同步成功：从未同步" in page.sync_line.text()
+    assert "连不上上级系统" in page.sync_line.text()
+    page.refresh()                                        # cached: no second selftest run
+    assert len(ran_on) == 1
+
+
+def test_sync_page_sync_now_against_the_real_receiver(app, store, qtbot, tmp_path):
+    from staff_fixtures import session
+
+    from kiosk.config import with_changes
+    from tests.core.central_helpers import make_receiver, register, serve_in_thread
+    from ui.staff.overview_pages import SyncPage
+    receiver = make_receiver(f"sqlite:///{tmp_path / 'central.sqlite3'}", tmp_path / "c")
+    register(receiver, store)
+    rid = residents(store, 1)[0]
+    failed_certification(store, rid)
+    with serve_in_thread(receiver) as url:
+        settings = with_changes(Settings(), "sync", url=url, batch_size=1)
+        ctx = ConsoleContext(store=store, settings=settings, session=session(store))
+        page = SyncPage(ctx)
+        qtbot.addWidget(page)
+        page.refresh()
+        assert "待上传：1 条" in page.status.text()
+        seen: list[str] = []
+        page.progress.text.connect(seen.append)
+        page.sync_now()
+        assert page.result.text() == "正在同步……" and not page.sync_button.isEnabled()
+        qtbot.waitUntil(lambda: page.sync_button.isEnabled(), timeout=30_000)
+    assert page.result.text() == "同步完成：上传 1 条，已确认 1 条，名册更新 0 条。"
+    assert seen[:2] == ["正在上传：0 / 1 条", "正在上传：1 / 1 条"]
+    assert "待上传：0 条" in page.status.text()
+    assert receiver.stats()["certifications"] == 1

@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QBoxLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from kiosk.flow.events import ScreenView
 from kiosk.flow.states import TOTAL_STEPS, State
@@ -27,7 +34,8 @@ class StepScreen(QWidget):
 
     def __init__(self, state: State, catalogue: PromptCatalogue, *,
                  choices: list[str] | ChoiceRule = (), content: QWidget | None = None,
-                 side_content: bool = False, parent: QWidget | None = None) -> None:
+                 side_content: bool = False, choices_beside: bool = True,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.catalogue = catalogue
@@ -46,37 +54,66 @@ class StepScreen(QWidget):
         self.coach.hide()
         self.content = content
         self.choice_buttons: dict[str, QPushButton] = {}
-        self.choice_row = QHBoxLayout()
+        self.choice_row = QBoxLayout(QBoxLayout.Direction.LeftToRight)
         self.choice_row.setSpacing(40)
         self.repeat_button = button(catalogue.button("repeat"), kind="secondary",
                                     action="repeat", on_click=lambda: self.action.emit("repeat"))
         self.staff_button = button(catalogue.button("call_staff"), kind="secondary",
                                    action="call_staff",
                                    on_click=lambda: self.action.emit("call_staff"))
-        self._build(side_content)
+        self._build(side_content, choices_beside and content is not None)
 
     # ------------------------------------------------------------ layout
 
-    def _build(self, side_content: bool) -> None:
+    def _build(self, side_content: bool, choices_beside: bool) -> None:
+        """Laid out to fit 1280x800 and 1366x768 at the normal font size, 1920x1080 with the
+        larger one, without scrolling: the progress line shares the title's row, words wrap,
+        and beside a picture, keypad or details block the choices stand in a column."""
+        self.progress.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self.progress.setWordWrap(False)
+        title_row = QHBoxLayout()
+        title_row.setSpacing(24)
+        title_row.addWidget(self.title, 1)
         words = QVBoxLayout()
-        words.setSpacing(18)
-        words.addWidget(self.title)
+        words.setSpacing(8)
+        words.addLayout(title_row)
         words.addWidget(self.body)
         words.addWidget(self.coach)
+        top: QHBoxLayout | None = None
         if self.content is not None and side_content:
+            top = QHBoxLayout()                      # progress above the words column
+            top.addStretch(1)
+            top.addWidget(self.progress)
             words.addStretch(1)
             words.addLayout(self.choice_row)       # choices beside the picture / keypad
             column = QWidget()
             column.setLayout(words)
-            column.setMinimumWidth(560)              # words never squeezed by the picture
+            column.setMinimumWidth(520)              # words never squeezed by the picture
             words.setContentsMargins(0, 0, 0, 0)
-            middle = QHBoxLayout()
-            middle.setSpacing(36)
+            middle: QBoxLayout = QHBoxLayout()
+            middle.setSpacing(32)
             middle.addWidget(self.content, 5)
             middle.addWidget(column, 4)
-        else:
+        elif choices_beside:
+            title_row.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignTop)
+            self.choice_row.setDirection(QBoxLayout.Direction.TopToBottom)
+            self.choice_row.setSpacing(16)
+            beside = QHBoxLayout()                   # details block | choices in a column
+            beside.setSpacing(24)
+            beside.addWidget(self.content, 1)
+            choices = QVBoxLayout()
+            choices.addLayout(self.choice_row)
+            choices.addStretch(1)
+            beside.addLayout(choices)
             middle = QVBoxLayout()
-            middle.setSpacing(18)
+            middle.setSpacing(12)
+            middle.addLayout(words)
+            middle.addLayout(beside)
+            middle.addStretch(1)
+        else:
+            title_row.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignTop)
+            middle = QVBoxLayout()
+            middle.setSpacing(12)
             middle.addLayout(words)
             if self.content is not None:
                 middle.addWidget(self.content)
@@ -89,9 +126,10 @@ class StepScreen(QWidget):
         bottom.addStretch(1)
         bottom.addWidget(self.staff_button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(40, 16, 40, 20)
-        layout.setSpacing(14)
-        layout.addWidget(self.progress)
+        layout.setContentsMargins(40, 10, 40, 10)
+        layout.setSpacing(12)
+        if top is not None:
+            layout.addLayout(top)
         layout.addLayout(middle, 1)
         layout.addLayout(bottom)
 

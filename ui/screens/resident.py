@@ -21,7 +21,7 @@ class DetailsScreen(StepScreen):
                  choices, **kw) -> None:
         self.details = label("body")
         self.details.setObjectName("card")
-        self.details.setMargin(24)
+        self.details.setMargin(16)
         box = QWidget()
         lay = QVBoxLayout(box)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -94,10 +94,10 @@ class ConsentScreen(StepScreen):
         self.details.setProperty("role", "body")
         self.details.setObjectName("card")
         self.details.setWordWrap(True)
-        self.details.setMargin(20)
+        self.details.setMargin(10)
         self.details.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         super().__init__(State.CONSENT, catalogue, choices=["agree", "no_face"],
-                         content=self.details, **kw)
+                         content=self.details, choices_beside=False, **kw)   # equal, side by side
 
 
 def _camera_problem_choices(view: ScreenView) -> list[str]:

@@ -55,6 +55,7 @@ class ConsoleContext:
     clock: Callable[[], dt.datetime] = utc_clock
     devices: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (status, text)
     printer_name: str = ""
+    device_checks: Callable[[], list] | None = None   # None: kiosk.selftest.run_checks
 
     def actor(self) -> StaffSession:
         if self.session is None:

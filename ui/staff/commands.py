@@ -14,6 +14,8 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QWidget
 
+from kiosk.store.database import Store
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("staff-console", help="open the staff console as its own window")
@@ -91,20 +93,29 @@ def _slip(args: argparse.Namespace) -> int:
     return 0
 
 
-def open_console_over(parent: QWidget | None = None, *, fullscreen: bool = False) -> QWidget:
-    """A console window (over the kiosk when `parent` is given); closes back to it."""
+def open_console_over(parent: QWidget | None = None, *, fullscreen: bool = False,
+                      store: Store | None = None) -> QWidget:
+    """A console window (over the kiosk when `parent` is given); closes back to it.
+
+    `store`: the kiosk window's open store, so one process has ONE writer on the database
+    file; the console then leaves it open when it closes. Without it (the counter PC's own
+    `kiosk staff-console`) the console opens its own store and closes it afterwards.
+    """
     from kiosk.config import load_settings
-    from kiosk.store.database import Store
     from ui.staff.base import ConsoleContext
     from ui.staff.console import StaffConsole
-    store = Store.open()
+    own = store is None
+    if store is None:
+        store = Store.open()
     console = StaffConsole(ConsoleContext(store=store, settings=load_settings()))
     console.setWindowTitle("安心认证 · 工作人员")
+    console.setProperty("owns_store", own)
 
     def close() -> None:
         console.shutdown()
         console.close()
-        store.close()
+        if own:
+            store.close()
     console.closed.connect(close)
     console.leave_fullscreen.connect(lambda: (parent or console).showNormal())
     console.resize(1366, 860)

@@ -1,13 +1,19 @@
-"""Today (the day's figures and device state) and Sync (status, sync now, USB)."""
+"""Today (the day's figures, sync state and device state) and Sync (status, sync now, USB).
+
+Device state comes from the selftest (kiosk.staff.reports, run on the thread pool, never the
+GUI thread); sync state from `store.sync_status()`. "立即同步" shows progress as it goes.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QFileDialog, QGridLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.staff import reports, sync_actions
 from kiosk.staff.labels import fmt_local
+from kiosk.store.records import SyncStatus
 from ui.staff.base import (
     ConsoleContext,
     button,
@@ -18,23 +24,49 @@ from ui.staff.base import (
     text,
     tile,
 )
+from ui.staff.pdf import printer_names
 
-DEVICE_ZH = {"camera": "摄像头", "speech": "语音", "printer": "打印机"}
-STATUS_ZH = {"ok": "正常", "warn": "注意", "fail": "故障", "unknown": "未检查"}
+TILE_MIN_H = 140       # caption (26 px) + figure (56 px) + margins
+
+
+def set_role(label: QLabel, role: str) -> None:
+    """Change a label's look (warn/ok/muted) and make Qt re-apply the stylesheet."""
+    label.setProperty("role", role)
+    label.style().unpolish(label)
+    label.style().polish(label)
+
+
+def sync_lines(status: SyncStatus) -> tuple[str, str]:
+    """(text, role) for the Today page: waiting records, last sync, last problem."""
+    last = fmt_local(status.last_success_at) if status.last_success_at else "从未同步"
+    lines = f"待同步记录：{status.pending} 条　上次同步成功：{last}"
+    if status.last_error and status.consecutive_failures:
+        when = fmt_local(status.last_error_at)
+        lines += (f"\n最近问题（{when}）：{sync_actions.explain_error_zh(status.last_error)}。"
+                  "数据都保存在本机，会自动再试。")
+        return lines, "warn"
+    return lines, "ok" if status.last_success_at else ""
 
 
 class TodayPage(QWidget):
     def __init__(self, ctx: ConsoleContext) -> None:
         super().__init__()
         self.ctx = ctx
+        self.checking = False
         page, self.layout_ = page_frame("今日概况")
         self.grid = QGridLayout()
         self.grid.setSpacing(16)
         self.layout_.addLayout(self.grid)
         self.sync_line = text("")
         self.devices = text("")
+        for label in (self.sync_line, self.devices):
+            label.setContentsMargins(14, 6, 14, 6)     # inside the warn/ok frame
+        self.check_button = button("重新检查设备", on_click=self.check_devices)
+        self.layout_.addWidget(text("数据同步", role="muted"))
         self.layout_.addWidget(self.sync_line)
+        self.layout_.addWidget(text("设备状态", role="muted"))
         self.layout_.addWidget(self.devices)
+        self.layout_.addLayout(row(self.check_button))
         self.layout_.addStretch(1)
         QVBoxLayout(self).addWidget(page)
         self.layout().setContentsMargins(0, 0, 0, 0)
@@ -43,21 +75,56 @@ class TodayPage(QWidget):
         f = reports.today_figures(self.ctx.store, today=self.ctx.clock().astimezone(
             reports.LOCAL_TZ).date())
         clear_layout(self.grid)
+        status = self.ctx.store.sync_status()
         tiles = [("今日认证通过", f.certified, "人"), ("今日未通过", f.failed, "人次"),
                  ("今日转人工", f.referred, "人次"), ("待审核", f.review_waiting, "条"),
                  ("上门认证待办", f.home_visits_pending, "户"),
-                 ("待同步记录", f.outbox_pending, "条")]
+                 ("待同步记录", status.pending, "条")]
         for i, (caption, value, unit) in enumerate(tiles):
-            self.grid.addWidget(tile(caption, f"{value} {unit}"), i // 3, i % 3)
-        last = fmt_local(f.last_sync_at) if f.last_sync_at else "从未同步"
-        self.sync_line.setText(f"上次同步：{last}" + (f"　最近问题：{f.last_sync_error}"
-                                                    if f.last_sync_error else ""))
-        parts = []
-        for name in ("camera", "speech", "printer"):
-            status, detail = self.ctx.devices.get(name, ("unknown", ""))
-            parts.append(f"{DEVICE_ZH[name]}：{STATUS_ZH.get(status, status)}"
-                         + (f"（{detail}）" if detail else ""))
-        self.devices.setText("设备状态　" + "　".join(parts))
+            box = tile(caption, f"{value} {unit}")
+            box.setMinimumHeight(TILE_MIN_H)           # the page scrolls; figures never clip
+            self.grid.addWidget(box, i // 3, i % 3)
+        line, role = sync_lines(status)
+        self.sync_line.setText(line)
+        set_role(self.sync_line, role)
+        if not self.ctx.devices and not self.checking:
+            self.check_devices()
+        elif not self.checking:
+            self.show_devices()
+
+    def show_devices(self) -> None:
+        states = self.ctx.devices
+        self.devices.setText(reports.describe_devices(states))
+        bad = any(states.get(n, ("unknown", ""))[0] in ("warn", "fail")
+                  for n in ("camera", "speech", "printer"))
+        set_role(self.devices, "warn" if bad else "ok")
+
+    def check_devices(self) -> None:
+        """The selftest on the thread pool; the page stays usable meanwhile."""
+        if self.checking:
+            return
+        self.checking = True
+        self.check_button.setEnabled(False)
+        self.devices.setText("正在检查摄像头、语音和打印机……")
+        set_role(self.devices, "")
+        in_background(lambda: reports.check_devices(self.ctx.device_checks),
+                      self._devices_done)
+
+    def _devices_done(self, results: object, error: Exception | None) -> None:
+        self.checking = False
+        self.check_button.setEnabled(True)
+        if error is not None:
+            self.ctx.devices = {n: ("fail", "检查出错") for n in ("camera", "speech")}
+        else:
+            self.ctx.devices = reports.device_states(
+                results, printers=printer_names(), default_printer=self.ctx.printer_name)
+        self.show_devices()
+
+
+class _Progress(QObject):
+    """Carries progress text from the worker thread to the page (queued to the GUI thread)."""
+
+    text = Signal(str)
 
 
 class SyncPage(QWidget):
@@ -70,6 +137,8 @@ class SyncPage(QWidget):
         self.sync_button = button("立即同步", kind="primary", on_click=self.sync_now)
         self.export_button = button("导出到U盘（管理员）", on_click=self.export_usb)
         self.import_button = button("从U盘导入回执/名册", on_click=self.import_usb)
+        self.progress = _Progress(self)
+        self.progress.text.connect(self.result.setText, Qt.ConnectionType.QueuedConnection)
         layout.addWidget(self.status)
         layout.addLayout(row(self.sync_button, self.export_button, self.import_button))
         layout.addWidget(self.result)
@@ -83,17 +152,19 @@ class SyncPage(QWidget):
         s = self.ctx.store.sync_status()
         state = "在线，同步正常" if s.online_ok else ("离线（正常情况，数据保存在本机）"
                                                       if not s.last_error else "上次同步未成功")
+        problem = (f"\n最近问题：{sync_actions.explain_error_zh(s.last_error)}"
+                   if s.last_error and s.consecutive_failures else "")
         self.status.setText(
             f"状态：{state}\n待上传：{s.pending} 条　已确认：{s.acknowledged} 条　"
             f"名册版本：{s.roster_version}\n上次成功：{fmt_local(s.last_success_at) or '从未'}　"
-            f"上次尝试：{fmt_local(s.last_attempt_at) or '从未'}")
+            f"上次尝试：{fmt_local(s.last_attempt_at) or '从未'}{problem}")
         admin = bool(self.ctx.session and self.ctx.session.is_admin)
         self.export_button.setEnabled(admin)
 
     def _answer(self, answer: object, error: Exception | None) -> None:
         self.sync_button.setEnabled(True)
         if error is not None:
-            self.result.setText(f"未完成：{error}")
+            self.result.setText("未完成，数据仍安全保存在本机。")
         else:
             self.result.setText(answer.message_zh)  # type: ignore[attr-defined]
         self.refresh()
@@ -102,7 +173,8 @@ class SyncPage(QWidget):
         session = self.ctx.actor()
         self.sync_button.setEnabled(False)
         self.result.setText("正在同步……")
-        in_background(lambda: sync_actions.sync_now(self.ctx.store, self.ctx.settings, session),
+        in_background(lambda: sync_actions.sync_now(self.ctx.store, self.ctx.settings, session,
+                                                    progress=self.progress.text.emit),
                       self._answer)
 
     def export_usb(self) -> None:

@@ -94,6 +94,9 @@ def seed_demo(store: Store, now: dt.datetime) -> None:
             home_visits.schedule_visit(store, admin, visit.uuid,
                                        (now + dt.timedelta(days=1)).date())
     login.logout(store, admin)
+    from kiosk.store import outbox
+    store.write(outbox.record_success).result()          # synced this morning, then offline
+    store.write(lambda c: outbox.record_failure(c, "offline: ConnectError")).result()
 
 
 def render_staff_screens(out_dir: Path, store: Store | None = None, *,
@@ -112,7 +115,8 @@ def render_staff_screens(out_dir: Path, store: Store | None = None, *,
                            kiosk_id="demo-kiosk", ship_face_images=False)
         seed_demo(store, now)
     ctx = ConsoleContext(store=store, settings=settings, clock=lambda: dt.datetime.now(dt.UTC))
-    ctx.devices = {"camera": ("ok", "640×480"), "speech": ("ok", ""), "printer": ("warn", "未连接")}
+    ctx.devices = {"camera": ("ok", "有画面 640×480"), "speech": ("ok", "可以播报"),
+                   "printer": ("warn", "未连接，凭条保存为PDF")}
     console = StaffConsole(ctx)
     console.resize(*SIZE)
     console.show()
@@ -130,7 +134,8 @@ def render_staff_screens(out_dir: Path, store: Store | None = None, *,
                 if key in ("assisted", "residents"):
                     page.picker.query.setText("王秀英" if key == "residents" else "张桂兰")
                     page.picker.search()
-                app.processEvents()
+                for _ in range(3):              # let posted layout requests settle
+                    app.processEvents()
                 path = out_dir / f"staff-{i:02d}-{key}.png"
                 console.grab().save(str(path))
                 written.append(path)
