@@ -47,11 +47,16 @@ def check_database() -> list[CheckResult]:
     try:
         con = sqlite3.connect(path, timeout=5)
         try:
+            con.isolation_level = None
             con.execute("PRAGMA journal_mode=WAL")
-            con.execute("CREATE TABLE IF NOT EXISTS selftest_probe (at REAL)")
-            with con:
+            # Take the write lock and write, then roll back: proves the file is writable
+            # without leaving anything behind in the resident database.
+            con.execute("BEGIN IMMEDIATE")
+            try:
+                con.execute("CREATE TABLE selftest_probe (at REAL)")
                 con.execute("INSERT INTO selftest_probe VALUES (?)", (time.time(),))
-                con.execute("DELETE FROM selftest_probe")
+            finally:
+                con.execute("ROLLBACK")
             ok = con.execute("PRAGMA quick_check").fetchone()[0]
         finally:
             con.close()
