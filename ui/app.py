@@ -31,12 +31,14 @@ from kiosk.flow.runtime import FlowRuntime, Outputs, Ports
 from kiosk.flow.states import State
 from kiosk.speech.catalogue import PromptCatalogue, default_catalogue
 from kiosk.speech.speaker import Speaker
+from kiosk.sync.loop import BackgroundSync
 from ui import theme
 from ui.bridge import FlowBridge
 from ui.fonts import app_font, load_cjk_family
 from ui.screens.base import StepScreen
 from ui.screens.resident import CameraScreen, KeypadScreen, build_screens
 from ui.slip import PdfSlips
+from ui.staff.gesture import attach_staff_console, kiosk_store
 from ui.widgets.basics import apply_fonts, button, label
 
 log = logging.getLogger(__name__)
@@ -98,7 +100,22 @@ class KioskWindow(QMainWindow):
         if tick_ms:
             self.ticker.start(tick_ms)
         QApplication.instance().installEventFilter(self)  # any touch counts as activity
-        self.staff_gesture = __import__("ui.staff.gesture", fromlist=["_"]).attach_staff_console(self)  # noqa: E501 - corner long press -> staff PIN pad (issue 7)
+        self.staff_gesture = attach_staff_console(self)   # corner long press -> staff PIN pad
+        self.sync = self._start_background_sync(settings)
+
+    def _start_background_sync(self, settings: Settings) -> BackgroundSync | None:
+        """Upload to the receiver in the background when the site has a network (sync.url)."""
+        store = kiosk_store(self)
+        if store is None or not settings.sync.url:
+            return None
+        sync = BackgroundSync.from_settings(store, settings)
+        sync.start()
+        return sync
+
+    def return_to_welcome(self) -> None:
+        """After an unexpected error: calm welcome screen, everything personal dropped."""
+        self.clear_personal()
+        self._dispatch(ev.Reset("recovered"))
 
     # ------------------------------------------------------------ flow -> screens
 
@@ -182,6 +199,8 @@ class KioskWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
         self.ticker.stop()
+        if self.sync is not None:
+            self.sync.stop()
         self.ports.vision.set_mode("off")
         close = getattr(self.ports.vision, "close", None)
         if close:

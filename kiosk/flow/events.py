@@ -130,6 +130,12 @@ class Tick:
 
 
 @dataclass(frozen=True)
+class Reset:
+    """Back to welcome now, as after an idle timeout (e.g. after the UI recovered an error)."""
+    why: str = "recovered"
+
+
+@dataclass(frozen=True)
 class CardRead:
     identity: ResidentIdentity | None
     reason: str = ""                       # why nothing usable was read
@@ -200,7 +206,7 @@ class SaveFailed:
     reason: str
 
 
-Event = (Touch | KeypadSubmitted | Tick | CardRead | CardCoaching | EligibilityChecked
+Event = (Touch | KeypadSubmitted | Tick | Reset | CardRead | CardCoaching | EligibilityChecked
          | FaceQuality | FaceReady | ChallengeStarted | ChallengePassed | LivenessDone
          | MatchDone | CameraLost | CameraBack | RecordSaved | SaveFailed)
 

@@ -65,6 +65,9 @@ class CertificationFlow:
             if self._warned:
                 self._warned = False
                 out.append(ev.IdleWarning(False))
+        if isinstance(event, ev.Reset):
+            log.info("reset to welcome: %s", event.why)
+            return out + self._reset(event.why)
         if isinstance(event, ev.Tick):
             return out + self._on_tick(now)
         if isinstance(event, ev.Touch) and event.action in ("repeat", "call_staff"):

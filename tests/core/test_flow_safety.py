@@ -127,3 +127,14 @@ def test_max_attempts_comes_from_settings() -> None:
     d.to_face()
     d.attempt(match=False)
     assert d.state == State.ASSISTANCE
+
+
+@pytest.mark.parametrize("state", [State.CONSENT, State.LIVENESS, State.RESULT_FAILED,
+                                   State.MATCHING, State.CAMERA_PROBLEM])
+def test_reset_after_an_error_returns_to_welcome_and_clears(state: State) -> None:
+    d = Driver()
+    _walk(d, state)
+    d.send(ev.Reset("recovered"))
+    assert d.state == State.WELCOME
+    assert d.flow.session is None
+    assert d.of(ev.ClearPersonal)
