@@ -9,6 +9,7 @@ from kiosk.flow.events import ScreenView
 from kiosk.flow.states import State
 from kiosk.speech.catalogue import PromptCatalogue
 from ui.screens.base import StepScreen
+from ui.screens.welcome import WelcomeScreen
 from ui.widgets.basics import label
 from ui.widgets.keypad import Keypad
 from ui.widgets.preview import CameraPreview
@@ -108,7 +109,7 @@ def build_screens(catalogue: PromptCatalogue, *, retention_days: int = 30
                   ) -> dict[State, StepScreen]:
     c = catalogue
     return {
-        State.WELCOME: StepScreen(State.WELCOME, c, choices=["start"]),
+        State.WELCOME: WelcomeScreen(c),
         State.CONSENT: ConsentScreen(c, retention_days=retention_days),
         State.IDENTITY: CameraScreen(State.IDENTITY, c, mode="card", choices=["use_keypad"]),
         State.KEYPAD: KeypadScreen(c),

@@ -1,0 +1,51 @@
+"""Welcome: an idle screen that invites people in — what will happen in three numbered
+steps, the reassurance that nobody has to use their face, and one big button."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from kiosk.flow.states import State
+from kiosk.speech.catalogue import PromptCatalogue
+from ui.screens.base import StepScreen
+from ui.widgets.basics import label
+
+STEP_KEYS = ("welcome_step_card", "welcome_step_face", "welcome_step_done")
+
+
+class WelcomeSteps(QWidget):
+    """Three numbered boxes side by side: card, face, done (numbers and words, not colour)."""
+
+    def __init__(self, catalogue: PromptCatalogue) -> None:
+        super().__init__()
+        row = QHBoxLayout()
+        row.setSpacing(28)
+        self.words: list[QLabel] = []
+        for number, key in enumerate(STEP_KEYS, start=1):
+            box = QFrame()
+            box.setObjectName("card")
+            box.setMinimumHeight(190)        # fills the idle screen; still fits 1280x800
+            inner = QVBoxLayout(box)
+            inner.setContentsMargins(20, 10, 20, 14)
+            inner.setSpacing(4)
+            inner.addWidget(label("title", str(number), centre=True))
+            words = label("body", catalogue.text(key), centre=True)
+            inner.addWidget(words, 1)
+            row.addWidget(box, 1)
+            self.words.append(words)
+        self.reassure = label("body", catalogue.text("welcome_no_face"), centre=True)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 8, 0, 0)
+        outer.setSpacing(16)
+        outer.addLayout(row)
+        outer.addWidget(self.reassure)
+
+
+class WelcomeScreen(StepScreen):
+    def __init__(self, catalogue: PromptCatalogue, **kw) -> None:
+        self.steps = WelcomeSteps(catalogue)
+        super().__init__(State.WELCOME, catalogue, choices=["start"], content=self.steps,
+                         choices_beside=False, **kw)
+        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
