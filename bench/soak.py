@@ -2,7 +2,8 @@
 
     uv run python bench/soak.py --minutes 60 [--json]
 
-Each journey runs the real flow, vision, store and slips (kiosk/flow/journey.py) on a
+One vision worker is loaded once and shared, as in the kiosk window. Each journey runs the
+real flow, vision, store and slips (kiosk/flow/journey.py) on a
 replayed clip from shared/data/liveness, in a rotating mix: a genuine resident (expected to
 pass), someone else's face against the enrolled photo (expected to fail), and a near-still
 face that never performs the challenge (expected to time out). Every resident gets a fresh
@@ -86,6 +87,12 @@ def main(argv: list[str] | None = None) -> int:
     models.ensure_required()
     settings = load_settings()
     store = Store.open()
+    # Like the kiosk window: the vision worker (models) is loaded once and serves every
+    # resident; each journey gets its own camera, flow runtime and card reader around it.
+    from kiosk.flow.adapters_vision import WorkerLink
+
+    link = WorkerLink(settings).start()
+    link.wait_loaded()
     proc = psutil.Process()
     started = time.monotonic()
     deadline = started + args.minutes * 60
@@ -104,7 +111,7 @@ def main(argv: list[str] | None = None) -> int:
                 report = run_journey(settings, camera=LIVENESS / camera, id_number=number,
                                      answers="yes,yes,no", store=store,
                                      challenges=tuple(challenges.split(",")), seed=n,
-                                     slips=home / "slips")
+                                     slips=home / "slips", link=link)
                 outcomes[f"{label}:{report.outcome}"] += 1
                 walls.append(report.wall_s)
             except Exception:  # noqa: BLE001 - a soak counts errors, it does not stop
@@ -117,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(asdict(samples[-1]), flush=True)
     finally:
         samples.append(sample(proc, started, n))
+        link.stop()
         store.close()
     closed = sample(proc, started, n)
     warm = samples[1] if len(samples) > 2 else samples[0]
