@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 
 from kiosk import __version__, models, paths
@@ -53,7 +53,7 @@ def check_database() -> list[CheckResult]:
             # without leaving anything behind in the resident database.
             con.execute("BEGIN IMMEDIATE")
             try:
-                con.execute("CREATE TABLE selftest_probe (at REAL)")
+                con.execute("CREATE TABLE IF NOT EXISTS selftest_probe (at REAL)")
                 con.execute("INSERT INTO selftest_probe VALUES (?)", (time.time(),))
             finally:
                 con.execute("ROLLBACK")
@@ -136,8 +136,13 @@ CHECKS: list[Callable[[], list[CheckResult]]] = [
 
 
 def run_checks() -> list[CheckResult]:
+    return run_guarded(CHECKS)
+
+
+def run_guarded(checks: Iterable[Callable[[], list[CheckResult]]]) -> list[CheckResult]:
+    """Run each check; one that breaks is reported as failed and the rest still run."""
     results: list[CheckResult] = []
-    for check in CHECKS:
+    for check in checks:
         try:
             results.extend(check())
         except Exception as exc:  # noqa: BLE001 - a broken check is a failed check

@@ -22,13 +22,15 @@ def shared(*parts: str) -> Path:
 
 
 @pytest.fixture(autouse=True)
-def kiosk_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def kiosk_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Keep the developer's own data folder and settings out of every test."""
     home = tmp_path_factory.mktemp("kiosk_home")
     monkeypatch.setenv("KIOSK_HOME", str(home))
     monkeypatch.delenv("KIOSK_MODELS_DIR", raising=False)
     monkeypatch.setenv("KIOSK_MODELS_DIR", str(_session_models_dir()))
-    return home
+    yield home
+    # a test that called monkeypatch.undo() ran on the developer's real data folder
+    assert os.environ.get("KIOSK_HOME") == str(home), "KIOSK_HOME was dropped during the test"
 
 
 _MODELS: Path | None = None

@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from kiosk import paths
-from kiosk.selftest import CheckResult
+from kiosk.selftest import CheckResult, run_guarded
 
 DISK_FAIL_BYTES = 100 * 2**20        # below this a certification may not be saved
 DISK_WARN_BYTES = 1024 * 2**20       # below this, a few weeks of evidence at most
@@ -170,11 +170,4 @@ DEPLOY_CHECKS = (check_disk, check_clock, check_schema, check_restarts)
 
 def run_all() -> list[CheckResult]:
     """Every deployment check; one that breaks is reported as failed, the rest still run."""
-    results: list[CheckResult] = []
-    for check in DEPLOY_CHECKS:
-        try:
-            results.extend(check())
-        except Exception as exc:  # noqa: BLE001 - a broken check is a failed check
-            results.append(CheckResult(check.__name__.removeprefix("check_"), "fail",
-                                       f"{type(exc).__name__}: {exc}"))
-    return results
+    return run_guarded(DEPLOY_CHECKS)

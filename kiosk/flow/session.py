@@ -7,16 +7,7 @@ from dataclasses import dataclass, field
 
 from kiosk.flow.events import AttemptRecord, DueWindow, Eligibility, ResidentIdentity
 from kiosk.idcard.number import mask_id_number
-
-
-def mask_name(name: str) -> str:
-    """张*明 / 李* / 欧阳**: the family name and (for 3+) the last character stay."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
+from kiosk.store.privacy import mask_name
 
 
 @dataclass

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kiosk.store.privacy import mask_name  # noqa: F401 - re-exported
+
 LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 
 CHANNEL_ZH: dict[str, str] = {
@@ -115,11 +117,3 @@ def day_bounds_utc(first: dt.date, last: dt.date) -> tuple[str, str]:
     return start.isoformat(timespec="microseconds"), end.isoformat(timespec="microseconds")
 
 
-def mask_name(name: str) -> str:
-    """`张*明`, `张*`: enough for the resident to recognise a slip, not enough to expose it."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]

@@ -1,4 +1,5 @@
-"""Display masking and normalisation of ID numbers, shared by the store and its commands.
+"""Display masking (names, ID numbers) and ID-number normalisation, shared by the store, the
+resident flow and the staff side.
 
 Masking comes from `kiosk.idcard.number` (the one owner of the ID-number rules); a tiny
 fallback keeps the store usable if that module is ever absent in a stripped build.
@@ -26,3 +27,14 @@ def mask_id_number(number: str | None) -> str:
     if len(text) <= 8:
         return "*" * len(text)
     return text[:4] + "*" * (len(text) - 8) + text[-4:]
+
+
+def mask_name(name: str) -> str:
+    """`张*明`, `李*`, `欧阳**`: the family name (and for 3+ the last character) stay —
+    enough for the resident to recognise, not enough to expose."""
+    name = name.strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]

@@ -23,12 +23,13 @@ def _by_name(results, name):
 
 
 def test_disk_nearly_full_fails_and_low_disk_warns(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(checks.shutil, "disk_usage", lambda _: Usage(10**10, 0, 50 * 2**20))
-    [full] = checks.check_disk(tmp_path)
-    assert full.status == "fail" and "50 MB free" in full.reason
-    monkeypatch.setattr(checks.shutil, "disk_usage", lambda _: Usage(10**10, 0, 500 * 2**20))
-    assert checks.check_disk(tmp_path)[0].status == "warn"
-    monkeypatch.undo()
+    # a context, not monkeypatch.undo(): undo() would also drop the test's own KIOSK_HOME
+    with monkeypatch.context() as m:
+        m.setattr(checks.shutil, "disk_usage", lambda _: Usage(10**10, 0, 50 * 2**20))
+        [full] = checks.check_disk(tmp_path)
+        assert full.status == "fail" and "50 MB free" in full.reason
+        m.setattr(checks.shutil, "disk_usage", lambda _: Usage(10**10, 0, 500 * 2**20))
+        assert checks.check_disk(tmp_path)[0].status == "warn"
     assert checks.check_disk(tmp_path)[0].status in ("ok", "warn")
 
 
@@ -132,22 +133,24 @@ def test_failed_migration_rolls_back_and_the_old_version_still_starts(monkeypatc
         conn.execute("CREATE TABLE half_done (x)")
         raise sqlite3.OperationalError("disk I/O error (simulated power loss)")
 
-    monkeypatch.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, broken_step))
-    monkeypatch.setattr(migrations, "LATEST", old + 1)
-    with pytest.raises(sqlite3.OperationalError):
-        migrations.migrate(con, db, target=old + 1)
-    assert migrations.schema_version(con) == old
-    assert con.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall() == before
-    assert db.with_name(f"{db.name}.v{old}.bak").is_file()
-    con.close()
+    with monkeypatch.context() as m:                    # "the new version"
+        m.setattr(migrations, "MIGRATIONS", (*migrations.MIGRATIONS, broken_step))
+        m.setattr(migrations, "LATEST", old + 1)
+        with pytest.raises(sqlite3.OperationalError):
+            migrations.migrate(con, db, target=old + 1)
+        assert migrations.schema_version(con) == old
+        assert con.execute("SELECT sql FROM sqlite_master ORDER BY name").fetchall() == before
+        assert db.with_name(f"{db.name}.v{old}.bak").is_file()
+        con.close()
 
-    monkeypatch.undo()                                  # the old program again
+    assert str(db).startswith(str(paths.data_dir()))    # still the test's own data folder
     con = sqlite3.connect(db, isolation_level=None)
     assert migrations.migrate(con, db) == []
     assert con.execute("SELECT value FROM meta WHERE key='kiosk_id'").fetchone() == ("K-1",)
     con.close()
     assert _by_name(checks.check_schema(), "schema").status == "ok"
-    assert _by_name(selftest.check_database(), "database").status == "ok"
+    db_check = _by_name(selftest.check_database(), "database")
+    assert db_check.status == "ok", db_check.reason
 
 
 def test_many_restarts_in_a_day_warn(tmp_path: Path) -> None:
