@@ -23,7 +23,17 @@ from PySide6.QtWidgets import (
 from kiosk import paths
 from kiosk.staff import reports, roster_import, settings_admin
 from kiosk.staff.labels import LOCAL_TZ
-from ui.staff.base import ConsoleContext, button, fill, in_background, page_frame, row, table, text
+from ui.staff.base import (
+    ConsoleContext,
+    button,
+    fill,
+    in_background,
+    mount_page,
+    page_frame,
+    row,
+    table,
+    text,
+)
 from ui.staff.pdf import write_report_pdf
 
 
@@ -203,11 +213,7 @@ class SettingsPage(QWidget):
         self.checks = table(["项目", "状态", "说明"])
         self.checks.setMinimumHeight(260)
         layout.addWidget(self.checks)
-        self.message = text("")
-        layout.addWidget(self.message)
-        layout.addStretch(1)
-        QVBoxLayout(self).addWidget(page)
-        self.layout().setContentsMargins(0, 0, 0, 0)
+        self.message = mount_page(self, page, layout)
 
     def refresh(self) -> None:
         pass

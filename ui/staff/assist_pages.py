@@ -13,7 +13,16 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit, QVBo
 from kiosk.staff import assisted, residents
 from kiosk.staff.assisted import Attestation, AttestationError, ProxyHelper
 from kiosk.staff.labels import ASSISTED_REASON_ZH, PROXY_RELATION_ZH
-from ui.staff.base import ConsoleContext, button, fill, page_frame, row, selected_key, table, text
+from ui.staff.base import (
+    ConsoleContext,
+    button,
+    fill,
+    mount_page,
+    page_frame,
+    row,
+    selected_key,
+    table,
+)
 
 
 class ResidentPicker(QWidget):
@@ -94,11 +103,7 @@ class AssistPage(QWidget):
         form.addRow("", self.present)
         layout.addLayout(form)
         layout.addLayout(row(button("确认并记录", kind="primary", on_click=self.submit)))
-        self.message = text("")
-        layout.addWidget(self.message)
-        layout.addStretch(1)
-        QVBoxLayout(self).addWidget(page)
-        self.layout().setContentsMargins(0, 0, 0, 0)
+        self.message = mount_page(self, page, layout)
 
     def refresh(self) -> None:
         pass

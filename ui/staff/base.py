@@ -124,6 +124,18 @@ def page_frame(title: str) -> tuple[QWidget, QVBoxLayout]:
     return scroll, layout
 
 
+def mount_page(owner: QWidget, page: QWidget, layout: QVBoxLayout) -> QLabel:
+    """Finish a console page: a message line for plain results, room below, and the
+    scrolling page placed in `owner` edge to edge. Returns the message label."""
+    message = text("")
+    layout.addWidget(message)
+    layout.addStretch(1)
+    outer = QVBoxLayout(owner)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(page)
+    return message
+
+
 def clear_layout(layout: QLayout) -> None:
     """Remove and delete every widget now (deleteLater alone leaves them on screen)."""
     while layout.count():

@@ -4,13 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtWidgets import QComboBox, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QWidget
 
 from kiosk import paths
 from kiosk.staff import residents, slips
 from kiosk.staff.labels import CHANNEL_ZH, RESULT_ZH, fmt_local, label
 from ui.staff.assist_pages import ResidentPicker
-from ui.staff.base import ConsoleContext, button, fill, page_frame, row, selected_key, table, text
+from ui.staff.base import (
+    ConsoleContext,
+    button,
+    fill,
+    mount_page,
+    page_frame,
+    row,
+    selected_key,
+    table,
+    text,
+)
 from ui.staff.pdf import print_slip, write_slip_pdf
 
 
@@ -45,11 +55,7 @@ class ResidentsPage(QWidget):
             self.layout_choice.addItem(zh, code)
         layout.addLayout(row(text("凭条纸张", wrap=False), self.layout_choice,
                              button("补打凭条", kind="primary", on_click=self.reprint)))
-        self.message = text("")
-        layout.addWidget(self.message)
-        layout.addStretch(1)
-        QVBoxLayout(self).addWidget(page)
-        self.layout().setContentsMargins(0, 0, 0, 0)
+        self.message = mount_page(self, page, layout)
 
     def refresh(self) -> None:
         pass

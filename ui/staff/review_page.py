@@ -30,6 +30,7 @@ from ui.staff.base import (
     button,
     clear_layout,
     fill,
+    mount_page,
     page_frame,
     row,
     selected_key,
@@ -91,11 +92,7 @@ class ReviewPage(QWidget):
         grid.addWidget(self.note, 1, 1)
         layout.addLayout(grid)
         layout.addLayout(row(self.approve_button, self.reject_button))
-        self.message = text("")
-        layout.addWidget(self.message)
-        layout.addStretch(1)
-        QVBoxLayout(self).addWidget(page)
-        self.layout().setContentsMargins(0, 0, 0, 0)
+        self.message = mount_page(self, page, layout)
         self._fill_reasons()
 
     def _fill_reasons(self) -> None:

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDateEdit,
     QFormLayout,
     QLineEdit,
-    QVBoxLayout,
     QWidget,
 )
 
@@ -27,7 +26,17 @@ from kiosk.staff.labels import (
     label,
 )
 from ui.staff.assist_pages import ResidentPicker
-from ui.staff.base import ConsoleContext, button, fill, page_frame, row, selected_key, table, text
+from ui.staff.base import (
+    ConsoleContext,
+    button,
+    fill,
+    mount_page,
+    page_frame,
+    row,
+    selected_key,
+    table,
+    text,
+)
 from ui.staff.pdf import write_visit_list_pdf
 
 
@@ -69,11 +78,7 @@ class VisitsPage(QWidget):
         form.addRow("原因", self.reason)
         layout.addLayout(form)
         layout.addLayout(row(button("登记上门申请", kind="primary", on_click=self.create)))
-        self.message = text("")
-        layout.addWidget(self.message)
-        layout.addStretch(1)
-        QVBoxLayout(self).addWidget(page)
-        self.layout().setContentsMargins(0, 0, 0, 0)
+        self.message = mount_page(self, page, layout)
         self.set_today()
 
     def set_today(self) -> None:
