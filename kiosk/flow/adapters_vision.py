@@ -177,6 +177,10 @@ class CameraVision:
         self._consumed.set()
         self._thread.join(timeout=5)
         self.card.close()
+        for feed in self.feeds.values():
+            close_feed = getattr(feed, "close", None)
+            if close_feed is not None:
+                close_feed()
         if self._link is not None:
             if self._link.listener == self._on_result:
                 self._link.listener = None

@@ -57,6 +57,15 @@ class ReplayFeed:
             self.index += 1
             return frame, self.index / self.fps
 
+    def close(self) -> None:
+        """Release the file now (a journey often ends before the clip does); a decoder left
+        for the garbage collector keeps its threads and buffers alive meanwhile."""
+        with self._lock:
+            self.ended = True
+            if self._source is not None:
+                self._source.close()
+                self._source = None
+
 
 def replay_feed(spec: str, *, fps: float = 30.0, on_end: Callable[[], None] | None = None,
                 still_frames: int = 90) -> ReplayFeed:
