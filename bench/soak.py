@@ -75,6 +75,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
 
+    from kiosk.deploy.memory import limit_malloc_arenas
+
+    limit_malloc_arenas()          # as the kiosk's launcher does
     home = Path(tempfile.mkdtemp(prefix="kiosk_soak_"))
     os.environ["KIOSK_HOME"] = str(home)
     from kiosk import models

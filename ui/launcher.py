@@ -17,10 +17,12 @@ from collections.abc import Sequence
 
 def main(argv: Sequence[str] | None = None) -> int:
     from kiosk.cli import build_parser, run
+    from kiosk.deploy.memory import limit_malloc_arenas
     from kiosk.logs import quiet_third_party, setup_logging
     from ui.commands import register as register_ui
 
     argv = list(sys.argv[1:] if argv is None else argv)
+    limit_malloc_arenas()          # before any thread starts: keeps RSS flat over hours
     quiet_third_party()
     parser = build_parser(extra=[register_ui])
     parser.add_argument("--quit-after", type=float, help=argparse.SUPPRESS)
