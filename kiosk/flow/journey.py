@@ -189,6 +189,7 @@ def run_journey(settings: Settings, *, camera: Path, card: Path | None = None,
         report.attempts = _attempts(runtime)
         if outputs.printed:
             report.slip = str(outputs.printed[-1])
+        runtime.dispatch(ev.Reset("journey over"))    # as the kiosk does after every visit
         vision.close()
         runtime.close()
     return report

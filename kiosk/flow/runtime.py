@@ -7,6 +7,7 @@ result comes back through `post`, which the caller makes thread-safe (a Qt signa
 
 from __future__ import annotations
 
+import gc
 import logging
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -103,6 +104,9 @@ class FlowRuntime:
         elif isinstance(e, ev.ClearPersonal):
             p.vision.clear()
             self.outputs.clear()
+            # Frames of the resident's face can sit in unreachable reference cycles until
+            # Python's rare full collection; free them now, while the kiosk is idle.
+            gc.collect()
         elif isinstance(e, ev.IdleWarning):
             self.outputs.idle_warning(e.active)
 
