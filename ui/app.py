@@ -43,8 +43,6 @@ from ui.widgets.basics import apply_fonts, button, label
 
 log = logging.getLogger(__name__)
 
-LARGER = 1.25            # the font-size toggle's step
-
 
 class KioskWindow(QMainWindow):
     def __init__(self, settings: Settings, *, ports: Ports | None = None,
@@ -173,7 +171,8 @@ class KioskWindow(QMainWindow):
 
     def toggle_font(self) -> None:
         self.larger = not self.larger
-        self.sizes = theme.Sizes(self.base_scale * (LARGER if self.larger else 1.0))
+        step = theme.larger_step(self.width(), self.height()) if self.larger else 1.0
+        self.sizes = theme.Sizes(self.base_scale * step)
         self.apply_sizes()
         text = self.catalogue.button("font_smaller" if self.larger else "font")
         for screen in self.screens.values():

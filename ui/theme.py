@@ -110,3 +110,16 @@ def screen_stylesheet(sizes: Sizes) -> str:
     QPushButton[pad="tight"] {{ padding: 0px; }}
     QPushButton[kind="tool"] {{ background: {PAPER}; color: {INK}; padding: 8px 20px; }}
     """
+
+
+def larger_step(width_px: int, height_px: int) -> float:
+    """The font-size toggle's step: as large as the screen holds without cutting words or
+    scrolling, less about 2 % kept spare for longer names and messages. Measured limits
+    (tests/ui/test_resident_screens.py): 1366x768 fits up to 1.16 (height binds: welcome
+    boxes, consent), 1280x800 up to 1.14 (width binds: consent words beside the title);
+    1920x1080 takes +25 %."""
+    if width_px >= 1800 and height_px >= 1000:
+        return 1.25
+    if width_px >= 1360 and height_px >= 760:
+        return 1.14
+    return 1.12

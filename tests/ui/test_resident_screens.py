@@ -163,8 +163,8 @@ def _check_fits(window, size: tuple[int, int], failures: list[str], name: str) -
             failures.append(f"{name}: button {what} text wider than the button")
 
 
-# 1920x1080 (designed for) with the larger font too; the cheap touch PCs at the normal size.
-SIZES = [(1920, 1080, True), (1366, 768, False), (1280, 800, False)]
+# 1920x1080 (designed for) and the cheap touch PCs, each also with its larger font step.
+SIZES = [(1920, 1080, True), (1366, 768, True), (1280, 800, True)]
 
 
 @pytest.mark.parametrize("width,height,larger_fits", SIZES, ids=lambda v: str(v))
@@ -192,6 +192,34 @@ def test_every_screen_keeps_the_size_rules(qtbot, kiosk, width, height, larger_f
             _check_fits(kiosk, (width, height), failures, name)
     assert not failures, "\n".join(failures)
     assert seen == set(State)
+
+
+@pytest.mark.parametrize("width,height", [s[:2] for s in SIZES], ids=lambda v: str(v))
+def test_every_screen_fits_at_the_larger_font(qtbot, kiosk, width, height) -> None:
+    """Every scenario once more with the font-size toggle on (the step of that screen
+    size, theme.larger_step): nothing cut, the size rules kept."""
+    from ui.screenshots_cmd import _apply
+
+    failures: list[str] = []
+    kiosk.runtime.background_enabled = False
+    kiosk.resize(width, height)
+    kiosk.toggle_font()
+    assert kiosk.larger and kiosk.sizes.scale == kiosk.base_scale * theme.larger_step(width,
+                                                                               height)
+    for name, steps in scenarios().items():
+        if any(isinstance(s, tuple) and s[0] == "font" for s in steps):
+            continue                     # toggles itself: covered above
+        kiosk.test_clock.now = dt.datetime(2026, 5, 20, 9, 0)
+        kiosk.flow = kiosk.runtime.flow = CertificationFlow(
+            kiosk.settings, clock=kiosk.test_clock, rng=random.Random(1))
+        kiosk.clear_personal()
+        kiosk.runtime.start()
+        for step in steps:
+            _apply(kiosk, kiosk.test_clock, step)
+        qtbot.wait(1)
+        _check_sizes(kiosk, failures, name)
+        _check_fits(kiosk, (width, height), failures, name)
+    assert not failures, "\n".join(failures)
 
 
 def test_contrast_of_the_palette() -> None:

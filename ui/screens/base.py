@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
 from kiosk.flow.events import ScreenView
 from kiosk.flow.states import TOTAL_STEPS, State
 from kiosk.speech.catalogue import PromptCatalogue
-from ui.widgets.basics import button, label
+from ui.widgets.basics import button, label, whole_numbers
 
 ChoiceRule = Callable[[ScreenView], list[str]]
 
@@ -35,7 +35,7 @@ class StepScreen(QWidget):
     def __init__(self, state: State, catalogue: PromptCatalogue, *,
                  choices: list[str] | ChoiceRule = (), content: QWidget | None = None,
                  side_content: bool = False, choices_beside: bool = True,
-                 parent: QWidget | None = None) -> None:
+                 title_beside: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.state = state
         self.catalogue = catalogue
@@ -61,41 +61,57 @@ class StepScreen(QWidget):
         self.staff_button = button(catalogue.button("call_staff"), kind="secondary",
                                    action="call_staff",
                                    on_click=lambda: self.action.emit("call_staff"))
-        self._build(side_content, choices_beside and content is not None)
+        self._build(side_content, choices_beside and content is not None, title_beside)
 
     # ------------------------------------------------------------ layout
 
-    def _build(self, side_content: bool, choices_beside: bool) -> None:
-        """Laid out to fit 1280x800 and 1366x768 at the normal font size, 1920x1080 with the
-        larger one, without scrolling: the progress line shares the title's row, words wrap,
-        and beside a picture, keypad or details block the choices stand in a column."""
-        self.progress.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+    def _build(self, side_content: bool, choices_beside: bool, title_beside: bool) -> None:
+        """Laid out to fit 1280x800, 1366x768 and 1920x1080 at the normal font size and at the
+        larger one (theme.larger_step), without scrolling: words wrap; beside a picture or
+        keypad the words stand in a column topped by the progress line; beside a details
+        block the choices stand in a column; `title_beside` (consent) puts a short title,
+        with the progress line under it, at the left of the words to save a line's height."""
         self.progress.setWordWrap(False)
-        title_row = QHBoxLayout()
-        title_row.setSpacing(24)
-        title_row.addWidget(self.title, 1)
         words = QVBoxLayout()
         words.setSpacing(8)
-        words.addLayout(title_row)
-        words.addWidget(self.body)
+        if title_beside:
+            self.progress.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
+            heading = QVBoxLayout()
+            heading.setSpacing(8)
+            heading.addWidget(self.title)
+            heading.addWidget(self.progress)
+            heading.addStretch(1)
+            self.title.setWordWrap(False)
+            title_row = QHBoxLayout()
+            title_row.setSpacing(16)
+            title_row.addLayout(heading)
+            title_row.addWidget(self.body, 1, Qt.AlignmentFlag.AlignTop)
+            words.addLayout(title_row)
+        else:
+            self.progress.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+            title_row = QHBoxLayout()
+            title_row.setSpacing(24)
+            title_row.addWidget(self.title, 1)
+            if side_content and self.content is not None:
+                words.addWidget(self.progress)       # top right, above the words column
+            else:
+                title_row.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignTop)
+            words.addLayout(title_row)
+            words.addWidget(self.body)
         words.addWidget(self.coach)
-        top: QHBoxLayout | None = None
         if self.content is not None and side_content:
-            top = QHBoxLayout()                      # progress above the words column
-            top.addStretch(1)
-            top.addWidget(self.progress)
             words.addStretch(1)
             words.addLayout(self.choice_row)       # choices beside the picture / keypad
             column = QWidget()
             column.setLayout(words)
             column.setMinimumWidth(520)              # words never squeezed by the picture
             words.setContentsMargins(0, 0, 0, 0)
+            self.words_column = column
             middle: QBoxLayout = QHBoxLayout()
-            middle.setSpacing(32)
+            middle.setSpacing(24)
             middle.addWidget(self.content, 5)
             middle.addWidget(column, 4)
         elif choices_beside:
-            title_row.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignTop)
             self.choice_row.setDirection(QBoxLayout.Direction.TopToBottom)
             self.choice_row.setSpacing(16)
             beside = QHBoxLayout()                   # details block | choices in a column
@@ -111,7 +127,6 @@ class StepScreen(QWidget):
             middle.addLayout(beside)
             middle.addStretch(1)
         else:
-            title_row.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignTop)
             middle = QVBoxLayout()
             middle.setSpacing(12)
             middle.addLayout(words)
@@ -119,6 +134,7 @@ class StepScreen(QWidget):
                 middle.addWidget(self.content)
             middle.addStretch(1)
             middle.addLayout(self.choice_row)
+        self.middle = middle
         bottom = QHBoxLayout()
         bottom.setSpacing(24)
         bottom.addWidget(self.repeat_button)
@@ -126,10 +142,8 @@ class StepScreen(QWidget):
         bottom.addStretch(1)
         bottom.addWidget(self.staff_button)
         layout = QVBoxLayout(self)
-        layout.setContentsMargins(40, 10, 40, 10)
+        layout.setContentsMargins(32, 10, 32, 10)
         layout.setSpacing(12)
-        if top is not None:
-            layout.addLayout(top)
         layout.addLayout(middle, 1)
         layout.addLayout(bottom)
 
@@ -162,10 +176,10 @@ class StepScreen(QWidget):
         prompt = self.catalogue.prompt(view.prompt, view.params)
         fallback = self.catalogue.prompt(self.state.value, view.params)
         self.title.setText(prompt.title or fallback.title)
-        self.body.setText(prompt.text or fallback.text)
+        self.body.setText(whole_numbers(prompt.text or fallback.text))
         self.progress.setText(f"第 {view.step} 步 / 共 {TOTAL_STEPS} 步" if view.step else "")
         if view.coaching:
-            self.coach.setText("► " + self.catalogue.text(view.coaching))
+            self.coach.setText("► " + whole_numbers(self.catalogue.text(view.coaching)))
             self.coach.show()
         else:
             self.coach.hide()

@@ -76,10 +76,13 @@ class KeypadScreen(StepScreen):
                              delete_text=catalogue.button("keypad_delete"))
         super().__init__(State.KEYPAD, catalogue, choices=["use_card"], content=self.keypad,
                          side_content=True, **kw)
-        words = self.body.parentWidget().layout()
-        words.insertWidget(2, self.keypad.display)
-        words.insertWidget(3, self.keypad.counter)
+        words = self.words_column.layout()
+        words.insertWidget(words.indexOf(self.body) + 1, self.keypad.display)
         self.keypad.display.setObjectName("card")
+        self.title.setWordWrap(False)           # one line; the keys give way (≥ 120 px)
+        self.words_column.setMinimumWidth(0)    # as wide as the title and number need
+        self.middle.setStretch(0, 1)
+        self.middle.setStretch(1, 1)
         self.keypad.submitted.connect(self.submitted)
 
     def clear(self) -> None:
@@ -98,7 +101,8 @@ class ConsentScreen(StepScreen):
         self.details.setMargin(10)
         self.details.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
         super().__init__(State.CONSENT, catalogue, choices=["agree", "no_face"],
-                         content=self.details, choices_beside=False, **kw)   # equal, side by side
+                         content=self.details, choices_beside=False,   # equal, side by side
+                         title_beside=True, **kw)
 
 
 def _camera_problem_choices(view: ScreenView) -> list[str]:

@@ -27,7 +27,7 @@ class WelcomeSteps(QWidget):
             box.setObjectName("card")
             box.setMinimumHeight(190)        # fills the idle screen; still fits 1280x800
             inner = QVBoxLayout(box)
-            inner.setContentsMargins(20, 10, 20, 14)
+            inner.setContentsMargins(12, 10, 12, 14)
             inner.setSpacing(4)
             inner.addWidget(label("title", str(number), centre=True))
             words = label("body", catalogue.text(key), centre=True)

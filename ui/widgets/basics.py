@@ -6,6 +6,7 @@ weight, and so the font-size toggle can resize a whole screen in one pass.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
@@ -13,6 +14,14 @@ from PySide6.QtWidgets import QLabel, QPushButton, QSizePolicy, QWidget
 
 from ui import theme
 from ui.fonts import app_font
+
+_NUMBER_JOINS = re.compile(r"(?<=\d)(?=[年月日天位号岁])|(?<=[年月])(?=\d)")
+
+
+def whole_numbers(text: str) -> str:
+    """Glue a number to its unit and a date's parts together (U+2060 WORD JOINER, zero
+    width) so wrapping never leaves "2027年05月20" on one line and "日" on the next."""
+    return _NUMBER_JOINS.sub("\u2060", text)
 
 
 def label(role: str, text: str = "", *, centre: bool = False) -> QLabel:

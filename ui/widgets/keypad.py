@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from kiosk.idcard.number import LENGTH
+from ui import theme
 from ui.widgets.basics import button, label
 
 
@@ -13,6 +15,64 @@ def grouped(number: str) -> str:
     """6-8-4 groups (region, birth date, rest) so the eye can check it against the card."""
     parts = [number[:6], number[6:14], number[14:]]
     return " ".join(p for p in parts if p)
+
+
+PAD_PX = 10        # room left and right of the number inside its frame
+
+
+class NumberDisplay(QLabel):
+    """The number typed so far on ONE line (never split inside a group): its role font
+    (`key`) shrinks to the width it is given, but never below the title minimum."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self.setProperty("role", "key")
+        self.setTextFormat(Qt.TextFormat.PlainText)
+        self.setWordWrap(False)
+        self.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
+        self._role_font = QFont(self.font())
+
+    def setFont(self, font: QFont) -> None:  # noqa: N802 - Qt name; apply_fonts sets the role
+        self._role_font = QFont(font)
+        self._fit()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt name
+        super().setText(text)
+        self._fit()
+
+    def _sized(self, px: int) -> QFont:
+        font = QFont(self._role_font)
+        font.setPixelSize(px)
+        return font
+
+    def _frame(self) -> int:
+        m = self.contentsMargins()
+        return m.left() + m.right() + 2 * self.margin() + 2 * PAD_PX
+
+    def _needed(self, px: int) -> int:
+        return QFontMetrics(self._sized(px)).horizontalAdvance(self.text()) + self._frame()
+
+    def _fit(self) -> None:
+        largest = max(theme.MIN_TITLE_PX, self._role_font.pixelSize())
+        px = largest
+        while px > theme.MIN_TITLE_PX and self._needed(px) > self.width():
+            px -= 1
+        if self.font() != self._sized(px):
+            super().setFont(self._sized(px))
+        m = self.contentsMargins()
+        self.setFixedHeight(QFontMetrics(self._sized(px)).height() + m.top() + m.bottom())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt name
+        return QSize(self._needed(theme.MIN_TITLE_PX), self.height())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt name
+        return QSize(self._needed(max(theme.MIN_TITLE_PX, self._role_font.pixelSize())),
+                     self.height())
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt name
+        super().resizeEvent(event)
+        self._fit()
 
 
 class Keypad(QWidget):
@@ -23,7 +83,7 @@ class Keypad(QWidget):
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.number = ""
-        self.display = label("key", "", centre=True)
+        self.display = NumberDisplay()
         self.display.setProperty("kind", "display")
         self.counter = label("status", "", centre=True)
         grid = QGridLayout()
@@ -45,9 +105,11 @@ class Keypad(QWidget):
         self.ok.setProperty("pad", "tight")
         grid.addWidget(self.ok, 0, 3, 4, 1)
         self.ok.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Expanding)
-        layout = QVBoxLayout(self)            # the display and counter are placed by the
-        layout.setContentsMargins(0, 0, 0, 0)   # screen (beside the keys, to save height)
+        layout = QVBoxLayout(self)            # the display is placed by the screen (beside
+        layout.setContentsMargins(0, 0, 0, 0)   # the keys, to save height); the count of
+        layout.setSpacing(8)                    # digits stands under the keys
         layout.addLayout(grid)
+        layout.addWidget(self.counter)
         layout.addStretch(1)
         self._refresh()
 
@@ -67,4 +129,3 @@ class Keypad(QWidget):
         self.display.setText(grouped(self.number) or "—")
         self.counter.setText(f"已输入 {len(self.number)} 位 / 共 {LENGTH} 位")
         self.ok.setEnabled(bool(self.number))
-        self.display.setAlignment(Qt.AlignmentFlag.AlignCenter)
