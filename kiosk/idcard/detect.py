@@ -31,8 +31,10 @@ class DetectorTuning:
     max_side_ratio: float = 1.22       # opposite sides differ more than this: tilted
     border_margin: float = 0.012       # corner this close to the frame edge: partly outside
     min_sharpness: float = 60.0        # variance of the Laplacian on the straightened card
-    glare_level: int = 250             # grey level counted as blown out
-    max_glare: float = 0.012           # blown-out fraction of the card that means glare
+    glare_level: int = 245             # grey level counted as blown out (with no ink texture)
+    max_glare_line: float = 0.15       # washed share of a key text line's columns: glare
+    max_glare_portrait: float = 0.16   # washed share of the portrait: glare
+    max_glare: float = 0.25            # washed share of the whole card: glare wherever it is
     min_edge_support: float = 0.6      # share of the outline that must lie on image edges
 
 
@@ -48,7 +50,8 @@ class CardDetection:
     upside_down: bool = False          # the warp was turned 180° to make it upright
     coverage: float = 0.0              # card area / frame area
     sharpness: float = 0.0
-    glare: float = 0.0
+    glare: float = 0.0                 # washed share of the whole card (GlareMeasure.card)
+    glare_detail: GlareMeasure | None = None
 
     @property
     def ok(self) -> bool:
@@ -181,12 +184,74 @@ def _sharpness(gray: np.ndarray) -> float:
     return float(cv2.Laplacian(small, cv2.CV_64F).var())
 
 
-def _glare(gray: np.ndarray, level: int) -> float:
-    """Blown-out share of the card, counting only patches (not single noisy pixels)."""
+# Where a highlight hurts on an upright card (x0, y0, x1, y1 as fractions of the card). Front:
+# the number line and the name (what `read_card` needs to accept a card) and the portrait (the
+# face-matching reference); back: the authority and validity lines. Boxes follow the real
+# card's layout, a little generous.
+GLARE_LINES = {
+    "front": {"number": (0.33, 0.79, 0.93, 0.91), "name": (0.16, 0.12, 0.42, 0.23)},
+    "back": {"authority": (0.30, 0.68, 0.92, 0.77), "validity": (0.30, 0.79, 0.92, 0.88)},
+}
+PORTRAIT_REGION = (0.62, 0.10, 0.95, 0.76)
+INK_LEVEL = 150        # quarter-size grey darker than this is print (a text line's extent)
+INK_PAD = 0.04         # washed columns count up to this far (card widths) past the print
+
+
+@dataclass(frozen=True)
+class GlareMeasure:
+    """Washed-out shares of the straightened card (saturated and without any ink texture)."""
+
+    card: float = 0.0                  # share of the whole card
+    lines: float = 0.0                 # worst key text line: share of its columns washed out
+    portrait: float = 0.0              # share of the portrait's area (front only)
+
+
+def _washed(gray: np.ndarray, level: int) -> tuple[np.ndarray, np.ndarray]:
+    """(quarter-size grey, mask blown out and flat (a highlight that also swallowed the ink).
+
+    Paper next to dark print saturates under a mild highlight, but the print stays dark and
+    OCR reads it; only where the neighbourhood has no contrast left is text lost.
+    """
     small = cv2.resize(gray, (CARD_W // 4, CARD_H // 4), interpolation=cv2.INTER_AREA)
-    blown = cv2.morphologyEx((small >= level).astype(np.uint8), cv2.MORPH_OPEN,
-                             np.ones((3, 3), np.uint8))
-    return float(np.count_nonzero(blown)) / small.size
+    k = np.ones((3, 3), np.uint8)
+    flat = (cv2.dilate(small, k) - cv2.erode(small, k)) < 24
+    washed = ((small >= level) & flat).astype(np.uint8)
+    return small, cv2.morphologyEx(washed, cv2.MORPH_OPEN, k)
+
+
+def _box(mask: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray:
+    h, w = mask.shape[:2]
+    x0, y0, x1, y1 = box
+    return mask[int(y0 * h):int(y1 * h), int(x0 * w):int(x1 * w)]
+
+
+def measure_glare(gray: np.ndarray, side: str = "front", *, level: int = 245,
+                  column_share: float = 0.6) -> GlareMeasure:
+    """Glare on an upright straightened card, where it matters (GLARE_LINES, PORTRAIT_REGION).
+
+    For a text line the measure is the share of its columns washed over at least
+    `column_share` of the line's height: a digit gone top to bottom is a digit lost, whereas
+    a bright band across the top of the line leaves the digits readable. A side that is not
+    known is judged with both sides' lines.
+    """
+    small, washed = _washed(gray, level)
+    boxes = dict(GLARE_LINES["front"]) if side != "back" else {}
+    if side != "front":
+        boxes.update(GLARE_LINES["back"])
+    pad = max(1, round(INK_PAD * washed.shape[1]))
+    worst = 0.0
+    for box in boxes.values():
+        cols = _box(washed, box).mean(axis=0) >= column_share
+        ink = np.flatnonzero(_box(small, box).min(axis=0) < INK_LEVEL)
+        if ink.size:                   # washed paper well past the printed text is harmless;
+            cols[:max(0, ink[0] - pad)] = False        # a highlight over the text's end
+            cols[ink[-1] + pad + 1:] = False           # cuts the text short, so it counts
+        worst = max(worst, float(np.count_nonzero(cols)) / max(cols.size, 1))
+    portrait = 0.0
+    if side != "back":
+        cut = _box(washed, PORTRAIT_REGION)
+        portrait = float(np.count_nonzero(cut)) / max(cut.size, 1)
+    return GlareMeasure(float(np.count_nonzero(washed)) / washed.size, worst, portrait)
 
 
 def _emblem_score(bgr: np.ndarray) -> float:
@@ -300,18 +365,25 @@ class CardDetector:
         if flipped:
             warped = cv2.rotate(warped, cv2.ROTATE_180)
         gray = cv2.cvtColor(warped, cv2.COLOR_BGR2GRAY) if warped.ndim == 3 else warped
-        sharp, glare = _sharpness(gray), _glare(gray, t.glare_level)
+        sharp = _sharpness(gray)
+        glare = measure_glare(gray, side, level=t.glare_level)
         reason = "ok"
         if side_ratio > t.max_side_ratio:
             reason = "tilted"
         elif sharp < t.min_sharpness:
             reason = "blurry"
-        elif glare > t.max_glare:
+        elif self.glare_threatens(glare):
             reason = "glare"
         elif want and side not in (want, "unknown"):
             reason = "wrong_side"
         return CardDetection(True, reason, as_tuple, warped, side, flipped, coverage, sharp,
-                             glare)
+                             glare.card, glare)
+
+    def glare_threatens(self, g: GlareMeasure) -> bool:
+        """A highlight that washed out part of a key line, the portrait, or much of the card."""
+        t = self.tuning
+        return (g.lines > t.max_glare_line or g.portrait > t.max_glare_portrait
+                or g.card > t.max_glare)
 
 
 @dataclass(frozen=True)
@@ -322,7 +394,13 @@ class SteadyState:
 
 
 class CardSteadiness:
-    """Waits for a few consecutive good frames with the card held still before reading."""
+    """Waits for a few consecutive good frames with the card held still before reading.
+
+    A `glare` frame neither counts nor restarts the run: a glint that comes and goes while
+    the hand trembles is waited out silently. Only when glare is seen on `frames` frames in a
+    row does the state say `glare` (so the resident is asked to tilt the card only when the
+    highlight really stays on a field).
+    """
 
     def __init__(self, *, frames: int = 3, max_shift: float = 0.02) -> None:
         self.frames_needed = frames
@@ -331,6 +409,7 @@ class CardSteadiness:
 
     def reset(self) -> None:
         self._count = 0
+        self._glare_run = 0
         self._last: np.ndarray | None = None
         self._best: CardDetection | None = None
 
@@ -340,7 +419,8 @@ class CardSteadiness:
         return self._best
 
     def update(self, det: CardDetection) -> SteadyState:
-        if not det.ok or det.quad is None:
+        glary = det.reason == "glare" and det.quad is not None
+        if (not det.ok and not glary) or det.quad is None:
             self.reset()
             return SteadyState(False, 0, det.reason)
         quad = np.array(det.quad, np.float32)
@@ -348,10 +428,15 @@ class CardSteadiness:
             diag = float(np.linalg.norm(quad[2] - quad[0]))
             shift = float(np.abs(quad - self._last).max()) / max(diag, 1.0)
             if shift > self.max_shift:
-                self._count, self._best = 0, None
+                self._count, self._best, self._glare_run = 0, None, 0
                 self._last = quad
                 return SteadyState(False, 0, "moving")
         self._last = quad
+        if glary:
+            self._glare_run += 1
+            persistent = self._glare_run >= self.frames_needed
+            return SteadyState(False, self._count, "glare" if persistent else "ok")
+        self._glare_run = 0
         self._count += 1
         if self._best is None or det.sharpness > self._best.sharpness:
             self._best = det

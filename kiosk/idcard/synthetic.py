@@ -200,6 +200,9 @@ class SceneParams:
     blur: float = 0.0                     # Gaussian sigma in px
     shadow: float = 0.0                   # darkening of one side, 0..1
     glare: float = 0.0                    # strength of a bright elliptical highlight, 0..1
+    glare_at: tuple[float, float] | None = None   # its centre on the card (x, y as fractions
+                                                  # of the card); None: upper right-of-centre
+    glare_size: float = 1.0               # scale of the highlight's ellipse
     noise: float = 3.0
 
 
@@ -232,8 +235,13 @@ def place_in_scene(card: np.ndarray, p: SceneParams, *, seed: int = 0
         out *= ramp
     if p.glare:
         g = np.zeros((h, w), np.float32)
-        gx, gy = int(cx + cw * 0.15), int(cy - ch * 0.2)
-        cv2.ellipse(g, (gx, gy), (int(cw * 0.12), int(ch * 0.09)), 30, 0, 360, 1.0, -1)
+        if p.glare_at is None:
+            gx, gy = int(cx + cw * 0.15), int(cy - ch * 0.2)
+        else:
+            at = np.array([[[p.glare_at[0] * CARD_W, p.glare_at[1] * CARD_H]]], np.float32)
+            gx, gy = (int(v) for v in cv2.perspectiveTransform(at, m)[0, 0])
+        axes = (int(cw * 0.12 * p.glare_size), int(ch * 0.09 * p.glare_size))
+        cv2.ellipse(g, (gx, gy), axes, 30, 0, 360, 1.0, -1)
         g = cv2.GaussianBlur(g, (0, 0), cw * 0.02)
         out += (g * 255 * 1.5 * p.glare)[..., None]
     if p.noise:

@@ -37,6 +37,10 @@ def frame(card: np.ndarray, seed: int = 0, **params: object) -> np.ndarray:
         ({"tilt": 0.15}, "tilted"),
         ({"blur": 3.0}, "blurry"),
         ({"glare": 1.0}, "glare"),
+        ({"glare": 0.3}, "ok"),                       # mild highlight: paper blown, ink kept
+        ({"glare": 0.3, "glare_at": (0.45, 0.07)}, "ok"),
+        ({"glare": 0.8, "glare_at": (0.55, 0.85)}, "glare"),   # over the number line
+        ({"glare": 0.8, "glare_at": (0.25, 0.17)}, "glare"),   # over the name
         ({"offset": (0.3, 0.1)}, "partly_outside"),
     ],
 )
@@ -108,3 +112,28 @@ def test_photocopy_has_no_colour(cards: dict) -> None:
 
     assert not is_photocopy(warm(cards["front"]))
     assert is_photocopy(warm(syn.photocopy(cards["front"])))
+
+
+def test_glare_is_measured_where_the_fields_are(cards: dict) -> None:
+    detector = CardDetector()
+    mild = detector.detect(frame(cards["front"], glare=0.3, glare_at=(0.45, 0.07)), want="front")
+    strong = detector.detect(frame(cards["front"], glare=0.8, glare_at=(0.55, 0.85)),
+                             want="front")
+    assert mild.glare_detail is not None and strong.glare_detail is not None
+    assert mild.glare_detail.lines == 0.0
+    assert strong.glare_detail.lines > detector.tuning.max_glare_line
+
+
+def test_steadiness_waits_out_a_passing_glint(cards: dict) -> None:
+    detector = CardDetector()
+    good = [detector.detect(frame(cards["front"], seed=s)) for s in range(3)]
+    glint = detector.detect(frame(cards["front"], glare=0.8, glare_at=(0.55, 0.85)))
+    assert glint.reason == "glare"
+    steady = CardSteadiness(frames=3)
+    states = [steady.update(d) for d in (good[0], glint, good[1], good[2])]
+    assert [s.steady for s in states] == [False, False, False, True]
+    assert states[1].reason != "glare"                 # one glint is not worth a word
+    assert steady.best is not None and steady.best.reason == "ok"
+    steady.reset()
+    states = [steady.update(glint) for _ in range(3)]
+    assert [s.reason for s in states][-1] == "glare" and not states[-1].steady

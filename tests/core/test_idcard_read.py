@@ -162,3 +162,14 @@ def test_shared_synthetic_sheet(ocr: CardOcr, shared_file) -> None:
     assert b.fields == {"authority": "星际联邦星舰学院", "valid_from": "2010-01-01",
                         "valid_to": "2020-01-01"}
     assert "card_expired" in b.warnings
+
+
+def test_mild_highlight_away_from_the_fields_is_not_glare_and_reads(ocr: CardOcr) -> None:
+    from kiosk.idcard.detect import CardDetector
+
+    person = syn.fake_resident(77)
+    img, _ = syn.place_in_scene(syn.render_front(person, seed=77), syn.SceneParams(
+        size=(640, 480), card_width=0.75, glare=0.3, glare_at=(0.45, 0.07)), seed=77)
+    assert CardDetector().detect(img, want="front").reason == "ok"
+    result = read_card(img, ocr=ocr, today=TODAY)
+    assert result.ok and result.accepted_number == person.id_number
