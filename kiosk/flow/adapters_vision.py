@@ -29,7 +29,7 @@ import numpy as np
 
 from kiosk.config import Settings
 from kiosk.flow import events as ev
-from kiosk.flow.card_reading import CardReadingWorker
+from kiosk.flow.card_reading import CardGate, CardReadingWorker
 from kiosk.flow.ports import EventSink
 from kiosk.flow.vision_events import ResultTranslator
 
@@ -130,7 +130,7 @@ class CameraVision:
         self._passed_best: tuple[float, np.ndarray, Any] | None = None
         self._evidence: dict[str, Any] | None = None
         self._ended_handled = False
-        self.card = card_reader or CardReadingWorker(self._post)
+        self.card = card_reader or CardReadingWorker(self._post, gate=CardGate())
         self.frames_processed = 0               # frames the worker (or reader) was given
         self.face_frames = 0                    # of which face frames (clip time = this / fps)
         self.matches_published = 0              # MatchResults seen (tests: never for a spoof)

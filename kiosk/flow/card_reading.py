@@ -6,6 +6,11 @@ to the preview, so the picture froze while the card was read. Here the camera th
 `every_s` seconds of camera time) and posts CardCoaching or CardRead; frames offered while it
 reads are simply not taken. One successful read per visit to the identity screen; `reset()`
 starts a new visit and drops any result still in flight for the old one.
+
+With a `CardGate` (the kiosk always has one) every frame the thread is free for is first
+checked by the per-frame card detector (about 10 ms): coaching ("放近一点", "拿稳") comes at
+camera speed, and the heavy OCR runs only once the card has been held still, sharp and
+glare-free for a few frames — and still at most every `every_s` seconds.
 """
 
 from __future__ import annotations
@@ -24,16 +29,46 @@ from kiosk.flow.states import CARD_REASONS
 log = logging.getLogger(__name__)
 
 READ_EVERY_S = 0.8          # OCR is heavy: at most this often (camera time)
+QUIET_NO_CARD_S = 4.0       # let the screen's own words be heard before "no card yet"
+FALLBACK_EVERY_S = 2.0      # OCR also tries a card the detector is unsure of, less often:
+                            # read_card is the final judge and never guesses a number
+
+
+class CardGate:
+    """Per-frame detection and steadiness in front of OCR (kiosk/idcard/detect.py)."""
+
+    def __init__(self, *, frames: int = 3) -> None:
+        from kiosk.idcard.detect import CardDetector, CardSteadiness
+
+        self.detector = CardDetector()
+        self.steadiness = CardSteadiness(frames=frames)
+
+    def check(self, frame: np.ndarray) -> str:
+        """"ready" when the card has been steady long enough; else the coaching reason
+        ("ok" while good frames are still being counted)."""
+        state = self.steadiness.update(self.detector.detect(frame, want="front"))
+        if state.steady:
+            self.steadiness.reset()
+            return "ready"
+        return state.reason
+
+    def reset(self) -> None:
+        self.steadiness.reset()
 
 
 class CardReadingWorker:
     def __init__(self, post: Callable[[ev.Event], None], *, every_s: float = READ_EVERY_S,
-                 read: Callable[[np.ndarray], Any] | None = None) -> None:
+                 read: Callable[[np.ndarray], Any] | None = None,
+                 gate: CardGate | None = None) -> None:
         self._post = post
         self._every_s = every_s
         self._read = read                      # read_card(frame) -> CardReadResult (tests)
+        self._gate = gate
+        self._last_coach: str | None = None    # coaching is posted when it changes
+        self._last_ocr_t: float | None = None
+        self._visit_t0: float | None = None
         self._cond = threading.Condition()
-        self._slot: tuple[int, np.ndarray] | None = None
+        self._slot: tuple[int, np.ndarray, float] | None = None
         self._busy = False
         self._done = False
         self._generation = 0
@@ -50,10 +85,11 @@ class CardReadingWorker:
         with self._cond:
             if self._done or self._busy or self._slot is not None:
                 return False
-            if self._last_t is not None and 0 <= t - self._last_t < self._every_s:
+            throttled = self._gate is None     # with a gate only OCR is throttled (in _read)
+            if throttled and self._last_t is not None and 0 <= t - self._last_t < self._every_s:
                 return False
             self._last_t = t
-            self._slot = (self._generation, frame)
+            self._slot = (self._generation, frame, t)
             self._cond.notify_all()
             return True
 
@@ -75,11 +111,16 @@ class CardReadingWorker:
             self._slot = None
             self._done = False
             self._last_t = None
+            self._last_ocr_t = None
+            self._visit_t0 = None
+            self._last_coach = None
+            if self._gate is not None:
+                self._gate.reset()
 
     def warm_up(self) -> None:
         """Load the OCR engine on this worker, before anyone holds a card up."""
         with self._cond:
-            self._slot = (-1, np.zeros((1, 1, 3), np.uint8))
+            self._slot = (-1, np.zeros((1, 1, 3), np.uint8), 0.0)
             self._cond.notify_all()
 
     def close(self) -> None:
@@ -97,11 +138,11 @@ class CardReadingWorker:
                     self._cond.wait()
                 if self._stop:
                     return
-                generation, frame = self._slot  # type: ignore[misc]
+                generation, frame, t = self._slot  # type: ignore[misc]
                 self._slot = None
                 self._busy = True
             try:
-                event = self._read_one(frame) if generation >= 0 else self._warm()
+                event = self._process(frame, t) if generation >= 0 else self._warm()
             except Exception:  # noqa: BLE001 - a bad frame must not stop card reading
                 log.exception("card reading failed")
                 event = ev.CardCoaching("unreadable")
@@ -111,6 +152,11 @@ class CardReadingWorker:
                     self._done = True          # one read per visit
                 self._busy = False
                 self._cond.notify_all()
+            if current and isinstance(event, ev.CardCoaching):
+                if event.reason == self._last_coach:
+                    event = None                   # same words again: nothing new to say
+                else:
+                    self._last_coach = event.reason
             if current and event is not None:
                 self._post(event)
 
@@ -128,6 +174,22 @@ class CardReadingWorker:
         self._reader()
         log.info("card OCR ready in %.2f s", time.perf_counter() - t0)
 
+    def _process(self, frame: np.ndarray, t: float) -> ev.Event | None:
+        """Gate first (fast), OCR only for a steady card and not more often than every_s."""
+        if self._gate is not None:
+            if self._visit_t0 is None:
+                self._visit_t0 = t
+            reason = self._gate.check(frame)
+            wait = self._every_s if reason in ("ready", "ok") else FALLBACK_EVERY_S
+            due = self._last_ocr_t is None or not 0 <= t - self._last_ocr_t < wait
+            if reason in ("ready", "ok") and not due or reason == "ok":
+                return None                    # steady soon, or read a moment ago
+            if reason != "ready" and not due:
+                quiet = reason == "no_card" and t - self._visit_t0 < QUIET_NO_CARD_S
+                return None if quiet else _coaching(reason)
+            self._last_ocr_t = t
+        return self._read_one(frame)
+
     def _read_one(self, frame: np.ndarray) -> ev.Event:
         t0 = time.perf_counter()
         result = self._reader()(frame)
@@ -139,5 +201,9 @@ class CardReadingWorker:
             name = result.fields.get("name", "") if result.ok else ""
             log.info("card read (%.2f s)", self.read_s[-1])
             return ev.CardRead(ev.ResidentIdentity(number, name, "card", result.portrait))
-        reason = {"moving": "blurry"}.get(result.reason, result.reason)
-        return ev.CardCoaching(reason if reason in CARD_REASONS else "unreadable")
+        return _coaching(result.reason)
+
+
+def _coaching(reason: str) -> ev.CardCoaching:
+    reason = {"moving": "blurry"}.get(reason, reason)
+    return ev.CardCoaching(reason if reason in CARD_REASONS else "unreadable")
