@@ -180,11 +180,13 @@ class CardReadingWorker:
             if self._visit_t0 is None:
                 self._visit_t0 = t
             reason = self._gate.check(frame)
-            wait = self._every_s if reason in ("ready", "ok") else FALLBACK_EVERY_S
-            due = self._last_ocr_t is None or not 0 <= t - self._last_ocr_t < wait
-            if reason in ("ready", "ok") and not due or reason == "ok":
-                return None                    # steady soon, or read a moment ago
-            if reason != "ready" and not due:
+            if reason == "ok":
+                return None                    # good frames still being counted
+            steady = reason == "ready"
+            wait = self._every_s if steady else FALLBACK_EVERY_S
+            if self._last_ocr_t is not None and 0 <= t - self._last_ocr_t < wait:
+                if steady:
+                    return None                # read a moment ago
                 quiet = reason == "no_card" and t - self._visit_t0 < QUIET_NO_CARD_S
                 return None if quiet else _coaching(reason)
             self._last_ocr_t = t
