@@ -16,6 +16,9 @@ from typing import Any
 
 from kiosk import paths
 
+# the actions liveness can ask for (kiosk/vision/challenges.py CHALLENGES, checked by a test)
+LIVENESS_ACTIONS = ("blink", "open_mouth", "turn_left", "turn_right", "nod")
+
 
 class ConfigError(ValueError):
     """The settings file is wrong; the message names the key and what was expected."""
@@ -47,6 +50,12 @@ class VisionSection:
     challenges_per_attempt: int = 2
     challenge_timeout_s: float = 12.0
     require_pad_model: bool = False
+    # comma-separated actions the kiosk may ask for, e.g. "blink,open_mouth" at a site whose
+    # residents cannot turn or nod; empty: all of them
+    challenge_pool: str = ""
+
+    def challenge_actions(self) -> tuple[str, ...]:
+        return tuple(a.strip() for a in self.challenge_pool.split(",") if a.strip())
 
 
 @dataclass(frozen=True)
@@ -189,6 +198,10 @@ def _validate_ranges(s: Settings) -> None:
     for value, low, high, key in checks:
         if not low <= value <= high:
             raise ConfigError(f"{key}: {value} is outside {low}..{high}")
+    unknown = [a for a in s.vision.challenge_actions() if a not in LIVENESS_ACTIONS]
+    if unknown:
+        raise ConfigError(f"vision.challenge_pool: {unknown[0]!r} is not one of "
+                          f"{', '.join(LIVENESS_ACTIONS)}")
 
 
 def load_settings(path: Path | None = None) -> Settings:

@@ -122,6 +122,14 @@ def check_settings() -> list[CheckResult]:
     return [CheckResult("settings", "ok", f"{paths.settings_path()} (defaults where absent)")]
 
 
+def check_qt_platform() -> list[CheckResult]:
+    """Qt's platform plugin for this machine loads; else the missing library and package."""
+    from kiosk.deploy.qt_platform import check_platform
+
+    report = check_platform()
+    return [CheckResult("qt_platform", "ok" if report.ok else "fail", report.message())]
+
+
 def check_deployment() -> list[CheckResult]:
     """Disk space, clock, schema version and UI restarts (kiosk/deploy/checks.py)."""
     from kiosk.deploy.checks import run_all
@@ -130,8 +138,8 @@ def check_deployment() -> list[CheckResult]:
 
 
 CHECKS: list[Callable[[], list[CheckResult]]] = [
-    check_settings, check_models, check_database, check_speech, check_font, check_camera,
-    check_deployment,
+    check_settings, check_models, check_database, check_speech, check_font, check_qt_platform,
+    check_camera, check_deployment,
 ]
 
 

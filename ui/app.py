@@ -230,6 +230,9 @@ def run_app(args: argparse.Namespace) -> int:
         window.show()
     else:
         window.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+        # the screen's size first: with no window manager (a bare X kiosk session) the
+        # full-screen request alone leaves the window at its preferred size
+        window.setGeometry(app.primaryScreen().geometry())
         window.showFullScreen()
     quit_after = getattr(args, "quit_after", None)
     if quit_after:

@@ -53,12 +53,14 @@ def _should_supervise(args: argparse.Namespace) -> bool:
 def _run_ui(args: argparse.Namespace) -> int:
     """The UI in this process, with the heartbeat and the exception guard installed first."""
     from ui.app import make_app, run_app
+    from ui.automation import start_ui_map
     from ui.excepthook import install
     from ui.heartbeat import start_heartbeat
 
     app = make_app()             # run_app reuses this QApplication
     install(app)
     start_heartbeat(app)
+    start_ui_map(app)            # only when a test driver asked for it (KIOSK_UI_MAP)
     return run_app(args)
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
@@ -214,3 +215,29 @@ class ArraySource:
 
     def close(self) -> None:
         self._frames = []
+
+
+class LoopingSource:
+    """A replayed file shown as a camera at a demo or test kiosk: it starts again when it
+    ends, as a camera never "ends". `live` stays False, so the vision pipeline still knows
+    it is a replay."""
+
+    live = False
+
+    def __init__(self, open_fn: Callable[[], FrameSource], *,
+                 first: FrameSource | None = None) -> None:
+        self._open_fn = open_fn
+        self._source = first or open_fn()
+        self.loops = 0
+
+    def read(self) -> np.ndarray | None:
+        frame = self._source.read()
+        if frame is None:
+            self._source.close()
+            self._source = self._open_fn()
+            self.loops += 1
+            frame = self._source.read()
+        return frame
+
+    def close(self) -> None:
+        self._source.close()

@@ -6,6 +6,12 @@ error, dies from a signal, or stops beating for `hang_after_s` is stopped and st
 after a backoff (1 s, 2 s, 4 s ... 60 s; reset after a run of five minutes). A child that
 exits with code 0 was closed on purpose (staff quit, `--quit-after`) and ends the supervisor.
 
+A UI that dies within its first seconds several times in a row cannot start on this machine
+(a missing system library, a broken settings file, no display): restarting it for ever would
+only hide the reason. The supervisor then stops, prints the child's last error lines and a
+plain explanation where the person who started it is looking (the terminal) and in its log,
+and exits with STARTUP_FAILED. A UI that ran and then crashed is restarted as before.
+
 Every decision is written, with its reason, to `<data>/logs/supervisor.log` and as one JSON
 line to `<data>/logs/supervisor-events.jsonl` (the selftest and staff console read it). No Qt
 here: the supervisor must keep working when the UI's libraries are what is broken.
@@ -37,6 +43,7 @@ ENV_SUPERVISED = "KIOSK_SUPERVISED"
 ENV_RESTARTS = "KIOSK_RESTARTS"
 ENV_LAST_EXIT = "KIOSK_LAST_EXIT"
 ALREADY_RUNNING = 3
+STARTUP_FAILED = 4
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,8 @@ class Policy:
     stable_after_s: float = 300.0       # a run this long resets the backoff
     stop_timeout_s: float = 5.0         # polite stop, then kill
     max_restarts: int | None = None     # None: forever (tests set a number)
+    early_death_s: float = 20.0         # a child dying sooner than this "did not start"
+    early_deaths_limit: int = 3         # that many in a row: give up and say why
 
 
 @dataclass(frozen=True)
@@ -157,6 +166,9 @@ class Supervisor:
         self.exits: list[ChildExit] = []
         self._stop = False
         self._child: subprocess.Popen[bytes] | None = None
+        self.early_deaths = 0
+        self.report: Callable[[str], None] = lambda text: print(text, file=sys.stderr,
+                                                                flush=True)
 
     # -- control ---------------------------------------------------------------------------
     def request_stop(self, *_: Any) -> None:
@@ -193,6 +205,10 @@ class Supervisor:
                 self.event("supervisor_stop", reason=result.reason, detail=result.detail)
                 return 0
             failures = 1 if result.ran_s >= self.policy.stable_after_s else failures + 1
+            self.early_deaths = (self.early_deaths + 1
+                                 if result.ran_s < self.policy.early_death_s else 0)
+            if self.early_deaths >= self.policy.early_deaths_limit:
+                return self._give_up_startup(result)
             limit = self.policy.max_restarts
             if limit is not None and self.restarts >= limit:
                 self.log.error("UI %s; restart limit %d reached, giving up", result.detail,
@@ -207,6 +223,18 @@ class Supervisor:
             self._sleep(delay)
         self.event("supervisor_stop", reason="signal")
         return 0
+
+    def _give_up_startup(self, result: ChildExit) -> int:
+        from kiosk.deploy.startup_failure import explain_startup_failure
+
+        tail = last_output_lines(self.log_dir / OUTPUT_FILE)
+        text = explain_startup_failure(self.early_deaths, result.detail, tail,
+                                       self.log_dir)
+        self.log.error("%s", text)
+        self.event("give_up_startup", failures=self.early_deaths, last_lines=tail[-20:],
+                   **asdict(result))
+        self.report(text)
+        return STARTUP_FAILED
 
     def _sleep(self, seconds: float) -> None:
         end = self.clock() + seconds
@@ -275,6 +303,20 @@ class Supervisor:
             child.wait()
 
 
+def last_output_lines(path: Path, limit: int = 40) -> list[str]:
+    """The child's output since its last start marker (what it said before dying)."""
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(0, os.SEEK_END)
+            fh.seek(max(0, fh.tell() - 64_000))
+            text = fh.read().decode("utf-8", errors="replace")
+    except OSError:
+        return []
+    run = text.rsplit("--- UI start ", 1)[-1]
+    lines = [line.rstrip() for line in run.splitlines()[1:] if line.strip()]
+    return lines[-limit:]
+
+
 def supervise(argv: Sequence[str], *, policy: Policy | None = None) -> int:
     """Entry from the launcher: one supervisor per data folder, UI in a child process."""
     lock = InstanceLock(paths.data_dir() / LOCK_FILE)
@@ -284,6 +326,8 @@ def supervise(argv: Sequence[str], *, policy: Policy | None = None) -> int:
     try:
         sup = Supervisor(ui_command(argv), policy=policy)
         sup.install_signal_handlers()
+        print(f"安心认证: kiosk starting under its supervisor (logs: {sup.log_dir})",
+              file=sys.stderr, flush=True)
         return sup.run()
     finally:
         lock.release()

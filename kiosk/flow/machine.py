@@ -35,9 +35,10 @@ class CertificationFlow:
     def __init__(self, settings: Settings, *, clock: Callable[[], dt.datetime],
                  rng: random.Random | None = None,
                  new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
-                 challenge_pool: tuple[str, ...] = CHALLENGES) -> None:
+                 challenge_pool: tuple[str, ...] | None = None) -> None:
         self.settings = settings
-        self.challenge_pool = challenge_pool
+        self.challenge_pool = (challenge_pool or settings.vision.challenge_actions()
+                               or CHALLENGES)
         self.clock = clock
         self.rng = rng or random.Random()
         self.new_id = new_id

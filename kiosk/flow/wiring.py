@@ -77,7 +77,7 @@ class LiveCamera:
 
     def __init__(self, spec: str, settings: Settings) -> None:
         from kiosk.camera.grabber import CAMERA_BACK, CAMERA_LOST, FrameGrabber
-        from kiosk.camera.sources import open_source
+        from kiosk.camera.sources import LoopingSource, open_source
 
         c = settings.camera
         self.sink: Callable[[ev.Event], None] = lambda e: None
@@ -88,8 +88,15 @@ class LiveCamera:
             elif s.event == CAMERA_BACK:
                 self.sink(ev.CameraBack())
 
+        def open_camera() -> Any:
+            source = open_source(spec, realtime=True, width=c.width, height=c.height)
+            if source.live:
+                return source
+            log.warning("camera is a replayed file, looped (demo or test kiosk)")
+            return LoopingSource(lambda: open_source(spec, realtime=True), first=source)
+
         self.grabber = FrameGrabber(
-            lambda: open_source(spec, realtime=True, width=c.width, height=c.height),
+            open_camera,
             lost_after_s=c.lost_after_s, reopen_every_s=c.reopen_every_s, on_status=status)
         self.grabber.start()
 

@@ -9,6 +9,11 @@
 # Versions live side by side in $PREFIX/<version>; $PREFIX/current points at the active one,
 # switched only after the new one has started (`kiosk --version`) and passed `selftest`.
 # The data folder (~/.local/share/anxin-kiosk, or $KIOSK_HOME) is never touched.
+#
+# Qt's window needs a few X11 system libraries that a minimal Debian/Ubuntu lacks. The bundle
+# carries the ones found on the build machine; any of WINDOW_PACKAGES still missing here is
+# installed with apt-get when run as root or with sudo (from the site's package mirror or a
+# local .deb folder), else the exact command is printed. `kiosk selftest` names what is missing.
 set -eu
 
 PREFIX="${KIOSK_PREFIX:-$HOME/.local/opt/anxin-kiosk}"
@@ -29,6 +34,29 @@ while [ $# -gt 0 ]; do
 done
 
 say() { printf '%s\n' "$*"; }
+
+# the same list as kiosk/deploy/qt_platform.py WINDOW_PACKAGES and README.md
+WINDOW_PACKAGES="libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
+libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1 \
+libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3"
+
+window_libraries() {  # install the X11 libraries Qt needs, where they are missing
+    command -v dpkg-query >/dev/null 2>&1 || return 0     # not Debian/Ubuntu: see selftest
+    missing=""
+    for p in $WINDOW_PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" \
+            || missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    say "system libraries for the window are missing:$missing"
+    if [ "$(id -u)" -eq 0 ]; then
+        apt-get install -y $missing || say "WARNING: apt-get could not install them"
+    elif command -v sudo >/dev/null 2>&1; then
+        sudo apt-get install -y $missing || say "WARNING: apt-get could not install them"
+    else
+        say "WARNING: ask an administrator to run: sudo apt-get install$missing"
+    fi
+}
 
 fill() {  # template -> destination, with @KIOSK_BIN@ replaced
     mkdir -p "$(dirname "$2")"
@@ -93,6 +121,7 @@ uninstall)
 esac
 
 VERSION="$(cat "$HERE/VERSION")"
+window_libraries
 mkdir -p "$PREFIX"
 say "installing version $VERSION into $PREFIX/$VERSION"
 rm -rf "$PREFIX/$VERSION.partial"

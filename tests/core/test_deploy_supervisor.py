@@ -10,17 +10,19 @@ from pathlib import Path
 from kiosk.deploy.heartbeat import Heartbeat, HeartbeatWatch, from_env
 from kiosk.deploy.supervisor import (
     EVENTS_FILE,
+    STARTUP_FAILED,
     InstanceLock,
     Policy,
     Supervisor,
     backoff_s,
     describe_returncode,
+    last_output_lines,
     recent_events,
     ui_command,
 )
 
 FAST = Policy(hang_after_s=1.5, startup_grace_s=5.0, poll_s=0.05, backoff_first_s=0.05,
-              backoff_max_s=0.2, stop_timeout_s=2.0, max_restarts=3)
+              backoff_max_s=0.2, stop_timeout_s=2.0, max_restarts=3, early_deaths_limit=10)
 
 # The stand-in UI: beats like ui/heartbeat.py, then behaves as its run number says.
 CHILD = textwrap.dedent("""
@@ -158,3 +160,44 @@ def test_ui_command_runs_the_launcher_without_supervisor() -> None:
     cmd = ui_command(["--windowed"])
     assert cmd[-2:] == ["--no-supervisor", "--windowed"]
     assert cmd[:3] == [sys.executable, "-m", "ui.launcher"]
+
+
+def test_a_ui_dying_at_start_again_and_again_stops_the_supervisor_with_its_reason(
+        tmp_path: Path) -> None:
+    script = tmp_path / "broken.py"
+    script.write_text("import sys\nprint('qt.qpa.plugin: Could not load the Qt platform plugin "
+                      "\"xcb\"', file=sys.stderr)\nprint('libxcb-icccm.so.4: cannot open shared "
+                      "object file: No such file or directory', file=sys.stderr)\n"
+                      "raise SystemExit(134)\n", encoding="utf-8")
+    said: list[str] = []
+    policy = Policy(poll_s=0.05, backoff_first_s=0.05, backoff_max_s=0.1, early_death_s=10.0,
+                    early_deaths_limit=3)
+    sup = Supervisor([sys.executable, str(script)], policy=policy, log_dir=tmp_path / "logs")
+    sup.report = said.append
+    assert sup.run() == STARTUP_FAILED
+    assert len(sup.exits) == 3 and sup.restarts == 2
+    text = said[0]
+    assert "could not start (3 tries in a row, last exited with code 134)" in text
+    assert "libxcb-icccm.so.4" in text and "sudo apt-get install libxcb-icccm4" in text
+    assert "Could not load the Qt platform plugin" in text       # the child's own words
+    log = (tmp_path / "logs" / "supervisor.log").read_text(encoding="utf-8")
+    assert "sudo apt-get install libxcb-icccm4" in log
+    assert _events(tmp_path)[-1]["event"] == "give_up_startup"
+
+
+def test_a_ui_that_ran_and_then_crashed_is_still_restarted(tmp_path: Path) -> None:
+    """Only deaths within the first seconds count towards giving up."""
+    policy = Policy(hang_after_s=5, poll_s=0.05, backoff_first_s=0.05, backoff_max_s=0.1,
+                    early_death_s=0.1, early_deaths_limit=2)
+    sup, runs = _supervisor(tmp_path, "crash,crash,crash,ok", policy)   # each runs ~0.2 s
+    assert sup.run() == 0
+    assert [e.reason for e in sup.exits] == ["crashed", "crashed", "crashed", "exited"]
+    assert all(e["event"] != "give_up_startup" for e in _events(tmp_path))
+
+
+def test_last_output_lines_are_those_of_the_last_run(tmp_path: Path) -> None:
+    out = tmp_path / "ui-output.log"
+    out.write_text("--- UI start a (restart 0) ---\nold error\n"
+                   "--- UI start b (restart 1) ---\nnew error\n\nlast line\n")
+    assert last_output_lines(out) == ["new error", "last line"]
+    assert last_output_lines(tmp_path / "missing.log") == []

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -254,12 +255,17 @@ _keep: set[_Signals] = set()
 
 def in_background(fn: Callable[[], Any], on_done: Callable[[Any, Exception | None], None]
                   ) -> None:
-    """Run `fn` on the thread pool; `on_done(result, error)` runs back on the GUI thread."""
+    """Run `fn` on the thread pool; `on_done(result, error)` runs back on the GUI thread,
+    unless the page it belongs to was closed meanwhile (a slow device check outliving it)."""
     signals = _Signals()
     _keep.add(signals)
+    owner = getattr(on_done, "__self__", None)
 
     def finish(result: Any, error: Any) -> None:
         _keep.discard(signals)
+        if isinstance(owner, QObject) and not shiboken6.isValid(owner):
+            log.info("background job finished after its page was closed")
+            return
         on_done(result, error)
     signals.done.connect(finish, Qt.ConnectionType.QueuedConnection)
     QThreadPool.globalInstance().start(_Job(fn, signals))

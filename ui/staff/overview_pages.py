@@ -11,8 +11,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QVBoxLayout, QWidget
 
+from kiosk.deploy.supervisor import recent_events
 from kiosk.staff import reports, sync_actions
 from kiosk.staff.labels import fmt_local
+from kiosk.staff.restarts import describe_restarts
 from kiosk.store.records import SyncStatus
 from ui.staff.base import (
     ConsoleContext,
@@ -59,13 +61,15 @@ class TodayPage(QWidget):
         self.layout_.addLayout(self.grid)
         self.sync_line = text("")
         self.devices = text("")
-        for label in (self.sync_line, self.devices):
+        self.restarts = text("")
+        for label in (self.sync_line, self.devices, self.restarts):
             label.setContentsMargins(14, 6, 14, 6)     # inside the warn/ok frame
         self.check_button = button("重新检查设备", on_click=self.check_devices)
         self.layout_.addWidget(text("数据同步", role="muted"))
         self.layout_.addWidget(self.sync_line)
         self.layout_.addWidget(text("设备状态", role="muted"))
         self.layout_.addWidget(self.devices)
+        self.layout_.addWidget(self.restarts)
         self.layout_.addLayout(row(self.check_button))
         self.layout_.addStretch(1)
         QVBoxLayout(self).addWidget(page)
@@ -87,6 +91,10 @@ class TodayPage(QWidget):
         line, role = sync_lines(status)
         self.sync_line.setText(line)
         set_role(self.sync_line, role)
+        line, role = describe_restarts(recent_events(2 * 86400.0), self.ctx.clock().astimezone(
+            reports.LOCAL_TZ).date())
+        self.restarts.setText(line)
+        set_role(self.restarts, role)
         if not self.ctx.devices and not self.checking:
             self.check_devices()
         elif not self.checking:

@@ -1,0 +1,147 @@
+"""Drive the real kiosk window from outside, as a person would: an Xvfb screen, synthetic mouse
+clicks (xdotool) at the buttons' on-screen positions, screenshots of each step.
+
+Button positions come from the window itself (ui/automation.py writes the visible buttons'
+global rectangles when KIOSK_UI_MAP is set), never from hard-coded pixels. Shared by the
+real-window test and bench/frozen_smoke.py.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TOOLS = ("Xvfb", "xdotool")
+
+
+def missing_tools() -> list[str]:
+    return [t for t in TOOLS if shutil.which(t) is None]
+
+
+def free_display() -> int:
+    for n in range(90, 140):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            return n
+    raise RuntimeError("no free X display number")
+
+
+@contextmanager
+def xvfb(width: int = 1366, height: int = 768) -> Iterator[str]:
+    """A virtual X screen; yields its DISPLAY value."""
+    number = free_display()
+    display = f":{number}"
+    proc = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{width}x{height}x24",
+                             "-nolisten", "tcp"], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 20
+        while not Path(f"/tmp/.X11-unix/X{number}").exists():
+            if proc.poll() is not None:
+                raise RuntimeError(f"Xvfb did not start: {proc.stderr.read().decode()[-400:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("Xvfb did not start within 20 s")
+            time.sleep(0.1)
+        yield display
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@dataclass
+class KioskDriver:
+    """Reads the window's button map, clicks buttons, takes screenshots."""
+
+    display: str
+    ui_map: Path
+    shots: Path
+    log: list[str] = field(default_factory=list)
+    step: int = 0
+
+    def env(self) -> dict[str, str]:
+        return {**os.environ, "DISPLAY": self.display}
+
+    def snapshot(self) -> dict[str, Any]:
+        try:
+            return json.loads(self.ui_map.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+
+    def wait_for(self, what: str, predicate: Callable[[dict[str, Any]], bool],
+                 timeout_s: float, *, alive: Callable[[], bool] = lambda: True
+                 ) -> dict[str, Any]:
+        deadline = time.monotonic() + timeout_s
+        snap: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            snap = self.snapshot()
+            if snap and predicate(snap):
+                return snap
+            if not alive():
+                raise AssertionError(f"the kiosk stopped while waiting for {what}")
+            time.sleep(0.2)
+        raise AssertionError(f"timed out after {timeout_s:.0f} s waiting for {what}; last "
+                             f"state {snap.get('state')!r}, buttons "
+                             f"{[b.get('action') or b.get('text') for b in snap.get('buttons', [])]}")
+
+    def wait_state(self, *states: str, timeout_s: float = 30.0, **kw: Any) -> dict[str, Any]:
+        return self.wait_for(f"state {'/'.join(states)}",
+                             lambda s: s.get("state") in states, timeout_s, **kw)
+
+    def find(self, snap: dict[str, Any], *, action: str = "", text: str = "") -> dict[str, Any]:
+        for b in snap.get("buttons", []):
+            if (action and b.get("action") == action) or (text and b.get("text") == text):
+                return b
+        raise AssertionError(f"no visible button {action or text!r} in state "
+                             f"{snap.get('state')!r}")
+
+    def click(self, button: dict[str, Any]) -> None:
+        x = int(button["x"] + button["w"] / 2)
+        y = int(button["y"] + button["h"] / 2)
+        subprocess.run(["xdotool", "mousemove", "--sync", str(x), str(y)], env=self.env(),
+                       check=True, timeout=20)
+        subprocess.run(["xdotool", "click", "1"], env=self.env(), check=True, timeout=20)
+        self.log.append(f"click {button.get('action') or button.get('text')!r} at {x},{y}")
+        time.sleep(0.25)
+
+    def tap(self, *, action: str = "", text: str = "", timeout_s: float = 20.0) -> None:
+        """Wait until the button is on screen, then click its centre."""
+        label = action or text
+        snap = self.wait_for(f"button {label!r}", lambda s: any(
+            (action and b.get("action") == action) or (text and b.get("text") == text)
+            for b in s.get("buttons", [])), timeout_s)
+        self.click(self.find(snap, action=action, text=text))
+
+    def screenshot(self, name: str) -> Path | None:
+        """The whole X screen as PNG (ImageMagick's import, else xwd + convert)."""
+        self.step += 1
+        self.shots.mkdir(parents=True, exist_ok=True)
+        out = self.shots / f"{self.step:02d}-{name}.png"
+        if shutil.which("import"):
+            subprocess.run(["import", "-window", "root", str(out)], env=self.env(),
+                           timeout=30, capture_output=True)
+        return out if out.exists() and out.stat().st_size > 0 else None
+
+
+def stop_process_group(proc: subprocess.Popen[bytes], timeout_s: float = 20.0) -> None:
+    """SIGTERM to the supervisor (it stops its UI politely), then kill what is left."""
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)      # any child left behind
