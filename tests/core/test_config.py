@@ -50,3 +50,20 @@ def test_dump_round_trips(kiosk_home: Path) -> None:
     path = kiosk_home / "settings.toml"
     path.write_text(dump_settings(s), encoding="utf-8")
     assert load_settings(path) == s
+
+
+def test_challenge_pool_names_only_actions_liveness_knows() -> None:
+    import datetime as dt
+
+    from kiosk.config import LIVENESS_ACTIONS
+    from kiosk.flow.machine import CertificationFlow
+    from kiosk.vision.challenges import CHALLENGES
+
+    assert LIVENESS_ACTIONS == CHALLENGES            # one list, spelled in two layers
+    s = parse_settings('[vision]\nchallenge_pool = "blink, open_mouth"\n')
+    assert s.vision.challenge_actions() == ("blink", "open_mouth")
+    flow = CertificationFlow(s, clock=dt.datetime.now)
+    assert flow.challenge_pool == ("blink", "open_mouth")
+    assert CertificationFlow(Settings(), clock=dt.datetime.now).challenge_pool == CHALLENGES
+    with pytest.raises(ConfigError, match=r"vision\.challenge_pool: 'wink'"):
+        parse_settings('[vision]\nchallenge_pool = "blink,wink"\n')
