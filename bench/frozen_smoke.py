@@ -6,8 +6,10 @@ Runs dist/kiosk/kiosk from a temporary directory with a clean environment (no vi
 environment on PATH, a fresh KIOSK_HOME, offscreen Qt): `--version`, `selftest --json`
 (exit 0), `bundle-check --json` (every model library runs offline), the window up to welcome
 (`--windowed --quit-after 2`, timed from process start to the "kiosk window shown" log line,
-directly and through the supervisor), and `journey --camera <shared clip>` when that command
-exists in the build. Prints the bundle size and what dominates it. Exit 0 only when every
+directly and through the supervisor), `journey --camera <shared clip>` when that command
+exists in the build, and the supervised bundle in a real Xvfb window (fullscreen, 1366x768)
+through one whole face journey tapped with xdotool clicks (tests/e2e/xdriver.py), with no
+restart in the supervisor's log. Prints the bundle size and what dominates it. Exit 0 only when every
 step passed. tests/core/test_deploy_frozen.py runs this when KIOSK_FROZEN_TEST=1.
 """
 
@@ -172,7 +174,52 @@ def smoke(dist: Path, *, clip: Path = CLIP, compare: bool = True) -> list[Step]:
             steps.append(Step("journey", True, 0.0, f"SKIPPED: shared clip {clip} absent"))
         else:
             steps.append(journey_step(kiosk, clip, cwd=cwd, env=env, compare=compare))
+        steps.append(window_journey_step(kiosk, clip, cwd=cwd, env=env))
     return steps
+
+
+def window_journey_step(kiosk: Path, clip: Path, *, cwd: Path, env: dict[str, str]) -> Step:
+    """The bundle as deployed: supervised, fullscreen in a real X window, one face journey
+    tapped as a person would; the record must be saved and nothing restarted."""
+    import sqlite3
+
+    sys.path.insert(0, str(ROOT / "tests" / "e2e"))
+    import xdriver
+
+    name = "real window journey (supervised)"
+    if xdriver.missing_tools():
+        return Step(name, True, 0.0, f"SKIPPED: needs {', '.join(xdriver.missing_tools())}")
+    if not clip.is_file():
+        return Step(name, True, 0.0, f"SKIPPED: shared clip {clip} absent")
+    home = cwd / "window_home"
+    number = JOURNEY_ARGS[1]
+    xdriver.prepare_home(home, clip, (number,))
+    start = time.perf_counter()
+    with xdriver.xvfb(1366, 768) as display:
+        run_env = {k: v for k, v in env.items() if k != "QT_QPA_PLATFORM"}
+        run_env.update(DISPLAY=display, KIOSK_HOME=str(home),
+                       KIOSK_UI_MAP=str(cwd / "ui-map.json"))
+        driver = xdriver.KioskDriver(display, cwd / "ui-map.json", cwd / "window_shots")
+        proc = subprocess.Popen([str(kiosk), "--camera", str(clip)], cwd=cwd, env=run_env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        try:
+            driver.wait_state("welcome", timeout_s=120, alive=lambda: proc.poll() is None)
+            xdriver.face_journey(driver, number, alive=lambda: proc.poll() is None)
+            detail = "passed"
+        except AssertionError as exc:
+            detail = f"journey did not finish: {exc}"
+        finally:
+            xdriver.stop_process_group(proc)
+    took = time.perf_counter() - start
+    sup_log = (home / "logs" / "supervisor.log").read_text(encoding="utf-8", errors="replace")
+    with sqlite3.connect(home / "kiosk.sqlite3") as conn:
+        saved = conn.execute("SELECT count(*) FROM certifications WHERE result = 'passed'"
+                             ).fetchone()[0]
+    restarts = sup_log.count("restart #")
+    ok = detail == "passed" and saved == 1 and restarts == 0
+    return Step(name, ok, round(took, 2), f"{detail}; {saved} record(s) saved, "
+                f"{restarts} restart(s), {xdriver.heartbeat_count(home)} heartbeats")
 
 
 JOURNEY_ARGS = ["--id-number", "11010519491231002X", "--answers", "yes,yes", "--json"]

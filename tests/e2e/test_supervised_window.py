@@ -19,7 +19,16 @@ import time
 from pathlib import Path
 
 import pytest
-from xdriver import KioskDriver, missing_tools, stop_process_group, xvfb
+from xdriver import (
+    KioskDriver,
+    face_journey,
+    heartbeat_count,
+    home_visit_journey,
+    missing_tools,
+    prepare_home,
+    stop_process_group,
+    xvfb,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 
@@ -32,37 +41,6 @@ MIN_RUN_S = 185.0                      # the supervised kiosk must stay up at le
 def _kiosk_command() -> list[str]:
     script = Path(sys.executable).with_name("kiosk")
     return [str(script)] if script.exists() else [sys.executable, "-m", "ui.launcher"]
-
-
-def _prepare_home(home: Path, clip: Path) -> None:
-    """What a deployer sets up: settings, the roster with the residents' enrolled photos."""
-    from kiosk.flow.journey import seed_test_resident
-    from kiosk.store.database import Store
-
-    (home / "settings.toml").write_text(
-        '[kiosk]\ncentre_name = "测试服务中心"\n\n'
-        # the clip shows blinks and a wide-open mouth: ask only for what it can answer
-        '[vision]\nchallenge_pool = "blink,open_mouth"\n\n'
-        '[speech]\nenabled = false\n', encoding="utf-8")
-    store = Store.open()
-    try:
-        seed_test_resident(store, FACE_RESIDENT, clip)
-        seed_test_resident(store, HOME_VISIT_RESIDENT, clip)
-    finally:
-        store.close()
-
-
-def _heartbeat_count(home: Path) -> int:
-    try:
-        return int((home / "heartbeat").read_text().split()[1])
-    except (OSError, IndexError, ValueError):
-        return 0
-
-
-def _type_number(driver: KioskDriver, number: str) -> None:
-    for ch in number:
-        driver.tap(action=f"key_{ch}")
-    driver.tap(action="keypad_ok")
 
 
 @pytest.fixture()
@@ -78,7 +56,7 @@ def test_supervised_kiosk_in_a_real_window_serves_two_residents(
         pytest.skip(f"a real X window needs {', '.join(missing)} (Debian: xvfb xdotool); "
                     ".ci/run installs them")
     clip = shared_file("liveness", "liveportrait_d18.mp4")
-    _prepare_home(kiosk_home, clip)
+    prepare_home(kiosk_home, clip, (FACE_RESIDENT, HOME_VISIT_RESIDENT))
     ui_map = tmp_path / "ui-map.json"
     with xvfb(1366, 768) as display:
         env = {**os.environ, "DISPLAY": display, "KIOSK_UI_MAP": str(ui_map),
@@ -96,52 +74,15 @@ def test_supervised_kiosk_in_a_real_window_serves_two_residents(
             driver.wait_state("welcome", timeout_s=120, alive=alive)
             driver.wait_for("the window to fill the screen", lambda s: (
                 s["window"]["w"], s["window"]["h"]) == (1366, 768), 30)   # fullscreen
-            beats_at_welcome = _heartbeat_count(kiosk_home)
+            beats_at_welcome = heartbeat_count(kiosk_home)
             driver.screenshot("welcome")
 
-            # 1. face certification
-            driver.tap(action="start")
-            driver.wait_state("consent")
-            driver.screenshot("consent")
-            driver.tap(action="agree")
-            driver.wait_state("identity")
-            driver.screenshot("identity")
-            driver.tap(action="use_keypad")
-            driver.wait_state("keypad")
-            _type_number(driver, FACE_RESIDENT)
-            driver.wait_state("confirm_identity")
-            driver.screenshot("confirm")
-            driver.tap(action="confirm_yes")
-            driver.wait_state("face_align", "liveness", timeout_s=60)
-            driver.screenshot("face")
-            driver.wait_state("liveness", timeout_s=60)
-            driver.screenshot("liveness")
-            driver.wait_state("result_passed", timeout_s=120, alive=alive)
-            driver.screenshot("passed")
-            driver.tap(action="done")
-            driver.wait_state("welcome", timeout_s=30)
-
-            # 2. the non-face route: a home visit
-            driver.tap(action="start")
-            driver.wait_state("consent")
-            driver.tap(action="no_face")
-            driver.wait_state("identity")
-            driver.tap(action="use_keypad")
-            driver.wait_state("keypad")
-            _type_number(driver, HOME_VISIT_RESIDENT)
-            driver.wait_state("confirm_identity")
-            driver.tap(action="confirm_yes")
-            driver.wait_state("assistance", timeout_s=30)
-            driver.screenshot("assistance")
-            driver.tap(action="home_visit")
-            driver.wait_state("goodbye", timeout_s=30)
-            driver.screenshot("goodbye")
-            driver.tap(action="done")
-            driver.wait_state("welcome", timeout_s=30)
+            face_journey(driver, FACE_RESIDENT, alive=alive)            # 1. face
+            home_visit_journey(driver, HOME_VISIT_RESIDENT)              # 2. non-face route
             driver.screenshot("welcome-again")
 
             # stay up: a kiosk left alone on its welcome screen for the rest of 3 minutes
-            beats_before_idle = _heartbeat_count(kiosk_home)
+            beats_before_idle = heartbeat_count(kiosk_home)
             while time.monotonic() - started < MIN_RUN_S:
                 assert alive(), "the supervisor ended"
                 time.sleep(2)
@@ -150,7 +91,7 @@ def test_supervised_kiosk_in_a_real_window_serves_two_residents(
         finally:
             stop_process_group(proc)
             out.close()
-        beats_after = _heartbeat_count(kiosk_home)
+        beats_after = heartbeat_count(kiosk_home)
 
     sup_log = (kiosk_home / "logs" / "supervisor.log").read_text(encoding="utf-8")
     assert "restart #" not in sup_log and "hung" not in sup_log, sup_log[-2000:]

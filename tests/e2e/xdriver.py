@@ -145,3 +145,93 @@ def stop_process_group(proc: subprocess.Popen[bytes], timeout_s: float = 20.0) -
             proc.wait()
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(proc.pid, signal.SIGKILL)      # any child left behind
+
+
+# ---- the journeys a resident taps through (shared by the test and bench/frozen_smoke.py) --
+
+def prepare_home(home: Path, clip: Path, numbers: tuple[str, ...]) -> None:
+    """What a deployer sets up: settings, a roster whose residents' enrolled photo is a frame
+    of the clip the camera replays (the clip shows blinks and a wide mouth, so only those
+    two actions may be asked)."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+    from kiosk.flow.journey import seed_test_resident
+    from kiosk.store.database import Store
+
+    home.mkdir(parents=True, exist_ok=True)
+    (home / "settings.toml").write_text(
+        '[kiosk]\ncentre_name = "测试服务中心"\n\n'
+        '[vision]\nchallenge_pool = "blink,open_mouth"\n\n'
+        '[speech]\nenabled = false\n', encoding="utf-8")
+    previous = os.environ.get("KIOSK_HOME")
+    os.environ["KIOSK_HOME"] = str(home)
+    try:
+        store = Store.open()
+        try:
+            for number in numbers:
+                seed_test_resident(store, number, clip)
+        finally:
+            store.close()
+    finally:
+        if previous is None:
+            os.environ.pop("KIOSK_HOME", None)
+        else:
+            os.environ["KIOSK_HOME"] = previous
+
+
+def type_number(driver: KioskDriver, number: str) -> None:
+    for ch in number:
+        driver.tap(action=f"key_{ch}")
+    driver.tap(action="keypad_ok")
+
+
+def face_journey(driver: KioskDriver, number: str, *, alive: Callable[[], bool]) -> None:
+    """start → consent → keypad → confirm → face and liveness → passed → done."""
+    driver.tap(action="start")
+    driver.wait_state("consent")
+    driver.screenshot("consent")
+    driver.tap(action="agree")
+    driver.wait_state("identity")
+    driver.screenshot("identity")
+    driver.tap(action="use_keypad")
+    driver.wait_state("keypad")
+    type_number(driver, number)
+    driver.wait_state("confirm_identity")
+    driver.screenshot("confirm")
+    driver.tap(action="confirm_yes")
+    driver.wait_state("face_align", "liveness", timeout_s=60)
+    driver.screenshot("face")
+    driver.wait_state("liveness", timeout_s=60, alive=alive)
+    driver.screenshot("liveness")
+    driver.wait_state("result_passed", timeout_s=120, alive=alive)
+    driver.screenshot("passed")
+    driver.tap(action="done")
+    driver.wait_state("welcome", timeout_s=30)
+
+
+def home_visit_journey(driver: KioskDriver, number: str) -> None:
+    """The non-face route: consent → 不用刷脸 → keypad → confirm → home-visit request."""
+    driver.tap(action="start")
+    driver.wait_state("consent")
+    driver.tap(action="no_face")
+    driver.wait_state("identity")
+    driver.tap(action="use_keypad")
+    driver.wait_state("keypad")
+    type_number(driver, number)
+    driver.wait_state("confirm_identity")
+    driver.tap(action="confirm_yes")
+    driver.wait_state("assistance", timeout_s=30)
+    driver.screenshot("assistance")
+    driver.tap(action="home_visit")
+    driver.wait_state("goodbye", timeout_s=30)
+    driver.screenshot("goodbye")
+    driver.tap(action="done")
+    driver.wait_state("welcome", timeout_s=30)
+
+
+def heartbeat_count(home: Path) -> int:
+    try:
+        return int((home / "heartbeat").read_text().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
