@@ -97,3 +97,40 @@ def test_today_page_shows_the_screen_restarts(qapp, kiosk_home: Path, qtbot) -> 
         assert "exited with code 1" in text and page.restarts.property("role") == "warn"
     finally:
         store.close()
+
+
+HANGING_UI = """
+import os, sys, time
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QLabel
+from ui.heartbeat import start_heartbeat
+
+app = QApplication([])
+label = QLabel("welcome"); label.show()
+beater = start_heartbeat(app)
+run = int(os.environ["KIOSK_RESTARTS"])
+if run == 0:
+    QTimer.singleShot(2500, lambda: time.sleep(120))   # the GUI thread blocks for good
+else:
+    QTimer.singleShot(2500, app.quit)                  # the restarted UI is healthy
+sys.exit(app.exec())
+"""
+
+
+def test_a_truly_hung_gui_thread_is_restarted(kiosk_home: Path) -> None:
+    """The real Qt heartbeat stops when the GUI thread blocks; the supervisor notices,
+    stops the UI and starts a new one, which then ends normally (and is not restarted)."""
+    from kiosk.deploy.supervisor import Policy, Supervisor
+
+    script = kiosk_home / "hanging_ui.py"
+    script.write_text(HANGING_UI, encoding="utf-8")
+    policy = Policy(hang_after_s=4.0, startup_grace_s=60.0, poll_s=0.1, backoff_first_s=0.1,
+                    stop_timeout_s=5.0, max_restarts=3)
+    env = {**_env(kiosk_home), "PYTHONPATH": str(ROOT)}
+    sup = Supervisor([sys.executable, str(script)], policy=policy,
+                     log_dir=kiosk_home / "logs", env=env)
+    assert sup.run() == 0
+    assert [e.reason for e in sup.exits] == ["hung", "exited"], sup.exits
+    assert sup.exits[0].ran_s > 6.0            # it beat for 2.5 s, then went silent for 4 s
+    log = (kiosk_home / "logs" / "supervisor.log").read_text(encoding="utf-8")
+    assert "no heartbeat for" in log and "restart #1" in log and "restart #2" not in log
