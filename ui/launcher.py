@@ -21,7 +21,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from kiosk.logs import quiet_third_party, setup_logging
     from ui.commands import register as register_ui
 
+    from kiosk.deploy.qt_platform import PROBE_FLAG
+
     argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == [PROBE_FLAG]:
+        return _qt_probe()
     limit_malloc_arenas()          # before any thread starts: keeps RSS flat over hours
     quiet_third_party()
     parser = build_parser(extra=[register_ui])
@@ -36,6 +40,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return supervise(argv)
     setup_logging()
     return _run_ui(args)
+
+
+def _qt_probe() -> int:
+    """`kiosk --qt-probe`: can Qt start its platform plugin here? (kiosk selftest asks)."""
+    from PySide6.QtGui import QGuiApplication
+
+    app = QGuiApplication(sys.argv[:1])
+    print("platform", app.platformName(), flush=True)
+    return 0
 
 
 def _should_supervise(args: argparse.Namespace) -> bool:

@@ -138,10 +138,13 @@ def missing_libraries(plugin: Path) -> tuple[list[str], str]:
         out = subprocess.run([ldd, str(plugin)], capture_output=True, text=True, timeout=30)
         found = list(dict.fromkeys(_NOT_FOUND.findall(out.stdout + out.stderr)))
         return found, "ldd"
-    code = f"import ctypes; ctypes.CDLL({str(plugin)!r})"
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         timeout=60)
-    return list(dict.fromkeys(_DLOPEN.findall(out.stderr))), "dlopen"
+    import ctypes
+
+    try:                       # the loader names the first library it cannot find
+        ctypes.CDLL(str(plugin))
+    except OSError as exc:
+        return list(dict.fromkeys(_DLOPEN.findall(str(exc)))), "dlopen"
+    return [], "dlopen"
 
 
 def packages_for(sonames: list[str]) -> list[str]:
@@ -149,22 +152,26 @@ def packages_for(sonames: list[str]) -> list[str]:
                               for name in sonames))
 
 
-_PROBE = ("import sys\n"
-          "from PySide6.QtGui import QGuiApplication\n"
-          "app = QGuiApplication(sys.argv[:1])\n"
-          "print('platform', app.platformName(), flush=True)\n")
+PROBE_FLAG = "--qt-probe"        # ui/launcher.py: start a QGuiApplication, print its platform
+
+
+def probe_command() -> list[str]:
+    """The UI's own launcher in probe mode (the frozen bundle has no `python -c`)."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable, PROBE_FLAG]
+    return [sys.executable, "-m", "ui.launcher", PROBE_FLAG]
 
 
 def try_start(platform: str, timeout_s: float = 60.0) -> tuple[bool, str]:
     """Start a QGuiApplication on `platform` in a child process (Qt aborts on failure)."""
     env = {**os.environ, "QT_QPA_PLATFORM": platform}
     try:
-        out = subprocess.run([sys.executable, "-c", _PROBE], capture_output=True, text=True,
+        out = subprocess.run(probe_command(), capture_output=True, text=True,
                              timeout=timeout_s, env=env)
     except subprocess.TimeoutExpired:
         return False, f"no answer within {timeout_s:.0f} s"
     if out.returncode == 0 and f"platform {platform}" in out.stdout:
-        return True, out.stdout.strip()
+        return True, f"platform {platform}"
     lines = [line for line in (out.stderr or out.stdout).splitlines() if line.strip()]
     return False, " / ".join(lines[-3:]) or f"exit code {out.returncode}"
 
