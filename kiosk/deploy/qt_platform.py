@@ -60,11 +60,14 @@ DEBIAN_PACKAGES: dict[str, str] = {
     "libgthread-2.0.so.0": "libglib2.0-0",
 }
 
-# What README.md and packaging/linux/install.sh install for a real window on a bare system.
+# What README.md, .ci/run and packaging/linux/install.sh install on a bare Debian/Ubuntu:
+# Qt itself (also offscreen) needs the first seven; a real X window the rest.
 WINDOW_PACKAGES: tuple[str, ...] = (
-    "libxcb-cursor0", "libxcb-icccm4", "libxcb-image0", "libxcb-keysyms1", "libxcb-randr0",
-    "libxcb-render-util0", "libxcb-shape0", "libxcb-xfixes0", "libxcb-xinerama0",
-    "libxcb-xkb1", "libxkbcommon-x11-0", "libegl1", "libgl1", "libfontconfig1", "libdbus-1-3",
+    "libgl1", "libegl1", "libfontconfig1", "libfreetype6", "libglib2.0-0", "libdbus-1-3",
+    "libxkbcommon0", "libx11-6", "libx11-xcb1", "libxcb1", "libxcb-cursor0",
+    "libxcb-icccm4", "libxcb-image0", "libxcb-keysyms1", "libxcb-randr0", "libxcb-render0",
+    "libxcb-render-util0", "libxcb-shape0", "libxcb-shm0", "libxcb-sync1", "libxcb-util1",
+    "libxcb-xfixes0", "libxcb-xinerama0", "libxcb-xkb1", "libxkbcommon-x11-0",
 )
 
 _NOT_FOUND = re.compile(r"^\s*(\S+)\s+=>\s+not found", re.M)

@@ -86,6 +86,12 @@ def describe_returncode(code: int) -> str:
     return f"exited with code {code}"
 
 
+def _stop_signal(code: int | None) -> bool:
+    names = ("SIGTERM", "SIGINT", "SIGHUP", "SIGBREAK")
+    return code is not None and code < 0 and any(
+        getattr(signal, n, None) == -code for n in names)
+
+
 def backoff_s(failures: int, policy: Policy) -> float:
     """Truncated exponential backoff: 1, 2, 4 ... backoff_max_s."""
     if failures <= 0:
@@ -199,6 +205,13 @@ class Supervisor:
         self.event("supervisor_start", pid=os.getpid())
         while not self._stop:
             result = self._run_once()
+            if result.reason == "crashed" and _stop_signal(result.returncode):
+                # Ctrl-C in the terminal or a service stop signals the whole group: the UI
+                # may die of it a moment before this process handles its own copy
+                self._sleep(0.5)
+                if self._stop:
+                    result = ChildExit("stopped", result.returncode, result.ran_s,
+                                       f"{result.detail}, with the supervisor")
             self.exits.append(result)
             if result.reason in ("exited", "stopped"):
                 self.log.info("UI ended (%s); supervisor stops", result.detail)

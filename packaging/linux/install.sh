@@ -36,9 +36,10 @@ done
 say() { printf '%s\n' "$*"; }
 
 # the same list as kiosk/deploy/qt_platform.py WINDOW_PACKAGES and README.md
-WINDOW_PACKAGES="libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 \
-libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1 \
-libxkbcommon-x11-0 libegl1 libgl1 libfontconfig1 libdbus-1-3"
+WINDOW_PACKAGES="libgl1 libegl1 libfontconfig1 libfreetype6 libglib2.0-0 libdbus-1-3 libxkbcommon0 \
+libx11-6 libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 \
+libxcb-randr0 libxcb-render0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 \
+libxcb-util1 libxcb-xfixes0 libxcb-xinerama0 libxcb-xkb1 libxkbcommon-x11-0"
 
 window_libraries() {  # install the X11 libraries Qt needs, where they are missing
     command -v dpkg-query >/dev/null 2>&1 || return 0     # not Debian/Ubuntu: see selftest

@@ -201,3 +201,30 @@ def test_last_output_lines_are_those_of_the_last_run(tmp_path: Path) -> None:
                    "--- UI start b (restart 1) ---\nnew error\n\nlast line\n")
     assert last_output_lines(out) == ["new error", "last line"]
     assert last_output_lines(tmp_path / "missing.log") == []
+
+
+def test_a_stop_signal_to_the_whole_group_stops_without_a_restart(tmp_path: Path) -> None:
+    """Ctrl-C or `systemctl stop` reaches the UI and the supervisor together: that is a stop,
+    not a crash to restart."""
+    import os
+    import signal
+    import threading
+    import time
+
+    script = tmp_path / "ui.py"
+    script.write_text("import time\nfrom kiosk.deploy.heartbeat import from_env\nhb = from_env()\n"
+                      "for _ in range(600):\n    hb.beat(); time.sleep(0.05)\n", encoding="utf-8")
+    sup = Supervisor([sys.executable, str(script)], policy=FAST, log_dir=tmp_path / "logs")
+
+    def group_stop() -> None:
+        while sup._child is None or not sup.watch.has_beaten:
+            time.sleep(0.05)
+        os.kill(sup._child.pid, signal.SIGTERM)     # the child first, as a group kill may
+        time.sleep(0.05)
+        sup.request_stop()                          # then the supervisor's own handler
+
+    threading.Thread(target=group_stop, daemon=True).start()
+    assert sup.run() == 0
+    assert [e.reason for e in sup.exits] == ["stopped"]
+    log = (tmp_path / "logs" / "supervisor.log").read_text(encoding="utf-8")
+    assert "restart #" not in log
