@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from kiosk.store.database import Store
 
 if TYPE_CHECKING:      # the CLI registers this without Qt: `kiosk selftest` must run where
-    from PySide6.QtWidgets import QWidget   # Qt's system libraries are what is missing
+    from PySide6.QtWidgets import QWidget  # Qt's system libraries are what is missing
 
 
 def register(sub: argparse._SubParsersAction) -> None:
