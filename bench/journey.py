@@ -50,7 +50,7 @@ def cold_start(clip: Path) -> float:
 
 def journey(clip: Path) -> None:
     from kiosk.config import Settings
-    from kiosk.flow.journey import run_journey, seed_test_resident
+    from kiosk.journey.driver import run_journey, seed_test_resident
     from kiosk.store.database import Store
 
     store = Store.open()
@@ -114,7 +114,7 @@ def main() -> int:
     models.provision(Path(os.environ["KIOSK_HOME"]) / "models")
     cold_start(args.clip)
     journey(args.clip)
-    from kiosk.flow.journey import seed_test_resident
+    from kiosk.journey.driver import seed_test_resident
     from kiosk.store.database import Store
 
     store = Store.open()

@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["KIOSK_HOME"] = str(home)
     from kiosk import models
     from kiosk.config import load_settings
-    from kiosk.flow.journey import run_journey, seed_test_resident
+    from kiosk.journey.driver import run_journey, seed_test_resident
     from kiosk.logs import setup_logging
     from kiosk.store.database import Store
 
@@ -92,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     store = Store.open()
     # Like the kiosk window: the vision worker (models) is loaded once and serves every
     # resident; each journey gets its own camera, flow runtime and card reader around it.
-    from kiosk.flow.adapters_vision import WorkerLink
+    from kiosk.face.attempt import WorkerLink
 
     link = WorkerLink(settings).start()
     link.wait_loaded()

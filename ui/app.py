@@ -1,7 +1,7 @@
 """The kiosk window: the resident screens in a stack, driven by the certification flow.
 
 The window is shown first; the camera, vision models and store open in the background
-(kiosk.flow.wiring) so the welcome screen is usable at once.
+(kiosk.face.feeds) so the welcome screen is usable at once.
 """
 
 from __future__ import annotations
@@ -79,7 +79,7 @@ class KioskWindow(QMainWindow):
         self.flow = flow or CertificationFlow(settings, clock=clock)
         self.bridge = FlowBridge(self._dispatch, self.show_frame)
         if ports is None:
-            from kiosk.flow.wiring import build_ports
+            from kiosk.face.feeds import build_ports
 
             ports = build_ports(settings, camera=camera, frame_sink=self.bridge.post_frame,
                                 slips=PdfSlips(paths.data_dir() / "slips"), warm=False)

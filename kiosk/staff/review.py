@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.staff.assisted import attested_certification
-from kiosk.staff.audit import append_audit
 from kiosk.staff.labels import REVIEW_APPROVE_ZH, REVIEW_REJECT_ZH
 from kiosk.staff.login import StaffSession
 from kiosk.store import certifications as certs
 from kiosk.store import roster
+from kiosk.store.audit import append_audit
 from kiosk.store.database import Store
 from kiosk.store.records import utc_now
 

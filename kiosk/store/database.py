@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import sqlite_utils
 
 from kiosk import paths
-from kiosk.staff import audit as audit_mod
+from kiosk.store import audit as audit_mod
 from kiosk.store import certifications as certs
 from kiosk.store import outbox, retention, roster
 from kiosk.store.crypto import StoreKey, key_path, load_or_create_key

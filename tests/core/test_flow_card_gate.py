@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from kiosk.flow import events as ev
-from kiosk.flow.card_reading import QUIET_NO_CARD_S, CardGate, CardReadingWorker
+from kiosk.idcard.card_reading import CardGate, CardReadingWorker
 
 
 class ScriptedGate(CardGate):

@@ -8,9 +8,9 @@ from types import SimpleNamespace as NS
 
 import numpy as np
 
+from kiosk.face.translate import READY_FRAMES, STABLE_FRAMES, ResultTranslator
 from kiosk.flow import events as ev
-from kiosk.flow.card_reading import CardReadingWorker
-from kiosk.flow.vision_events import READY_FRAMES, STABLE_FRAMES, ResultTranslator
+from kiosk.idcard.card_reading import CardReadingWorker
 
 
 def frame(reason: str = "ok", progress=None):

@@ -14,13 +14,13 @@ import pytest
 from PySide6.QtWidgets import QPushButton
 
 from kiosk.config import Settings
-from kiosk.flow.adapters_store import StoreAdapter
-from kiosk.flow.adapters_vision import CameraVision
-from kiosk.flow.journey import seed_test_resident
+from kiosk.face.attempt import CameraVision
+from kiosk.face.feeds import replay_feed, store_references
 from kiosk.flow.machine import CertificationFlow
 from kiosk.flow.runtime import Ports
 from kiosk.flow.states import State
-from kiosk.flow.wiring import replay_feed, store_references
+from kiosk.journey.driver import seed_test_resident
+from kiosk.services.store_port import StoreAdapter
 from kiosk.speech.speaker import Speaker
 from kiosk.store.database import Store
 

@@ -194,8 +194,8 @@ def test_every_staff_screen_renders(app, tmp_path):
 
 def test_console_opened_from_the_kiosk_reuses_its_store(app, store, qtbot):
     """One process, one writer: the console shares the kiosk window's open store."""
-    from kiosk.flow.adapters_store import StoreAdapter
     from kiosk.flow.runtime import Ports
+    from kiosk.services.store_port import StoreAdapter
     from ui.staff.gesture import attach_staff_console, kiosk_store
     window = QWidget()
     qtbot.addWidget(window)

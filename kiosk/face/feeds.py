@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 
 from kiosk.config import Settings
+from kiosk.face.attempt import CameraVision
 from kiosk.flow import events as ev
-from kiosk.flow.adapters_vision import CameraVision
 from kiosk.flow.runtime import Ports
 from kiosk.flow.standins import MemoryRecords, MemoryRoster
 
@@ -155,7 +155,7 @@ def build_ports(settings: Settings, *, camera: str | None,
     except Exception:  # noqa: BLE001 - the kiosk still shows its screens; staff are told
         log.exception("store could not be opened; decisions are kept in memory only")
     if store is not None:
-        from kiosk.flow.adapters_store import StoreAdapter
+        from kiosk.services.store_port import StoreAdapter
 
         adapter: Any = StoreAdapter(store, settings)
         roster, records = adapter, adapter

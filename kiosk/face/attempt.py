@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 
 from kiosk.config import Settings
+from kiosk.face.translate import ResultTranslator
 from kiosk.flow import events as ev
-from kiosk.flow.card_reading import CardGate, CardReadingWorker
 from kiosk.flow.ports import EventSink
-from kiosk.flow.vision_events import ResultTranslator
+from kiosk.idcard.card_reading import CardGate, CardReadingWorker
 
 log = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import Settings
+from kiosk.face.attempt import CameraVision, WorkerLink
+from kiosk.face.feeds import replay_feed, store_references
 from kiosk.flow import events as ev
-from kiosk.flow.adapters_vision import CameraVision, WorkerLink
 from kiosk.flow.machine import CertificationFlow
 from kiosk.flow.runtime import FlowRuntime, Outputs, Ports
 from kiosk.flow.states import State
-from kiosk.flow.wiring import replay_feed, store_references
 from kiosk.speech.catalogue import default_catalogue
 
 log = logging.getLogger(__name__)
@@ -115,8 +115,8 @@ def run_journey(settings: Settings, *, camera: Path, card: Path | None = None,
                 vision_out: list | None = None) -> JourneyReport:
     """`link`: an already loaded vision worker to use (tests share one); else one is made
     and stopped at the end. `vision_out` receives the CameraVision (tests inspect it)."""
-    from kiosk.flow.adapters_store import StoreAdapter
     from kiosk.flow.standins import TextSlips
+    from kiosk.services.store_port import StoreAdapter
 
     report = JourneyReport()
     events: queue.Queue[ev.Event] = queue.Queue()
