@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["KIOSK_HOME"] = str(home)
     from kiosk import models
     from kiosk.config import load_settings
-    from kiosk.journey.driver import run_journey, seed_test_resident
+    from kiosk.journey.driver import run_journey
+    from kiosk.journey.seeding import seed_test_resident
     from kiosk.logs import setup_logging
     from kiosk.store.database import Store
 
