@@ -28,9 +28,10 @@ from typing import Any
 import numpy as np
 
 from kiosk.config import Settings
-from kiosk.face.translate import ResultTranslator
+from kiosk.face.translate import ResultTranslator, card_event
 from kiosk.flow import events as ev
 from kiosk.flow.ports import EventSink
+from kiosk.flow.states import CARD_REASONS
 from kiosk.idcard.card_reading import CardGate, CardReadingWorker
 
 log = logging.getLogger(__name__)
@@ -130,7 +131,9 @@ class CameraVision:
         self._passed_best: tuple[float, np.ndarray, Any] | None = None
         self._evidence: dict[str, Any] | None = None
         self._ended_handled = False
-        self.card = card_reader or CardReadingWorker(self._post, gate=CardGate())
+        self.card = card_reader or CardReadingWorker(
+            lambda result: self._post(card_event(result)), gate=CardGate(),
+            known_reasons=CARD_REASONS)
         self.frames_processed = 0               # frames the worker (or reader) was given
         self.face_frames = 0                    # of which face frames (clip time = this / fps)
         self.matches_published = 0              # MatchResults seen (tests: never for a spoof)

@@ -2,7 +2,7 @@
 
 `ResultTranslator` is pure (no threads, no models, no frames): it is fed the frozen values the
 `kiosk.vision.worker.VisionWorker` publishes (FrameResult, AttemptEnded, MatchResult) and
-returns the events the flow understands. The adapter (adapters_vision.CameraVision) calls it
+returns the events the flow understands. The adapter (kiosk.face.attempt.CameraVision) calls it
 under its lock, from the worker's thread, and posts what comes back.
 
 Rules kept from the journey's first version:
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.flow import events as ev
+from kiosk.idcard.card_reading import CardCoaching, CardNumberRead
 
 READY_FRAMES = 8            # consecutive good frames before liveness may start
 STABLE_FRAMES = 3           # a coaching reason must hold this long before it is spoken
@@ -123,3 +124,11 @@ class ResultTranslator:
         if d is None:
             return ev.MatchDone(False, None, "", result.reason)
         return ev.MatchDone(bool(d.matched), d.score, d.reference or "", d.reason)
+
+
+def card_event(result: CardCoaching | CardNumberRead) -> ev.Event:
+    """The card reader's result as the flow's event."""
+    if isinstance(result, CardNumberRead):
+        return ev.CardRead(ev.ResidentIdentity(result.number, result.name, "card",
+                                               result.portrait))
+    return ev.CardCoaching(result.reason)

@@ -27,6 +27,15 @@ def test_import_linter_contracts_hold() -> None:
     result = subprocess.run([str(exe)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "broken" in result.stdout and "0 broken" in result.stdout
+    assert "layers: ui > journey > services" in result.stdout   # cycles between packages fail
+
+
+def test_no_module_is_over_500_lines() -> None:
+    """A module a newcomer can read: split by idea before it grows past 500 lines."""
+    long = {str(p.relative_to(ROOT)): n for d in ("kiosk", "ui", "central")
+            for p in (ROOT / d).rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500}
+    assert not long, long
 
 
 def test_no_qt_import_in_core_sources() -> None:
