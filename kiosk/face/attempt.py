@@ -125,15 +125,16 @@ class CameraVision:
         self._stop = threading.Event()
         self._consumed = threading.Event()
         self._mode = "off"
-        self._translator = ResultTranslator()
+        self._translator = ResultTranslator.from_settings(settings)
         self._recent: OrderedDict[int, np.ndarray] = OrderedDict()   # ts_ms -> frame
         self._best: tuple[float, np.ndarray, Any] | None = None     # attempt's best frame
         self._passed_best: tuple[float, np.ndarray, Any] | None = None
         self._evidence: dict[str, Any] | None = None
         self._ended_handled = False
         self.card = card_reader or CardReadingWorker(
-            lambda result: self._post(card_event(result)), gate=CardGate(),
-            known_reasons=CARD_REASONS)
+            lambda result: self._post(card_event(result)),
+            gate=CardGate(frames=settings.idcard.steady_frames), known_reasons=CARD_REASONS,
+            reject_copies=settings.idcard.reject_copies)
         self.frames_processed = 0               # frames the worker (or reader) was given
         self.face_frames = 0                    # of which face frames (clip time = this / fps)
         self.matches_published = 0              # MatchResults seen (tests: never for a spoof)

@@ -80,8 +80,10 @@ class CardReadingWorker:
     def __init__(self, post: Callable[[CardResult], None], *, every_s: float = READ_EVERY_S,
                  read: Callable[[np.ndarray], Any] | None = None,
                  gate: CardGate | None = None,
-                 known_reasons: Collection[str] | None = None) -> None:
+                 known_reasons: Collection[str] | None = None,
+                 reject_copies: bool = True) -> None:
         self._post = post
+        self._reject_copies = reject_copies
         self._known = known_reasons
         self._every_s = every_s
         self._read = read                      # read_card(frame) -> CardReadResult (tests)
@@ -188,7 +190,9 @@ class CardReadingWorker:
             from kiosk.idcard.read import read_card
 
             ocr = get_ocr()
-            self._read = lambda image: read_card(image, ocr=ocr, want="front")
+            reject = self._reject_copies
+            self._read = lambda image: read_card(image, ocr=ocr, want="front",
+                                                 reject_copies=reject)
         return self._read
 
     def _warm(self) -> None:

@@ -25,7 +25,7 @@ from kiosk.vision.challenges import LivenessConfig, choose_challenges
 from kiosk.vision.liveness import LivenessProgress, LivenessResult, LivenessSession
 from kiosk.vision.match import FaceMatcher, MatchDecision, Probe, Reference
 from kiosk.vision.observe import FaceObservation, FaceObserver
-from kiosk.vision.quality import QualityReport, assess
+from kiosk.vision.quality import QualityReport, QualityThresholds, assess
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,7 @@ class VisionOptions:
     liveness: LivenessConfig = field(default_factory=LivenessConfig)
     require_pad_model: bool = False
     warm_match_model: bool = True
+    quality: QualityThresholds = field(default_factory=QualityThresholds)
 
     @classmethod
     def from_settings(cls, settings: Any) -> VisionOptions:
@@ -76,7 +77,7 @@ class VisionOptions:
         return cls(model=v.model, thresholds=dict(v.thresholds), probes=v.probes,
                    challenges_per_attempt=v.challenges_per_attempt,
                    liveness=LivenessConfig(challenge_timeout_s=v.challenge_timeout_s),
-                   require_pad_model=v.require_pad_model)
+                   require_pad_model=v.require_pad_model, quality=v.quality)
 
 
 Published = FrameResult | AttemptEnded | MatchResult | WorkerStatus
@@ -291,7 +292,7 @@ class VisionWorker:
                 raise ValueError("bad frame")
             assert self._observer is not None
             obs = self._observer.observe(frame, int(ts * 1000))
-            quality = assess(frame, obs)
+            quality = assess(frame, obs, self.options.quality)
         except Exception as exc:  # noqa: BLE001 - odd frames become a status, not a crash
             log.warning("frame not processed: %s", type(exc).__name__)
             self._publish(WorkerStatus("frame_error", type(exc).__name__))
