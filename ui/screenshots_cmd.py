@@ -208,6 +208,8 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     w, h = (int(v) for v in args.size.lower().split("x"))
     written = render_all(args.out, size=(w, h), only=args.only)
-    written += [] if args.only else __import__("ui.staff.screenshots", fromlist=["_"]).render_staff_screens(args.out)  # noqa: E501 - staff screens (issue 7)
+    if not args.only:                         # the staff console's screens as well
+        from ui.staff.screenshots import render_staff_screens
+        written += render_staff_screens(args.out)
     print(f"{len(written)} files in {args.out}")
     return 0

@@ -1,4 +1,4 @@
-"""The flow's VisionPort on the real camera, vision worker and card reader (issues 3 and 4).
+"""The flow's VisionPort on the real camera, vision worker and card reader.
 
 Three threads, none of them the GUI thread:
 - `camera` (this adapter's own): takes frames from the feed of the current mode, hands each to
@@ -151,8 +151,8 @@ class CameraVision:
     def set_mode(self, mode: str) -> None:
         self._queue("mode", mode)
 
-    def start_liveness(self, challenges: tuple[str, ...], timeout_s: float) -> None:
-        self._queue("liveness", (challenges, timeout_s))
+    def start_liveness(self, challenges: tuple[str, ...]) -> None:
+        self._queue("liveness", challenges)
 
     def start_matching(self, resident_id: str, identity: ev.ResidentIdentity) -> None:
         self._queue("match", (resident_id, identity))
@@ -262,8 +262,7 @@ class CameraVision:
             if link.status == "vision_unavailable":
                 self._post(ev.CameraLost())          # no face route without the models
 
-    def _job_liveness(self, arg: tuple[tuple[str, ...], float]) -> None:
-        challenges, _timeout_s = arg             # the worker's own config holds the timeout
+    def _job_liveness(self, challenges: tuple[str, ...]) -> None:
         with self._lock:
             self._translator.start_attempt()    # results from now on belong to this attempt
             self._best = None

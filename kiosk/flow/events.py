@@ -232,8 +232,9 @@ class CameraMode:
 
 @dataclass(frozen=True)
 class StartLiveness:
+    """Begin an attempt with these challenges (the worker's settings hold its time limit)."""
+
     challenges: tuple[str, ...]
-    timeout_s: float
 
 
 @dataclass(frozen=True)

@@ -170,8 +170,7 @@ class CertificationFlow:
             self.session.challenges = tuple(self.rng.sample(self.challenge_pool, n))
             self.session.challenges_done = []
             out = self._enter(State.LIVENESS, speak=False)
-            return out + [ev.StartLiveness(self.session.challenges,
-                                           self.settings.vision.challenge_timeout_s)]
+            return out + [ev.StartLiveness(self.session.challenges)]
         return None
 
     def _in_liveness(self, e: ev.Event) -> list[ev.Effect] | None:

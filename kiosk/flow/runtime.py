@@ -82,7 +82,7 @@ class FlowRuntime:
         elif isinstance(e, ev.CameraMode):
             p.vision.set_mode(e.mode)
         elif isinstance(e, ev.StartLiveness):
-            p.vision.start_liveness(e.challenges, e.timeout_s)
+            p.vision.start_liveness(e.challenges)
         elif isinstance(e, ev.StartMatching):
             p.vision.start_matching(e.resident_id, e.identity)
         elif isinstance(e, ev.LookupEligibility):

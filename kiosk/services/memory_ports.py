@@ -74,7 +74,7 @@ class ScriptedVision:
         self.mode = mode
         self.calls.append(("mode", mode))
 
-    def start_liveness(self, challenges: tuple[str, ...], timeout_s: float) -> None:
+    def start_liveness(self, challenges: tuple[str, ...]) -> None:
         self.calls.append(("liveness", challenges))
 
     def start_matching(self, resident_id: str, identity: ResidentIdentity) -> None:

@@ -141,14 +141,6 @@ def _record(conn: sqlite3.Connection, session: StaffSession, uuid: str, decision
          utc_now(), new_uid))
 
 
-def decision_for(store: Store, uuid: str) -> dict[str, Any] | None:
-    """The review decision on a certification (None: not reviewed)."""
-    rows = store.query("SELECT decision, reason, note, staff, decided_at,"
-                       " new_certification_uuid FROM reviews WHERE certification_uuid = ?",
-                       (uuid,))
-    return rows[0] if rows else None
-
-
 def _check_reason(reason: str, note: str, catalogue: dict[str, str]) -> None:
     if reason not in catalogue:
         raise ReviewError("请选择原因。")

@@ -249,9 +249,6 @@ class Store:
     def sync_state(self, name: str, default: str = "") -> str:
         return self.read(lambda c: outbox.get_state(c, name, default))
 
-    def set_sync_state(self, **values: Any) -> Future[None]:
-        return self.write(lambda c: outbox.set_state(c, **values))
-
     def run_retention(self, *, retention_days: int) -> Future[int]:
         return self.write(lambda c: retention.run_retention(c, self.key,
                                                             retention_days=retention_days))

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from kiosk.camera.grabber import CAMERA_LOST, CameraStatus, FrameGrabber
+from kiosk.camera.grabber import FrameGrabber
 from kiosk.vision.challenges import LivenessConfig, choose_challenges
 from kiosk.vision.liveness import LivenessProgress, LivenessResult, LivenessSession
 from kiosk.vision.match import FaceMatcher, MatchDecision, Probe, Reference
@@ -132,10 +132,6 @@ class VisionWorker:
             self._slot = (frame, time.monotonic() if timestamp_s is None else timestamp_s)
         self._wake.set()
 
-    def camera_status(self, status: CameraStatus) -> None:
-        """Forward grabber status (wire FrameGrabber(on_status=worker.camera_status))."""
-        self._command("camera", status)
-
     def start_attempt(self, challenges: Sequence[str] | None = None, *,
                       seed: int | None = None) -> None:
         self._command("attempt", (tuple(challenges) if challenges else None, seed))
@@ -235,11 +231,6 @@ class VisionWorker:
 
     def _do_cancel(self, reason: str) -> None:
         self._end_attempt(reason)
-
-    def _do_camera(self, status: CameraStatus) -> None:
-        self._publish(WorkerStatus(status.event, status.detail))
-        if status.event == CAMERA_LOST:
-            self._end_attempt(CAMERA_LOST)
 
     def _do_clear(self, _: Any) -> None:
         self._session, self._candidates, self._passed = None, [], None
