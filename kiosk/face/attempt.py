@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -119,17 +118,13 @@ class CameraVision:
         self.sink: EventSink = lambda e: None
         self._own_link = link is None
         self._link = link
-        self._lock = threading.Lock()           # jobs, translator, evidence, recent frames
+        self._lock = threading.Lock()           # jobs, translator
         self._jobs: list[tuple[str, Any]] = []
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._consumed = threading.Event()
         self._mode = "off"
         self._translator = ResultTranslator.from_settings(settings)
-        self._recent: OrderedDict[int, np.ndarray] = OrderedDict()   # ts_ms -> frame
-        self._best: tuple[float, np.ndarray, Any] | None = None     # attempt's best frame
-        self._passed_best: tuple[float, np.ndarray, Any] | None = None
-        self._evidence: dict[str, Any] | None = None
         self._ended_handled = False
         self.card = card_reader or CardReadingWorker(
             lambda result: self._post(card_event(result)),
@@ -157,16 +152,8 @@ class CameraVision:
     def start_matching(self, resident_id: str, identity: ev.ResidentIdentity) -> None:
         self._queue("match", (resident_id, identity))
 
-    def take_evidence(self) -> dict[str, Any] | None:
-        with self._lock:
-            evidence, self._evidence = self._evidence, None
-        return evidence
-
     def clear(self) -> None:
         with self._lock:
-            self._evidence = None
-            self._best = self._passed_best = None
-            self._recent.clear()
             self._translator.reset()
         self.card.reset()
         self._queue("clear", None)
@@ -251,7 +238,6 @@ class CameraVision:
         if mode != self._mode:
             with self._lock:
                 self._translator.reset()
-                self._best = None
             if self._link is not None and self._mode == "face":
                 self._link.worker.cancel_attempt("left_screen")
             self.card.reset()
@@ -265,7 +251,6 @@ class CameraVision:
     def _job_liveness(self, challenges: tuple[str, ...]) -> None:
         with self._lock:
             self._translator.start_attempt()    # results from now on belong to this attempt
-            self._best = None
         self._ensure_link().worker.start_attempt(challenges)
 
     def _job_match(self, arg: tuple[str, ev.ResidentIdentity]) -> None:
@@ -290,10 +275,6 @@ class CameraVision:
         if link.status == "vision_unavailable":
             return
         ts = link.stamp(t)
-        with self._lock:
-            self._recent[int(ts * 1000)] = frame
-            while len(self._recent) > 8:
-                self._recent.popitem(last=False)
         self._consumed.clear()
         link.worker.submit(frame, ts)
         self.frames_processed += 1
@@ -327,20 +308,16 @@ class CameraVision:
         self.published.append(type(item).__name__)
         del self.published[:-200]
         events: list[ev.Event] = []
+        # the crop is made here, outside the lock, from the probe the worker compared
+        evidence = probe_evidence(item.probe) if isinstance(item, MatchResult) else None
         with self._lock:
             if isinstance(item, FrameResult):
                 events = self._translator.frame(item)
-                self._keep_best(item)
             elif isinstance(item, AttemptEnded):
-                if item.result.passed and self._translator.attempt_active:
-                    self._passed_best = self._best
                 events = self._translator.attempt_ended(item.result)
-                self._best = None
             elif isinstance(item, MatchResult):
                 self.matches_published += 1
-                events = [self._translator.match(item)]
-                self._evidence = self._crop_evidence(self._passed_best)
-                self._passed_best = None
+                events = [self._translator.match(item, evidence)]
         if isinstance(item, WorkerStatus):
             self._status(item)
         else:
@@ -360,23 +337,12 @@ class CameraVision:
         elif status.event == "frame_error":
             self._consumed.set()
 
-    def _keep_best(self, result: Any) -> None:
-        """The attempt's best-quality frame, for the evidence crop (lock held)."""
-        if result.liveness is None or not result.quality.ok:
-            return
-        frame = self._recent.get(result.observation.timestamp_ms)
-        if frame is None:
-            return
-        score = float(result.quality.score)
-        if self._best is None or score > self._best[0]:
-            self._best = (score, frame, result.observation.box)
 
-    @staticmethod
-    def _crop_evidence(best: tuple[float, np.ndarray, Any] | None) -> dict[str, Any] | None:
-        if best is None:
-            return None
-        _score, frame, box = best
-        return {"face_crop": face_crop_jpeg(frame, box)}
+def probe_evidence(probe: Any) -> dict[str, Any] | None:
+    """The evidence saved with a decision: the crop of the probe the worker compared."""
+    if probe is None:
+        return None
+    return {"face_crop": face_crop_jpeg(probe.frame, probe.observation.box)}
 
 
 def face_crop_jpeg(frame: np.ndarray, box: Any, *, margin: float = 0.35) -> bytes:

@@ -128,12 +128,13 @@ class ResultTranslator:
         return out + [ev.LivenessDone(verdict.passed, verdict.reason, spoof=verdict.spoof)]
 
     @staticmethod
-    def match(result: Any) -> ev.MatchDone:
-        """A MatchResult -> MatchDone; a refused or impossible match is a plain failure."""
+    def match(result: Any, evidence: dict[str, Any] | None = None) -> ev.MatchDone:
+        """A MatchResult -> MatchDone (with the probe's evidence); a refused or impossible
+        match is a plain failure."""
         d = result.decision
         if d is None:
-            return ev.MatchDone(False, None, "", result.reason)
-        return ev.MatchDone(bool(d.matched), d.score, d.reference or "", d.reason)
+            return ev.MatchDone(False, None, "", result.reason, evidence)
+        return ev.MatchDone(bool(d.matched), d.score, d.reference or "", d.reason, evidence)
 
 
 def card_event(result: CardCoaching | CardNumberRead) -> ev.Event:

@@ -48,9 +48,6 @@ class VisionPort(Protocol):
     def start_matching(self, resident_id: str, identity: ResidentIdentity) -> None:
         """MatchDone against the card portrait, the enrolled photo and the last photo."""
 
-    def take_evidence(self) -> dict[str, Any] | None:
-        """The attempt's best face crop etc. for the store (None: nothing kept)."""
-
     def clear(self) -> None:
         """Forget everything personal (references, crops, frames)."""
 

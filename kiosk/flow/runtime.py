@@ -88,9 +88,8 @@ class FlowRuntime:
         elif isinstance(e, ev.LookupEligibility):
             self._background(lambda: ev.EligibilityChecked(p.eligibility.lookup(e.id_number)))
         elif isinstance(e, ev.SaveCertification):
-            evidence = p.vision.take_evidence()
             self._background(lambda: ev.RecordSaved(
-                p.records.save_certification(e.record, evidence)), failed=ev.SaveFailed)
+                p.records.save_certification(e.record, e.evidence)), failed=ev.SaveFailed)
         elif isinstance(e, ev.RequestHomeVisit):
             self._background(lambda: ev.RecordSaved(
                 p.records.request_home_visit(e.resident_id, e.id_number)), failed=ev.SaveFailed)

@@ -80,8 +80,5 @@ class ScriptedVision:
     def start_matching(self, resident_id: str, identity: ResidentIdentity) -> None:
         self.calls.append(("matching", resident_id))
 
-    def take_evidence(self) -> dict[str, Any] | None:
-        return None
-
     def clear(self) -> None:
         self.cleared += 1

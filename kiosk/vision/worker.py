@@ -50,6 +50,7 @@ class AttemptEnded:
 class MatchResult:
     decision: MatchDecision | None
     reason: str                   # match | no_match | liveness_not_passed | model_unavailable...
+    probe: Probe | None = field(default=None, repr=False, compare=False)   # best compared
 
 
 @dataclass(frozen=True)
@@ -249,7 +250,8 @@ class VisionWorker:
             log.error("matching failed: %s", type(exc).__name__)
             self._publish(MatchResult(None, "model_unavailable"))
             return
-        self._publish(MatchResult(decision, decision.reason))
+        best = max(probes, key=lambda p: p.quality) if probes else None
+        self._publish(MatchResult(decision, decision.reason, probe=best))
 
     def _end_attempt(self, reason: str) -> None:
         if self._session is not None and not self._session.done:
