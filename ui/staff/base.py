@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -29,10 +29,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.background import Background
 from kiosk.config import Settings
 from kiosk.staff.login import StaffSession, utc_clock
 from kiosk.store.database import Store
 from ui import theme
+from ui.bridge import GuiCall
 from ui.fonts import set_weight
 
 log = logging.getLogger(__name__)
@@ -230,36 +232,14 @@ def selected_key(t: QTableWidget) -> Any:
     return t.item(items[0].row(), 0).data(Qt.ItemDataRole.UserRole)
 
 
-class _Signals(QObject):
-    done = Signal(object, object)        # result, exception
-
-
-class _Job(QRunnable):
-    def __init__(self, fn: Callable[[], Any], signals: _Signals) -> None:
-        super().__init__()
-        self.fn, self.signals = fn, signals
-
-    def run(self) -> None:
-        try:
-            result = self.fn()
-        except Exception as exc:  # noqa: BLE001 - handed to the page to show plainly
-            log.warning("background job failed: %s", type(exc).__name__)
-            self.signals.done.emit(None, exc)
-            return
-        self.signals.done.emit(result, None)
-
-
-_keep: set[_Signals] = set()
+_staff_io: Background | None = None
 
 
 def in_background(fn: Callable[[], Any], on_done: Callable[[Any, Exception | None], None]
                   ) -> None:
-    """Run `fn` on the thread pool; `on_done(result, error)` runs back on the GUI thread."""
-    signals = _Signals()
-    _keep.add(signals)
-
-    def finish(result: Any, error: Any) -> None:
-        _keep.discard(signals)
-        on_done(result, error)
-    signals.done.connect(finish, Qt.ConnectionType.QueuedConnection)
-    QThreadPool.globalInstance().start(_Job(fn, signals))
+    """Run `fn` off the GUI thread (kiosk.background); `on_done(result, error)` runs back
+    on the GUI thread (ui.bridge.GuiCall, made here, on the GUI thread)."""
+    global _staff_io
+    if _staff_io is None:
+        _staff_io = Background("staff-io", workers=2, deliver=GuiCall())
+    _staff_io.run(fn, on_done)  # type: ignore[arg-type]
