@@ -4,7 +4,6 @@ saved through its ports is uploaded at once (the loop is woken), not at the next
 from __future__ import annotations
 
 import datetime as dt
-import time
 import uuid
 from pathlib import Path
 
@@ -18,15 +17,7 @@ from kiosk.services.root import KioskServices
 from kiosk.services.store_port import StoreAdapter
 from kiosk.store.database import Store
 from tests.core.central_helpers import make_receiver, register, serve_in_thread
-
-
-def _until(condition, what: str, limit_s: float = 30.0) -> None:  # noqa: ANN001
-    """Wait for a state (not a timing claim): fail only if it never comes."""
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"never happened: {what}")
-        time.sleep(0.02)
+from tests.core.central_helpers import wait_until as _until
 
 
 @pytest.fixture()
