@@ -9,6 +9,7 @@ Nothing is timed.
 
 from __future__ import annotations
 
+import inspect
 import os
 import sys
 import tempfile
@@ -34,7 +35,7 @@ def main() -> int:
     seen: dict[str, set[str]] = defaultdict(set)
 
     def profile(frame, event, arg):  # noqa: ANN001
-        if event == "call" and frame.f_code.co_name != "<module>":
+        if event == "call" and frame.f_code.co_flags & inspect.CO_OPTIMIZED:  # functions only
             name = frame.f_code.co_filename
             if name.startswith(root):
                 module = "kiosk" + name[len(root):].removesuffix(".py").replace(os.sep, ".")

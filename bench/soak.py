@@ -3,7 +3,7 @@
     uv run python bench/soak.py --minutes 60 [--json]
 
 One vision worker is loaded once and shared, as in the kiosk window. Each journey runs the
-real flow, vision, store and slips (kiosk/flow/journey.py) on a
+real flow, vision, store and slips (kiosk/journey/driver.py) on a
 replayed clip from shared/data/liveness, in a rotating mix: a genuine resident (expected to
 pass), someone else's face against the enrolled photo (expected to fail), and a near-still
 face that never performs the challenge (expected to time out). Every resident gets a fresh
