@@ -26,10 +26,11 @@ OTHER = "320102193804051230"
 COLD = r"""
 import time, sys
 t0 = time.perf_counter()
-from ui.app import KioskWindow, make_app
+from ui.app import KioskWindow, open_services
+from ui.qt_app import make_app
 from kiosk.config import Settings
 app = make_app()
-w = KioskWindow(Settings(), camera=sys.argv[1])
+w = KioskWindow(open_services(Settings(), camera=sys.argv[1]))
 w.resize(1920, 1080); w.show(); app.processEvents()
 print(f"{time.perf_counter() - t0:.3f}")
 w.close()
@@ -50,7 +51,8 @@ def cold_start(clip: Path) -> float:
 
 def journey(clip: Path) -> None:
     from kiosk.config import Settings
-    from kiosk.flow.journey import run_journey, seed_test_resident
+    from kiosk.journey.driver import run_journey
+    from kiosk.journey.seeding import seed_test_resident
     from kiosk.store.database import Store
 
     store = Store.open()
@@ -71,10 +73,11 @@ def gui_fps(clip: Path, seconds: float = 6.0) -> None:
 
     from kiosk.config import Settings
     from kiosk.flow import events as ev
-    from ui.app import KioskWindow, make_app
+    from ui.app import KioskWindow, open_services
+    from ui.qt_app import make_app
 
     app = make_app()
-    w = KioskWindow(Settings(), camera=str(clip))
+    w = KioskWindow(open_services(Settings(), camera=str(clip)))
     w.resize(1920, 1080)
     w.show()
     for action in ("start", "agree", "use_keypad"):
@@ -114,7 +117,7 @@ def main() -> int:
     models.provision(Path(os.environ["KIOSK_HOME"]) / "models")
     cold_start(args.clip)
     journey(args.clip)
-    from kiosk.flow.journey import seed_test_resident
+    from kiosk.journey.seeding import seed_test_resident
     from kiosk.store.database import Store
 
     store = Store.open()

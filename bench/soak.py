@@ -3,7 +3,7 @@
     uv run python bench/soak.py --minutes 60 [--json]
 
 One vision worker is loaded once and shared, as in the kiosk window. Each journey runs the
-real flow, vision, store and slips (kiosk/flow/journey.py) on a
+real flow, vision, store and slips (kiosk/journey/driver.py) on a
 replayed clip from shared/data/liveness, in a rotating mix: a genuine resident (expected to
 pass), someone else's face against the enrolled photo (expected to fail), and a near-still
 face that never performs the challenge (expected to time out). Every resident gets a fresh
@@ -82,7 +82,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["KIOSK_HOME"] = str(home)
     from kiosk import models
     from kiosk.config import load_settings
-    from kiosk.flow.journey import run_journey, seed_test_resident
+    from kiosk.journey.driver import run_journey
+    from kiosk.journey.seeding import seed_test_resident
     from kiosk.logs import setup_logging
     from kiosk.store.database import Store
 
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     store = Store.open()
     # Like the kiosk window: the vision worker (models) is loaded once and serves every
     # resident; each journey gets its own camera, flow runtime and card reader around it.
-    from kiosk.flow.adapters_vision import WorkerLink
+    from kiosk.face.attempt import WorkerLink
 
     link = WorkerLink(settings).start()
     link.wait_loaded()

@@ -27,7 +27,7 @@ AREA_COMMANDS: tuple[str, ...] = (
     "kiosk.sync.commands",
     "kiosk.staff.commands",
     "kiosk.staff.console_commands",
-    "kiosk.flow.commands",
+    "kiosk.journey.commands",
     "kiosk.deploy.commands",
 )
 

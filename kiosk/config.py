@@ -1,20 +1,44 @@
 """Typed settings from a TOML file: defaults for everything, unknown keys rejected.
 
 A typo in a deployment's settings file must fail loudly with the key's name, not be ignored.
-Each area owns one section below; add fields to your own section only.
+Each area owns one section below; add fields to your own section only. A number that tunes
+a decision is declared with `setting(default, low, high, "what it does")`: typed, checked
+against its range when the file is read, and described in one line (docs/foundation.md).
+String settings with a fixed set of values are `Literal[...]`: anything else is refused.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import logging
 import tomllib
 import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+
+import tomli_w
 
 from kiosk import paths
+
+log = logging.getLogger(__name__)
+
+# Keys that older versions wrote and nothing reads: their old value (what the kiosk does
+# anyway) is accepted, so a settings file written by an older kiosk still loads, and is not
+# written again; any other value is refused, because it would be silently ignored.
+RETIRED: dict[str, tuple[Any, str]] = {
+    "camera.mirror_preview": (True, "the face preview is always mirrored"),
+    "idcard.reader": ("camera", "cards are read with the camera; a chip reader is not "
+                                "connected to the flow in this version"),
+    "idcard.simulated_dir": ("", "there is no simulated reader in the kiosk flow"),
+}
+
+
+def setting(default: float, low: float, high: float, doc: str) -> Any:
+    """A tunable number: its default, the range a settings file may set, one line of why."""
+    return field(default=default, metadata={"range": (low, high), "doc": doc})
+
 
 # the actions liveness can ask for (kiosk/vision/challenges.py CHALLENGES, checked by a test)
 LIVENESS_ACTIONS = ("blink", "open_mouth", "turn_left", "turn_right", "nod")
@@ -37,14 +61,46 @@ class CameraSection:
     source: str = "0"                  # device index, a video file or a folder of images
     width: int = 640
     height: int = 480
-    mirror_preview: bool = True
     lost_after_s: float = 2.0          # no frame for this long = camera lost
     reopen_every_s: float = 3.0        # watchdog pace
 
 
 @dataclass(frozen=True)
+class VisionQualitySection:
+    """[vision.quality]: the gates a face frame passes before liveness and matching use it.
+    Defaults come from docs/vision.md's quality calibration; the ranges only keep a value
+    physically meaningful (a fraction within 0..1, a luminance within 0..255)."""
+
+    min_face_frac: float = setting(0.20, 0.05, 0.9, "face box width / frame width; "
+                                   "below: too_far")
+    max_face_frac: float = setting(0.70, 0.1, 1.0, "face box width / frame width; "
+                                   "above: too_close")
+    max_offset_frac: float = setting(0.18, 0.02, 0.5, "face centre away from the frame "
+                                     "centre, as a fraction of the frame: off_centre")
+    second_face_frac: float = setting(0.35, 0.1, 1.0, "another face at least this wide "
+                                      "(vs the main one) counts: more_than_one_face")
+    min_luma: float = setting(55.0, 0.0, 255.0, "face mean luminance; below: too_dark")
+    max_luma: float = setting(225.0, 0.0, 255.0, "face mean luminance; above: too_bright")
+    backlit_delta: float = setting(70.0, 0.0, 255.0, "background brighter than the face by "
+                                   "this: too_bright (backlit)")
+    min_sharpness: float = setting(25.0, 0.0, 1000.0, "Laplacian variance of a 128-px "
+                                   "face crop; below: blurry")
+    max_yaw: float = setting(20.0, 5.0, 60.0, "head turned left/right more than this "
+                             "(degrees): head_turned")
+    max_pitch: float = setting(20.0, 5.0, 60.0, "head tilted up/down more than this "
+                               "(degrees): head_turned")
+    min_eye_open: float = setting(0.035, 0.0, 0.5, "both eyes' openness below this: "
+                                  "eyes_closed")
+    max_glare_frac: float = setting(0.04, 0.0, 1.0, "near-white pixels in the eye regions "
+                                    "above this fraction: glare_on_glasses")
+    ready_frames: int = setting(8, 1, 60, "good frames in a row before liveness may start")
+    stable_frames: int = setting(3, 1, 30, "frames a coaching reason must hold before it "
+                                 "is shown and spoken (no flicker)")
+
+
+@dataclass(frozen=True)
 class VisionSection:
-    model: str = "Dlib"                # Dlib | ArcFace | Facenet512 | SFace
+    model: Literal["Dlib", "ArcFace", "Facenet512", "SFace"] = "Dlib"
     thresholds: dict[str, float] = field(default_factory=dict)  # per-model distance override
     probes: int = 5                    # K best frames compared
     challenges_per_attempt: int = 2
@@ -53,6 +109,7 @@ class VisionSection:
     # comma-separated actions the kiosk may ask for, e.g. "blink,open_mouth" at a site whose
     # residents cannot turn or nod; empty: all of them
     challenge_pool: str = ""
+    quality: VisionQualitySection = field(default_factory=VisionQualitySection)
 
     def challenge_actions(self) -> tuple[str, ...]:
         return tuple(a.strip() for a in self.challenge_pool.split(",") if a.strip())
@@ -60,9 +117,8 @@ class VisionSection:
 
 @dataclass(frozen=True)
 class IdCardSection:
-    reader: str = "camera"             # camera | simulated | none
-    simulated_dir: str = ""
-    steady_frames: int = 3
+    steady_frames: int = setting(3, 1, 30, "frames the card must be held still, sharp and "
+                                 "glare-free before OCR runs")
     reject_copies: bool = True         # refuse black-and-white copies of a card
 
 
@@ -128,6 +184,12 @@ class Settings:
 
 def _check_value(where: str, value: Any, hint: Any) -> Any:
     origin = typing.get_origin(hint)
+    if origin is Literal:
+        allowed = typing.get_args(hint)
+        if value not in allowed or type(value) is not type(allowed[0]):
+            raise ConfigError(f"{where}: {value!r} is not one of "
+                              f"{', '.join(repr(a) for a in allowed)}")
+        return value
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if hint in (int, float, str, bool):
@@ -152,6 +214,14 @@ def _check_value(where: str, value: Any, hint: Any) -> Any:
 def _build(cls: type, data: dict[str, Any], where: str) -> Any:
     hints = typing.get_type_hints(cls)
     names = {f.name for f in dataclasses.fields(cls)}
+    retired = sorted(n for n in set(data) - names if f"{where}{n}" in RETIRED)
+    for name in retired:
+        old, why = RETIRED[f"{where}{name}"]
+        if data[name] != old or type(data[name]) is not type(old):
+            raise ConfigError(f"{where}{name}: {data[name]!r} is not supported ({why}); "
+                              "remove the line")
+        log.info("settings: %s%s is no longer used; ignored", where, name)
+    data = {k: v for k, v in data.items() if k not in retired}
     unknown = sorted(set(data) - names)
     if unknown:
         known = ", ".join(sorted(names))
@@ -195,6 +265,7 @@ def _validate_ranges(s: Settings) -> None:
         (s.certification.window_months, 1, 60, "certification.window_months"),
         (s.staff.lockout_attempts, 1, 100, "staff.lockout_attempts"),
     ]
+    checks += list(_declared_ranges(s, ""))
     for value, low, high, key in checks:
         if not low <= value <= high:
             raise ConfigError(f"{key}: {value} is outside {low}..{high}")
@@ -202,6 +273,32 @@ def _validate_ranges(s: Settings) -> None:
     if unknown:
         raise ConfigError(f"vision.challenge_pool: {unknown[0]!r} is not one of "
                           f"{', '.join(LIVENESS_ACTIONS)}")
+
+
+def _declared_ranges(obj: Any, where: str) -> typing.Iterator[tuple[Any, float, float, str]]:
+    """(value, low, high, key) of every `setting(...)` field, nested tables included."""
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if dataclasses.is_dataclass(value):
+            yield from _declared_ranges(value, f"{where}{f.name}.")
+        elif "range" in f.metadata:
+            low, high = f.metadata["range"]
+            yield value, low, high, f"{where}{f.name}"
+
+
+def describe_settings() -> list[tuple[str, Any, str]]:
+    """(key, default, one-line description) of every declared setting (for the docs)."""
+    out: list[tuple[str, Any, str]] = []
+
+    def walk(obj: Any, where: str) -> None:
+        for f in dataclasses.fields(obj):
+            value = getattr(obj, f.name)
+            if dataclasses.is_dataclass(value):
+                walk(value, f"{where}{f.name}.")
+            elif "doc" in f.metadata:
+                out.append((f"{where}{f.name}", value, f.metadata["doc"]))
+    walk(Settings(), "")
+    return out
 
 
 def load_settings(path: Path | None = None) -> Settings:
@@ -219,29 +316,5 @@ def with_changes(settings: Settings, section: str, **changes: Any) -> Settings:
 
 
 def dump_settings(settings: Settings) -> str:
-    """Settings as TOML text (simple writer; values are scalars or flat tables)."""
-    lines: list[str] = []
-    for section in dataclasses.fields(settings):
-        lines.append(f"[{section.name}]")
-        sub = getattr(settings, section.name)
-        tables = []
-        for f in dataclasses.fields(sub):
-            value = getattr(sub, f.name)
-            if isinstance(value, dict):
-                tables.append((f.name, value))
-            else:
-                lines.append(f"{f.name} = {_toml_scalar(value)}")
-        for name, table in tables:
-            inner = ", ".join(f"{k} = {_toml_scalar(v)}" for k, v in table.items())
-            lines.append(f"{name} = {{ {inner} }}")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _toml_scalar(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
+    """Settings as TOML text, written by a real TOML writer (any string round-trips)."""
+    return tomli_w.dumps(dataclasses.asdict(settings))

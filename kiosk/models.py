@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kiosk import paths
+from kiosk.files import atomic_copy, atomic_write
 
 PINS_FILE = "pins.json"   # hashes of optional models, pinned when a deployer provisions them
 
@@ -199,21 +200,6 @@ def package_file(package: str, inner: str) -> Path | None:
     return None
 
 
-def atomic_write(target: Path, data: bytes) -> None:
-    """Write crash-safe: temp file in the same folder, fsync, replace."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def _copy_verified(src: Path, model: ModelFile, models_dir: Path, expected: str | None,
                    report: ProvisionReport) -> bool:
     actual = sha256_file(src)
@@ -221,20 +207,11 @@ def _copy_verified(src: Path, model: ModelFile, models_dir: Path, expected: str 
         report.refused.append(
             f"{model.name}: {src} has SHA-256 {actual}, expected {expected}; not copied")
         return False
-    target = models_dir / model.relpath
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
-    os.close(fd)
-    try:
-        shutil.copyfile(src, tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-        if sha256_file(Path(tmp)) != actual:
+    def same(tmp: Path) -> None:
+        if sha256_file(tmp) != actual:
             raise ModelError(f"{model.name}: copy changed while writing")
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+
+    atomic_copy(models_dir / model.relpath, src, check=same)
     if expected is None:
         pins = _pins(models_dir)
         pins[model.name] = actual

@@ -9,21 +9,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sqlite3
 import sys
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict
 
 from kiosk import __version__, models, paths
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    name: str
-    status: str          # ok | warn | fail
-    reason: str
+from kiosk.deploy.checks import CheckResult, describe_database_error, run_all, run_guarded
 
 
 def check_models() -> list[CheckResult]:
@@ -61,14 +54,9 @@ def check_database() -> list[CheckResult]:
         finally:
             con.close()
     except sqlite3.Error as exc:
-        from kiosk.deploy.checks import describe_database_error
-
         return [CheckResult("database", "fail", describe_database_error(path, exc))]
     if ok != "ok":
         return [CheckResult("database", "fail", f"{path}: integrity check says {ok}")]
-    free = shutil.disk_usage(path.parent).free
-    if free < 200 * 1024 * 1024:
-        return [CheckResult("database", "warn", f"{path}: only {free // 2**20} MB disk free")]
     return [CheckResult("database", "ok", f"{path} opens, writes, passes quick_check")]
 
 
@@ -131,9 +119,7 @@ def check_qt_platform() -> list[CheckResult]:
 
 
 def check_deployment() -> list[CheckResult]:
-    """Disk space, clock, schema version and UI restarts (kiosk/deploy/checks.py)."""
-    from kiosk.deploy.checks import run_all
-
+    """Disk space (the one disk check), clock, schema version and UI restarts."""
     return run_all()
 
 
@@ -145,18 +131,6 @@ CHECKS: list[Callable[[], list[CheckResult]]] = [
 
 def run_checks() -> list[CheckResult]:
     return run_guarded(CHECKS)
-
-
-def run_guarded(checks: Iterable[Callable[[], list[CheckResult]]]) -> list[CheckResult]:
-    """Run each check; one that breaks is reported as failed and the rest still run."""
-    results: list[CheckResult] = []
-    for check in checks:
-        try:
-            results.extend(check())
-        except Exception as exc:  # noqa: BLE001 - a broken check is a failed check
-            results.append(CheckResult(check.__name__.removeprefix("check_"), "fail",
-                                       f"{type(exc).__name__}: {exc}"))
-    return results
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -65,11 +65,11 @@ def shared_file():
 def vision_link(models_dir: Path):
     """ONE loaded vision worker (MediaPipe + DeepFace) for every real-pipeline test of the run.
 
-    Journeys attach to it in turn (kiosk.flow.adapters_vision.WorkerLink), so the models load
+    Journeys attach to it in turn (kiosk.face.attempt.WorkerLink), so the models load
     once (≈ 3-4 s here) instead of once per test.
     """
     from kiosk.config import Settings
-    from kiosk.flow.adapters_vision import WorkerLink
+    from kiosk.face.attempt import WorkerLink
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KIOSK_MODELS_DIR", str(models_dir))   # read while the worker loads

@@ -1,7 +1,8 @@
 """The kiosk window: the resident screens in a stack, driven by the certification flow.
 
-The window is shown first; the camera, vision models and store open in the background
-(kiosk.flow.wiring) so the welcome screen is usable at once.
+Everything it drives comes from one `kiosk.services.KioskServices` (store, ports, sync);
+the window adds the screens, the bridge to the GUI thread, the ticker and the staff
+gesture. The models warm up after the welcome screen is shown, so it is usable at once.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import argparse
 import datetime as dt
 import logging
 import sys
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer
@@ -27,29 +29,32 @@ from kiosk import paths
 from kiosk.config import ConfigError, Settings, load_settings
 from kiosk.flow import events as ev
 from kiosk.flow.machine import CertificationFlow
-from kiosk.flow.runtime import FlowRuntime, Outputs, Ports
+from kiosk.flow.runtime import Outputs
 from kiosk.flow.states import State
+from kiosk.services.root import KioskServices
 from kiosk.speech.catalogue import PromptCatalogue, default_catalogue
 from kiosk.speech.speaker import Speaker
-from kiosk.sync.loop import BackgroundSync
 from ui import theme
 from ui.bridge import FlowBridge
-from ui.fonts import app_font, load_cjk_family
+from ui.qt_app import make_app
 from ui.screens.base import StepScreen
 from ui.screens.resident import CameraScreen, KeypadScreen, build_screens
 from ui.slip import PdfSlips
-from ui.staff.gesture import attach_staff_console, kiosk_store
+from ui.staff.gesture import attach_staff_console
 from ui.widgets.basics import apply_fonts, button, label
 
 log = logging.getLogger(__name__)
 
 
 class KioskWindow(QMainWindow):
-    def __init__(self, settings: Settings, *, ports: Ports | None = None,
-                 speaker: Speaker | None = None, catalogue: PromptCatalogue | None = None,
-                 clock=dt.datetime.now, camera: str | None = None, tick_ms: int = 1000,
-                 flow: CertificationFlow | None = None) -> None:
+    """The resident's window over one KioskServices; closing the window closes them."""
+
+    def __init__(self, services: KioskServices, *, speaker: Speaker | None = None,
+                 catalogue: PromptCatalogue | None = None, clock=dt.datetime.now,
+                 tick_ms: int = 1000, flow: CertificationFlow | None = None) -> None:
         super().__init__()
+        settings = services.settings
+        self.services = services
         self.settings = settings
         self.setWindowTitle("安心认证")
         self.catalogue = catalogue or default_catalogue()
@@ -78,37 +83,21 @@ class KioskWindow(QMainWindow):
 
         self.flow = flow or CertificationFlow(settings, clock=clock)
         self.bridge = FlowBridge(self._dispatch, self.show_frame)
-        if ports is None:
-            from kiosk.flow.wiring import build_ports
-
-            ports = build_ports(settings, camera=camera, frame_sink=self.bridge.post_frame,
-                                slips=PdfSlips(paths.data_dir() / "slips"), warm=False)
-            warm = getattr(ports.vision, "warm_up", None)
-            if warm is not None:        # after the welcome screen is up, not before
-                QTimer.singleShot(1500, warm)
-        self.ports = ports
+        services.attach_preview(self.bridge.post_frame)
+        self.ports = services.ports
         self.outputs = Outputs(show=self.show_view, say=self.speaker.say,
                                idle_warning=self.show_idle_warning,
                                clear=self.clear_personal)
-        self.runtime = FlowRuntime(self.flow, ports, self.outputs, catalogue=self.catalogue,
-                                   post=self.bridge.post)
+        self.runtime = services.runtime(self.flow, self.outputs, catalogue=self.catalogue,
+                                        post=self.bridge.post)
         self.runtime.start()
         self.ticker = QTimer(self)
         self.ticker.timeout.connect(lambda: self._dispatch(ev.Tick()))
         if tick_ms:
             self.ticker.start(tick_ms)
         QApplication.instance().installEventFilter(self)  # any touch counts as activity
-        self.staff_gesture = attach_staff_console(self)   # corner long press -> staff PIN pad
-        self.sync = self._start_background_sync(settings)
-
-    def _start_background_sync(self, settings: Settings) -> BackgroundSync | None:
-        """Upload to the receiver in the background when the site has a network (sync.url)."""
-        store = kiosk_store(self)
-        if store is None or not settings.sync.url:
-            return None
-        sync = BackgroundSync.from_settings(store, settings)
-        sync.start()
-        return sync
+        # corner long press -> staff PIN pad, on the kiosk's own store (one writer)
+        self.staff_gesture = attach_staff_console(self, store=services.store)
 
     def return_to_welcome(self) -> None:
         """After an unexpected error: calm welcome screen, everything personal dropped."""
@@ -198,22 +187,9 @@ class KioskWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt name
         self.ticker.stop()
-        if self.sync is not None:
-            self.sync.stop()
-        self.ports.vision.set_mode("off")
-        close = getattr(self.ports.vision, "close", None)
-        if close:
-            close()
-        self.runtime.close()
+        self.runtime.close()             # a save still on flow-io finishes first
+        self.services.close()
         super().closeEvent(event)
-
-
-def make_app(argv: list[str] | None = None) -> QApplication:
-    app = QApplication.instance() or QApplication(argv or sys.argv[:1])
-    family = load_cjk_family()
-    if family:
-        app.setFont(app_font(theme.MIN_BODY_PX))
-    return app  # type: ignore[return-value]
 
 
 def run_app(args: argparse.Namespace) -> int:
@@ -224,7 +200,7 @@ def run_app(args: argparse.Namespace) -> int:
         print(f"settings problem: {exc}", file=sys.stderr)
         return 2
     app = make_app()
-    window = KioskWindow(settings, camera=getattr(args, "camera", None))
+    window = KioskWindow(open_services(settings, camera=getattr(args, "camera", None)))
     if getattr(args, "windowed", False) or not settings.kiosk.fullscreen:
         window.resize(1280, 800)
         window.show()
@@ -239,3 +215,14 @@ def run_app(args: argparse.Namespace) -> int:
         QTimer.singleShot(int(quit_after * 1000), app.quit)
     log.info("kiosk window shown")
     return app.exec()
+
+
+def open_services(settings: Settings, *, camera: str | None = None,
+                  slip_folder: Path | None = None) -> KioskServices:
+    """The kiosk's services with the resident's PDF slips; the models warm up once the
+    welcome screen is up (a timer on the GUI thread), not before."""
+    folder = slip_folder or paths.data_dir() / "slips"
+    services = KioskServices.open(settings, camera=camera, warm=False,
+                                  slips=lambda store: PdfSlips(store, settings, folder))
+    QTimer.singleShot(1500, services.warm_up)
+    return services

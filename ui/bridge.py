@@ -1,4 +1,4 @@
-"""The one place that crosses threads: core callbacks become Qt signals on the GUI thread.
+"""The one way back to the GUI thread: core callbacks become queued Qt signals.
 
 Workers (camera grabber, vision, store, flow I/O) call `post(event)` or `post_frame(frame)`
 from wherever they run; the signals are queued to the GUI thread, where the `on_event_*`
@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 
 import numpy as np
-from PySide6.QtCore import QObject, Signal, Slot
+from PySide6.QtCore import QObject, Qt, Signal, Slot
 
 from kiosk.flow.events import Event
 
@@ -61,3 +61,21 @@ class FlowBridge(QObject):
         if frame is not None:
             self.frames_shown += 1
             self._show_frame(frame)
+
+
+class GuiCall(QObject):
+    """Runs callables on the thread that made it (make it on the GUI thread), from any
+    thread, by a queued signal: the hand-off `kiosk.background.Background` needs."""
+
+    called = Signal(object)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.called.connect(self._run, Qt.ConnectionType.QueuedConnection)
+
+    def __call__(self, fn: Callable[[], None]) -> None:
+        self.called.emit(fn)
+
+    @Slot(object)
+    def _run(self, fn: Callable[[], None]) -> None:
+        fn()

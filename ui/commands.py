@@ -6,12 +6,9 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Each Qt area adds its commands here (screenshots, staff-console)."""
-    for name in ("ui.screenshots_cmd", "ui.staff.commands"):
-        try:
-            module = __import__(name, fromlist=["register"])
-        except ModuleNotFoundError as exc:
-            if exc.name and (name == exc.name or name.startswith(exc.name + ".")):
-                continue
-            raise
-        module.register(sub)
+    """Each Qt area adds its commands here (screenshots, staff-console, report, slip)."""
+    from ui import screenshots_cmd
+    from ui.staff import commands as staff_commands
+
+    screenshots_cmd.register(sub)
+    staff_commands.register(sub)

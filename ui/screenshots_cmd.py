@@ -126,22 +126,32 @@ class _Clock:
 def render_all(out: Path, *, size: tuple[int, int] = (1920, 1080), only: str = "",
                progress: Callable[[str], None] = print) -> list[Path]:
 
+    import tempfile
+
     from kiosk.config import Settings
     from kiosk.flow.machine import CertificationFlow
     from kiosk.flow.runtime import Ports
-    from kiosk.flow.standins import MemoryRecords, MemoryRoster, ScriptedVision
+    from kiosk.journey.seeding import demo_certification
+    from kiosk.services.memory_ports import MemoryRecords, MemoryRoster, ScriptedVision
+    from kiosk.services.root import KioskServices
     from kiosk.speech.speaker import Speaker
-    from ui.app import KioskWindow, make_app
+    from kiosk.store.database import Store
+    from ui.app import KioskWindow
+    from ui.qt_app import make_app
     from ui.slip import PdfSlips
 
     app = make_app()
     out.mkdir(parents=True, exist_ok=True)
     settings = Settings()
     clock = _Clock()
-    ports = Ports(ScriptedVision(), MemoryRoster(), MemoryRecords(), slips=PdfSlips(out))
-    window = KioskWindow(settings, ports=ports, speaker=Speaker(settings.speech,
-                                                                auto_engine=False),
-                         clock=clock, tick_ms=0)
+    scratch = tempfile.TemporaryDirectory(prefix="anxin-shots-")
+    store = Store.open(Path(scratch.name) / "shots.sqlite3", kiosk_id="screenshots")
+    record_id = demo_certification(store, "11010519491231002X", "王淑芬")   # for the slip
+    ports = Ports(ScriptedVision(), MemoryRoster(), MemoryRecords(),
+                  slips=PdfSlips(store, settings, out))
+    window = KioskWindow(KioskServices.from_ports(settings, ports, store=store),
+                         speaker=Speaker(settings.speech, auto_engine=False), clock=clock,
+                         tick_ms=0)
     window.runtime.background_enabled = False
     window.resize(*size)
     window.show()
@@ -168,10 +178,12 @@ def render_all(out: Path, *, size: tuple[int, int] = (1920, 1080), only: str = "
         written.append(path)
         progress(f"{path.name}  ({window.flow.state.value})")
         if name == "12_result_passed":
-            window.runtime.dispatch(ev.RecordSaved("0f3c9a2e7b1d4c5e"))
+            window.runtime.dispatch(ev.RecordSaved(record_id))
             window.on_screen_action("print")
             written += window.outputs.printed[-1:]
     window.close()
+    store.close()
+    scratch.cleanup()
     return written
 
 
@@ -196,6 +208,8 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     w, h = (int(v) for v in args.size.lower().split("x"))
     written = render_all(args.out, size=(w, h), only=args.only)
-    written += [] if args.only else __import__("ui.staff.screenshots", fromlist=["_"]).render_staff_screens(args.out)  # noqa: E501 - staff screens (issue 7)
+    if not args.only:                         # the staff console's screens as well
+        from ui.staff.screenshots import render_staff_screens
+        written += render_staff_screens(args.out)
     print(f"{len(written)} files in {args.out}")
     return 0

@@ -1,8 +1,8 @@
 """Robustness checks for `kiosk selftest`: disk space, clock, database state, upgrade safety.
 
 Each check reads only (it never repairs or deletes: a damaged database is evidence to keep),
-and says in plain words what is wrong and what staff should do. They are registered in
-kiosk/selftest.py's CHECKS list.
+and says in plain words what is wrong and what staff should do. `CheckResult` and
+`run_guarded` live here (the selftest builds on them, never the other way round).
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ import datetime as dt
 import json
 import shutil
 import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk import paths
-from kiosk.selftest import CheckResult, run_guarded
 
 DISK_FAIL_BYTES = 100 * 2**20        # below this a certification may not be saved
 DISK_WARN_BYTES = 1024 * 2**20       # below this, a few weeks of evidence at most
@@ -24,6 +25,25 @@ CLOCK_SLACK = dt.timedelta(minutes=10)
 RECORD_TIMES = (("audit_log", "at"), ("certifications", "finished_at"),
                 ("certifications", "created_at"), ("attempts", "finished_at"),
                 ("outbox", "created_at"), ("home_visits", "updated_at"))
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    name: str
+    status: str          # ok | warn | fail
+    reason: str
+
+
+def run_guarded(checks: Iterable[Callable[[], list[CheckResult]]]) -> list[CheckResult]:
+    """Run each check; one that breaks is reported as failed and the rest still run."""
+    results: list[CheckResult] = []
+    for check in checks:
+        try:
+            results.extend(check())
+        except Exception as exc:  # noqa: BLE001 - a broken check is a failed check
+            results.append(CheckResult(check.__name__.removeprefix("check_"), "fail",
+                                       f"{type(exc).__name__}: {exc}"))
+    return results
 
 
 def check_disk(path: Path | None = None) -> list[CheckResult]:

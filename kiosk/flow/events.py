@@ -180,10 +180,14 @@ class LivenessDone:
 
 @dataclass(frozen=True)
 class MatchDone:
+    """The comparison's answer. `evidence` rides with it: the crop of the probe frame the
+    worker matched with (JPEG bytes by kind), so what is saved is what was compared."""
+
     passed: bool
     score: float | None = None
     reference: str = ""
     reason: str = ""
+    evidence: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -232,8 +236,9 @@ class CameraMode:
 
 @dataclass(frozen=True)
 class StartLiveness:
+    """Begin an attempt with these challenges (the worker's settings hold its time limit)."""
+
     challenges: tuple[str, ...]
-    timeout_s: float
 
 
 @dataclass(frozen=True)
@@ -250,6 +255,7 @@ class LookupEligibility:
 @dataclass(frozen=True)
 class SaveCertification:
     record: CertificationRecord = field(repr=False)
+    evidence: dict[str, Any] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

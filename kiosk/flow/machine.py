@@ -171,8 +171,7 @@ class CertificationFlow:
             self.session.challenges = tuple(self.rng.sample(self.challenge_pool, n))
             self.session.challenges_done = []
             out = self._enter(State.LIVENESS, speak=False)
-            return out + [ev.StartLiveness(self.session.challenges,
-                                           self.settings.vision.challenge_timeout_s)]
+            return out + [ev.StartLiveness(self.session.challenges)]
         return None
 
     def _in_liveness(self, e: ev.Event) -> list[ev.Effect] | None:
@@ -197,6 +196,7 @@ class CertificationFlow:
         s = self.session
         if not isinstance(e, ev.MatchDone) or s is None:
             return None
+        s.evidence = e.evidence
         if not e.passed:
             return self._attempt_failed("no_match", e.reason, score=e.score,
                                         reference=e.reference)
@@ -208,7 +208,7 @@ class CertificationFlow:
                                    birth_month=el.birth_month if el else None)
         record = self._record("kiosk_self", "passed", now)
         s.saved = True
-        return self._enter(State.RESULT_PASSED) + [ev.SaveCertification(record)]
+        return self._enter(State.RESULT_PASSED) + [self._save(record)]
 
     def _in_result_passed(self, e: ev.Event) -> list[ev.Effect] | None:
         s = self.session
@@ -320,8 +320,7 @@ class CertificationFlow:
         if len(s.attempts) >= self.settings.ui.max_attempts:
             s.saved = True
             record = self._record("kiosk_self", "failed", now, reason=outcome)
-            return self._enter(State.ASSISTANCE, detail="attempts") + [
-                ev.SaveCertification(record)]
+            return self._enter(State.ASSISTANCE, detail="attempts") + [self._save(record)]
         return self._enter(State.RESULT_FAILED, detail=outcome)
 
     def _attempt(self, outcome: str, now: dt.datetime, **kw: object) -> ev.AttemptRecord:
@@ -338,13 +337,21 @@ class CertificationFlow:
                                       channel, result, s.started, now, tuple(s.attempts),
                                       reason, s.window)
 
+    def _save(self, record: ev.CertificationRecord) -> ev.SaveCertification:
+        """The record with the evidence of the latest comparison (taken: saved once)."""
+        s = self.session
+        evidence = s.evidence if s else None
+        if s:
+            s.evidence = None
+        return ev.SaveCertification(record, evidence)
+
     def _reset(self, why: str) -> list[ev.Effect]:
         """Back to welcome; everything personal is dropped here and by ClearPersonal."""
         out: list[ev.Effect] = []
         s = self.session
         if s and s.attempts and not s.saved and s.identity:
-            out.append(ev.SaveCertification(self._record("kiosk_self", "abandoned",
-                                                         self.clock(), reason=why)))
+            out.append(self._save(self._record("kiosk_self", "abandoned", self.clock(),
+                                               reason=why)))
         if self._warned:
             self._warned = False
             out.append(ev.IdleWarning(False))

@@ -1,8 +1,11 @@
 """What the flow needs from the rest of the kiosk, as narrow interfaces.
 
-The flow never imports the camera, vision, ID-card or store packages; adapters in
-`kiosk/flow/adapters_*.py` fit the real parts to these ports, and tests use the stand-ins in
-`kiosk/flow/standins.py`. Blocking calls (look-up, save) are run on a worker by the runtime;
+The flow never imports the camera or vision packages, and from the ID-card and store
+packages only their pure rules (`kiosk.idcard.number`: GB 11643 checks and masking;
+`kiosk.store.privacy`: name masking) — never a reader, a model or a database. The real parts
+are fitted to these ports in `kiosk/face/` (camera + vision) and
+`kiosk/services/store_port.py` (store), put together by `kiosk/services/root.py`; the
+in-memory ports are in `kiosk/services/memory_ports.py`. Blocking calls (look-up, save) are run on a worker by the runtime;
 streaming parts (camera + vision) push events through the sink they are bound to.
 """
 
@@ -39,14 +42,11 @@ class VisionPort(Protocol):
     def set_mode(self, mode: str) -> None:
         """off | face (quality coaching, FaceReady) | card (CardCoaching, CardRead)."""
 
-    def start_liveness(self, challenges: tuple[str, ...], timeout_s: float) -> None:
+    def start_liveness(self, challenges: tuple[str, ...]) -> None:
         """ChallengeStarted/ChallengePassed per challenge, then LivenessDone."""
 
     def start_matching(self, resident_id: str, identity: ResidentIdentity) -> None:
         """MatchDone against the card portrait, the enrolled photo and the last photo."""
-
-    def take_evidence(self) -> dict[str, Any] | None:
-        """The attempt's best face crop etc. for the store (None: nothing kept)."""
 
     def clear(self) -> None:
         """Forget everything personal (references, crops, frames)."""

@@ -10,9 +10,9 @@ from __future__ import annotations
 import gc
 import logging
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from kiosk.background import Background
 from kiosk.flow import events as ev
 from kiosk.flow.machine import CertificationFlow
 from kiosk.flow.ports import EligibilityPort, RecordPort, SlipPort, StaffPort, VisionPort
@@ -51,7 +51,7 @@ class FlowRuntime:
         self.post = post
         self.effects_seen: list[ev.Effect] = []       # bounded record, for tests / journey
         self.background_enabled = True                  # off: look-ups/saves not run (screenshots)
-        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="flow-io")
+        self._worker = Background("flow-io")     # look-ups and saves, one at a time
         ports.vision.bind(post)
 
     def start(self) -> None:
@@ -61,7 +61,7 @@ class FlowRuntime:
         self._apply(self.flow.handle(event))
 
     def close(self) -> None:
-        self._worker.shutdown(wait=True)
+        self._worker.close()
 
     def _apply(self, effects: list[ev.Effect]) -> None:
         for effect in effects:
@@ -82,15 +82,14 @@ class FlowRuntime:
         elif isinstance(e, ev.CameraMode):
             p.vision.set_mode(e.mode)
         elif isinstance(e, ev.StartLiveness):
-            p.vision.start_liveness(e.challenges, e.timeout_s)
+            p.vision.start_liveness(e.challenges)
         elif isinstance(e, ev.StartMatching):
             p.vision.start_matching(e.resident_id, e.identity)
         elif isinstance(e, ev.LookupEligibility):
             self._background(lambda: ev.EligibilityChecked(p.eligibility.lookup(e.id_number)))
         elif isinstance(e, ev.SaveCertification):
-            evidence = p.vision.take_evidence()
             self._background(lambda: ev.RecordSaved(
-                p.records.save_certification(e.record, evidence)), failed=ev.SaveFailed)
+                p.records.save_certification(e.record, e.evidence)), failed=ev.SaveFailed)
         elif isinstance(e, ev.RequestHomeVisit):
             self._background(lambda: ev.RecordSaved(
                 p.records.request_home_visit(e.resident_id, e.id_number)), failed=ev.SaveFailed)
@@ -115,14 +114,10 @@ class FlowRuntime:
         if not self.background_enabled:
             return
 
-        def run() -> None:
-            try:
-                result = job()
-            except Exception as exc:  # noqa: BLE001 - reported to the flow as an event
-                log.exception("background job failed")
-                if failed is not None:
-                    self.post(failed(type(exc).__name__))
-                return
-            self.post(result)
+        def done(result: ev.Event | None, error: BaseException | None) -> None:
+            if error is None:
+                self.post(result)                     # type: ignore[arg-type]
+            elif failed is not None:                  # reported to the flow as an event
+                self.post(failed(type(error).__name__))
 
-        self._worker.submit(run)
+        self._worker.run(job, done)

@@ -28,6 +28,7 @@ class Session:
     certified_on: dt.date | None = None
     record_id: str = ""
     saved: bool = False
+    evidence: dict | None = None              # of the latest comparison; saved once
 
     @property
     def masked_id(self) -> str:

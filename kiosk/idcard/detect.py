@@ -7,7 +7,6 @@ no_card, too_far, tilted, blurry, glare, wrong_side, partly_outside; "ok" when r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import cv2
@@ -306,11 +305,6 @@ class CardDetector:
     def __init__(self, tuning: DetectorTuning | None = None) -> None:
         self.tuning = tuning or DetectorTuning()
 
-    def find_quad(self, frame: np.ndarray) -> tuple[np.ndarray | None, float]:
-        """The best card-shaped quad in frame coordinates and its area fraction."""
-        quad, coverage, _ = self.locate(frame)
-        return quad, coverage
-
     def locate(self, frame: np.ndarray) -> tuple[np.ndarray | None, float, bool]:
         """(quad or None, area fraction, something large runs off the frame edge)."""
         t = self.tuning
@@ -441,7 +435,3 @@ class CardSteadiness:
         if self._best is None or det.sharpness > self._best.sharpness:
             self._best = det
         return SteadyState(self._count >= self.frames_needed, self._count, det.reason)
-
-
-def quad_array(quad: Sequence[Sequence[float]]) -> np.ndarray:
-    return np.array(quad, np.float32).reshape(4, 2)

@@ -123,8 +123,3 @@ def mask_id_number(number: str | None) -> str:
     if len(text) <= 8:
         return "*" * len(text)
     return text[:4] + "*" * (len(text) - 8) + text[-4:]
-
-
-def age_on(birth: dt.date, day: dt.date) -> int:
-    """Completed years on `day`."""
-    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))

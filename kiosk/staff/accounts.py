@@ -89,11 +89,6 @@ def set_pin(conn: sqlite3.Connection, staff_id: int, pin: str) -> None:
                  " updated_at = ? WHERE id = ?", (hash_pin(pin), utc_now(), staff_id))
 
 
-def set_active(conn: sqlite3.Connection, staff_id: int, active: bool) -> None:
-    conn.execute("UPDATE staff SET active = ?, updated_at = ? WHERE id = ?",
-                 (int(active), utc_now(), staff_id))
-
-
 def authenticate(conn: sqlite3.Connection, username: str, pin: str, *, lockout_attempts: int,
                  lockout_minutes: float, now: dt.datetime | None = None) -> StaffAccount | None:
     """The account when the PIN is right and it is not locked; counts failures (writer only)."""

@@ -19,10 +19,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.idcard.number import mask_id_number, validate_id_number
-from kiosk.staff.audit import append_audit
 from kiosk.staff.labels import ASSISTED_REASON_ZH, PROXY_RELATION_ZH
 from kiosk.staff.login import StaffSession
 from kiosk.store import certifications as certs
+from kiosk.store.audit import append_audit
 from kiosk.store.database import Store
 from kiosk.store.records import NewCertification
 

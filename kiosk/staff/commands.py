@@ -31,7 +31,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _tail(args: argparse.Namespace) -> int:
-    from kiosk.staff.audit import recent_audit
+    from kiosk.store.audit import recent_audit
     from kiosk.store.database import Store
 
     with Store.open() as store:

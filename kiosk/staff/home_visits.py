@@ -19,11 +19,11 @@ import sqlite3
 from dataclasses import dataclass, replace
 
 from kiosk.staff.assisted import attested_certification
-from kiosk.staff.audit import append_audit
 from kiosk.staff.labels import VISIT_OUTCOME_ZH, VISIT_REASON_ZH
 from kiosk.staff.login import StaffSession
 from kiosk.store import certifications as certs
 from kiosk.store import roster
+from kiosk.store.audit import append_audit
 from kiosk.store.database import Store
 from kiosk.store.records import HomeVisit, VisitDetails
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from kiosk.config import StaffSection
 from kiosk.staff import accounts
 from kiosk.staff.accounts import StaffAccount, StaffError
-from kiosk.staff.audit import append_audit
+from kiosk.store.audit import append_audit
 from kiosk.store.database import Store
 
 MIN_PIN_DIGITS = 6

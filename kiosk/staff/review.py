@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from kiosk.staff.assisted import attested_certification
-from kiosk.staff.audit import append_audit
 from kiosk.staff.labels import REVIEW_APPROVE_ZH, REVIEW_REJECT_ZH
 from kiosk.staff.login import StaffSession
 from kiosk.store import certifications as certs
 from kiosk.store import roster
+from kiosk.store.audit import append_audit
 from kiosk.store.database import Store
 from kiosk.store.records import utc_now
 
@@ -139,14 +139,6 @@ def _record(conn: sqlite3.Connection, session: StaffSession, uuid: str, decision
         " decided_at, new_certification_uuid) VALUES (?,?,?,?,?,?,?,?)",
         (uuid, decision, reason, note.strip()[:200], session.actor, session.staff_id,
          utc_now(), new_uid))
-
-
-def decision_for(store: Store, uuid: str) -> dict[str, Any] | None:
-    """The review decision on a certification (None: not reviewed)."""
-    rows = store.query("SELECT decision, reason, note, staff, decided_at,"
-                       " new_certification_uuid FROM reviews WHERE certification_uuid = ?",
-                       (uuid,))
-    return rows[0] if rows else None
 
 
 def _check_reason(reason: str, note: str, catalogue: dict[str, str]) -> None:

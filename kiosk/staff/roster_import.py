@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.idcard.number import mask_id_number, validate_id_number
-from kiosk.staff.audit import append_audit
 from kiosk.store import roster
+from kiosk.store.audit import append_audit
 from kiosk.store.database import Store
 from kiosk.store.records import RosterEntry
 

@@ -9,12 +9,11 @@ or left to the deployment's settings file.
 from __future__ import annotations
 
 import dataclasses
-import os
-import tempfile
 from pathlib import Path
 
 from kiosk import paths
 from kiosk.config import Settings, dump_settings, parse_settings
+from kiosk.files import atomic_write
 from kiosk.staff.login import StaffSession
 from kiosk.store.database import Store
 
@@ -36,21 +35,6 @@ def changed_fields(old: Settings, new: Settings) -> dict[str, tuple[object, obje
     return out
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Temp file, fsync, replace: a power cut leaves the old file or the new one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".settings.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_settings(store: Store, session: StaffSession, old: Settings, new: Settings, *,
                   path: Path | None = None) -> list[str]:
     """Check (admin, editable fields only, valid ranges), write, audit; returns changed keys."""
@@ -64,7 +48,7 @@ def save_settings(store: Store, session: StaffSession, old: Settings, new: Setti
         return []
     text = dump_settings(new)
     parse_settings(text, source="new settings")       # range checks before anything is written
-    write_atomic(path or paths.settings_path(), text)
+    atomic_write(path or paths.settings_path(), text.encode("utf-8"))
     store.audit(actor=session.actor, action="settings.changed",
                 detail={k: [str(a), str(b)] for k, (a, b) in changes.items()}).result()
     return sorted(changes)

@@ -1,7 +1,8 @@
 """The certification slip (凭条): its content and the verification code in its QR code.
 
 The Qt side lays the content out for 58 mm and 80 mm thermal paper and A4 and prints it;
-this module decides what is on it. The QR code carries `AXRZ1|<certification uuid>|<code>`
+this module decides what is on it. The resident's "打印凭条" on the kiosk and the staff's
+"补打凭条" go through the same `slip_for`, so both slips carry the same signed code. The QR code carries `AXRZ1|<certification uuid>|<code>`
 where `code` is the first 20 hex digits of HMAC-SHA256 over the certification's uuid,
 result, finish time and resident look-up hash, keyed with a slip key derived from the
 store's audit key. A slip can therefore be checked on the kiosk that issued it (or by
@@ -14,13 +15,19 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
 from kiosk.config import Settings
 from kiosk.staff.labels import CHANNEL_ZH, RESULT_ZH, fmt_local, label, local_day, mask_name
 from kiosk.store.crypto import StoreKey
 from kiosk.store.database import Store
 from kiosk.store.records import Certification, Resident
+
+log = logging.getLogger(__name__)
 
 QR_PREFIX = "AXRZ1"
 CODE_HEX = 20
@@ -137,3 +144,44 @@ def verify_slip_text(store: Store, text: str) -> SlipCheck:
 def slip_filename(content: SlipContent, layout: str) -> str:
     stamp = dt.datetime.now().strftime("%Y%m%d")
     return f"slip-{content.certification_uuid[:8]}-{layout}-{stamp}.pdf"
+
+
+def write_slip_text(content: SlipContent, path: Path, layout: str = "80mm") -> Path:
+    """The slip as UTF-8 text (headless journeys); the QR text on its last line."""
+    lines = ["养老金资格认证凭条", content.centre_name]
+    lines += [f"{key}：{value}" for key, value in content.lines_zh()]
+    lines.append(content.qr_text)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+SlipRender = Callable[[SlipContent, Path, str], Any]
+
+
+class SignedSlips:
+    """The flow's SlipPort: the resident's slip, read back from the saved record and signed
+    exactly like the staff slip, written to `folder` by `render` (PDF on the kiosk, text in
+    a headless journey)."""
+
+    def __init__(self, store: Store, settings: Settings, folder: Path, *,
+                 render: SlipRender = write_slip_text, suffix: str = ".txt",
+                 layout: str = "80mm") -> None:
+        if layout not in LAYOUTS:
+            raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}")
+        self.store = store
+        self.settings = settings
+        self.folder = folder
+        self.render = render
+        self.suffix = suffix
+        self.layout = layout
+
+    def print_slip(self, slip: Any) -> Path:
+        """`slip`: the flow's Slip; only its record id is used — the content comes from the
+        store, so what is printed is what was saved."""
+        content = slip_for(self.store, slip.record_id, self.settings)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        path = self.folder / f"slip-{content.certification_uuid[:12]}{self.suffix}"
+        self.render(content, path, self.layout)
+        log.info("resident slip written (%s): %s", self.layout, path.name)
+        return path
+

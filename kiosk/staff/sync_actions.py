@@ -4,7 +4,7 @@
 writes a signed bundle of everything unacknowledged; "从U盘导入" applies the receiver's
 acknowledgement/roster bundle. Offline is a normal state: every function returns a
 sentence for the screen instead of raising, and audits what it did (export needs an admin,
-checked by the caller). Built on kiosk/sync (the store/sync engineer's API).
+checked by the caller). Built on kiosk/sync (client, transfer, identity).
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ import sqlite3
 import uuid as uuidlib
 from typing import Any
 
-from kiosk.staff.audit import append_audit
 from kiosk.store import outbox
+from kiosk.store.audit import append_audit
 from kiosk.store.crypto import StoreKey
 from kiosk.store.records import (
     CHANNELS,

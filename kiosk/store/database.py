@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import sqlite_utils
 
 from kiosk import paths
-from kiosk.staff import audit as audit_mod
+from kiosk.store import audit as audit_mod
 from kiosk.store import certifications as certs
 from kiosk.store import outbox, retention, roster
 from kiosk.store.crypto import StoreKey, key_path, load_or_create_key
@@ -248,9 +248,6 @@ class Store:
 
     def sync_state(self, name: str, default: str = "") -> str:
         return self.read(lambda c: outbox.get_state(c, name, default))
-
-    def set_sync_state(self, **values: Any) -> Future[None]:
-        return self.write(lambda c: outbox.set_state(c, **values))
 
     def run_retention(self, *, retention_days: int) -> Future[int]:
         return self.write(lambda c: retention.run_retention(c, self.key,

@@ -1,11 +1,12 @@
 """Display masking (names, ID numbers) and ID-number normalisation, shared by the store, the
 resident flow and the staff side.
 
-Masking comes from `kiosk.idcard.number` (the one owner of the ID-number rules); a tiny
-fallback keeps the store usable if that module is ever absent in a stripped build.
+ID-number masking comes from `kiosk.idcard.number`, the one owner of the ID-number rules.
 """
 
 from __future__ import annotations
+
+from kiosk.idcard.number import mask_id_number as _mask_id_number
 
 
 def normalise_id_number(number: str) -> str:
@@ -15,18 +16,7 @@ def normalise_id_number(number: str) -> str:
 
 def mask_id_number(number: str | None) -> str:
     """`3201**********123X` — what staff screens and logs may show."""
-    try:
-        from kiosk.idcard.number import mask_id_number as _mask
-    except ImportError:  # pragma: no cover - only in a build without kiosk.idcard
-        _mask = None
-    if _mask is not None:
-        return _mask(number)
-    if not number:
-        return ""
-    text = normalise_id_number(number)
-    if len(text) <= 8:
-        return "*" * len(text)
-    return text[:4] + "*" * (len(text) - 8) + text[-4:]
+    return _mask_id_number(number)
 
 
 def mask_name(name: str) -> str:

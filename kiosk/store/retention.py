@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
-from kiosk.staff.audit import append_audit
+from kiosk.store.audit import append_audit
 from kiosk.store.crypto import StoreKey
 from kiosk.store.records import utc_now
 

@@ -137,17 +137,10 @@ def open_bundle(data: bytes, *, recipient: Identity,
 
 def write_atomic(directory: Path, name: str, data: bytes, manifest: dict[str, Any]) -> Path:
     """Bundle file plus a readable `<name>.manifest.json`; each temp → fsync → rename."""
-    from kiosk.models import atomic_write
+    from kiosk.files import atomic_write
 
-    directory.mkdir(parents=True, exist_ok=True)
     target = directory / name
     atomic_write(target, data)
     atomic_write(directory / f"{name}.manifest.json",
                  json.dumps(manifest, ensure_ascii=False, indent=2).encode("utf-8"))
-    if hasattr(os, "O_DIRECTORY"):
-        fd = os.open(directory, os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
     return target

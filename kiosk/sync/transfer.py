@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kiosk.staff.audit import append_audit
 from kiosk.store import outbox as outbox_mod
 from kiosk.store import roster as roster_mod
+from kiosk.store.audit import append_audit
 from kiosk.store.database import Store
 from kiosk.store.records import utc_now
 from kiosk.sync import bundle

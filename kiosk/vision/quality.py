@@ -11,6 +11,7 @@ from types import MappingProxyType
 
 import numpy as np
 
+from kiosk.config import VisionQualitySection
 from kiosk.vision.observe import LEFT_EYE, RIGHT_EYE, FaceObservation
 
 OK = "ok"
@@ -20,20 +21,8 @@ REASONS = (
 )
 
 
-@dataclass(frozen=True)
-class QualityThresholds:
-    min_face_frac: float = 0.20        # face box width / frame width (too_far below)
-    max_face_frac: float = 0.70        # too_close above (or the face leaves the frame)
-    max_offset_frac: float = 0.18      # face centre away from frame centre (off_centre)
-    second_face_frac: float = 0.35     # a second face at least this wide (vs main) counts
-    min_luma: float = 55.0             # face mean luminance (too_dark below)
-    max_luma: float = 225.0            # overexposed face (too_bright)
-    backlit_delta: float = 70.0        # background brighter than face by this (too_bright)
-    min_sharpness: float = 25.0        # Laplacian variance of a 128-px face crop (blurry)
-    max_yaw: float = 20.0
-    max_pitch: float = 20.0
-    min_eye_open: float = 0.035        # both eyes below this, absolute (eyes_closed)
-    max_glare_frac: float = 0.04       # near-white pixels in the eye regions
+# The gates' limits are settings ([vision.quality], with a range and a line each).
+QualityThresholds = VisionQualitySection
 
 
 @dataclass(frozen=True)

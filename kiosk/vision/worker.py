@@ -20,12 +20,12 @@ from typing import Any
 
 import numpy as np
 
-from kiosk.camera.grabber import CAMERA_LOST, CameraStatus, FrameGrabber
+from kiosk.camera.grabber import FrameGrabber
 from kiosk.vision.challenges import LivenessConfig, choose_challenges
 from kiosk.vision.liveness import LivenessProgress, LivenessResult, LivenessSession
 from kiosk.vision.match import FaceMatcher, MatchDecision, Probe, Reference
 from kiosk.vision.observe import FaceObservation, FaceObserver
-from kiosk.vision.quality import QualityReport, assess
+from kiosk.vision.quality import QualityReport, QualityThresholds, assess
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,7 @@ class AttemptEnded:
 class MatchResult:
     decision: MatchDecision | None
     reason: str                   # match | no_match | liveness_not_passed | model_unavailable...
+    probe: Probe | None = field(default=None, repr=False, compare=False)   # best compared
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class VisionOptions:
     liveness: LivenessConfig = field(default_factory=LivenessConfig)
     require_pad_model: bool = False
     warm_match_model: bool = True
+    quality: QualityThresholds = field(default_factory=QualityThresholds)
 
     @classmethod
     def from_settings(cls, settings: Any) -> VisionOptions:
@@ -76,7 +78,7 @@ class VisionOptions:
         return cls(model=v.model, thresholds=dict(v.thresholds), probes=v.probes,
                    challenges_per_attempt=v.challenges_per_attempt,
                    liveness=LivenessConfig(challenge_timeout_s=v.challenge_timeout_s),
-                   require_pad_model=v.require_pad_model)
+                   require_pad_model=v.require_pad_model, quality=v.quality)
 
 
 Published = FrameResult | AttemptEnded | MatchResult | WorkerStatus
@@ -130,10 +132,6 @@ class VisionWorker:
         with self._slot_lock:
             self._slot = (frame, time.monotonic() if timestamp_s is None else timestamp_s)
         self._wake.set()
-
-    def camera_status(self, status: CameraStatus) -> None:
-        """Forward grabber status (wire FrameGrabber(on_status=worker.camera_status))."""
-        self._command("camera", status)
 
     def start_attempt(self, challenges: Sequence[str] | None = None, *,
                       seed: int | None = None) -> None:
@@ -235,11 +233,6 @@ class VisionWorker:
     def _do_cancel(self, reason: str) -> None:
         self._end_attempt(reason)
 
-    def _do_camera(self, status: CameraStatus) -> None:
-        self._publish(WorkerStatus(status.event, status.detail))
-        if status.event == CAMERA_LOST:
-            self._end_attempt(CAMERA_LOST)
-
     def _do_clear(self, _: Any) -> None:
         self._session, self._candidates, self._passed = None, [], None
 
@@ -257,7 +250,8 @@ class VisionWorker:
             log.error("matching failed: %s", type(exc).__name__)
             self._publish(MatchResult(None, "model_unavailable"))
             return
-        self._publish(MatchResult(decision, decision.reason))
+        best = max(probes, key=lambda p: p.quality) if probes else None
+        self._publish(MatchResult(decision, decision.reason, probe=best))
 
     def _end_attempt(self, reason: str) -> None:
         if self._session is not None and not self._session.done:
@@ -291,7 +285,7 @@ class VisionWorker:
                 raise ValueError("bad frame")
             assert self._observer is not None
             obs = self._observer.observe(frame, int(ts * 1000))
-            quality = assess(frame, obs)
+            quality = assess(frame, obs, self.options.quality)
         except Exception as exc:  # noqa: BLE001 - odd frames become a status, not a crash
             log.warning("frame not processed: %s", type(exc).__name__)
             self._publish(WorkerStatus("frame_error", type(exc).__name__))

@@ -196,3 +196,14 @@ def register(receiver: Receiver, store: Store, *, region: str = "") -> Identity:
     identity = kiosk_identity(store)
     receiver.register_kiosk(identity.public, region=region)
     return identity
+
+
+def wait_until(condition, what: str, limit_s: float = 30.0) -> None:  # noqa: ANN001
+    """Wait for a state (not a timing claim): fail only if it never comes."""
+    import pytest
+
+    deadline = time.monotonic() + limit_s
+    while not condition():
+        if time.monotonic() > deadline:
+            pytest.fail(f"never happened: {what}")
+        time.sleep(0.02)

@@ -5,6 +5,7 @@ working."""
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import sqlite3
 from collections import namedtuple
 from pathlib import Path
@@ -163,3 +164,14 @@ def test_many_restarts_in_a_day_warn(tmp_path: Path) -> None:
                            for _ in range(3)))
     [result] = checks.check_restarts()
     assert result.status == "warn" and "3 times" in result.reason
+
+
+def test_low_disk_is_reported_once_by_one_check(monkeypatch) -> None:
+    """One disk check with one pair of limits: 150 MB free warns (disk) and the database
+    check says nothing about space (it used to warn on its own 200 MB limit as well)."""
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: Usage(10**10, 0, 150 * 2**20))
+    monkeypatch.setattr(selftest, "CHECKS", [selftest.check_database, selftest.check_deployment])
+    results = selftest.run_checks()
+    about_space = [r for r in results if "MB" in r.reason and "free" in r.reason]
+    assert [r.name for r in about_space] == ["disk"] and about_space[0].status == "warn"
+    assert _by_name(results, "database").status == "ok"

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from kiosk.face.translate import card_event
 from kiosk.flow import events as ev
-from kiosk.flow.card_reading import CardGate, CardReadingWorker
+from kiosk.idcard.card_reading import CardGate, CardReadingWorker
 
 
 class ScriptedGate(CardGate):
@@ -48,7 +49,7 @@ def test_coaching_at_camera_speed_and_ocr_for_a_steady_card() -> None:
     posted: list[ev.Event] = []
     read = FakeRead()
     gate = ScriptedGate(["ok", "too_far", "too_far", "too_far", "ok", "ready", "ready"])
-    worker = CardReadingWorker(posted.append, every_s=0.8, read=read, gate=gate)
+    worker = CardReadingWorker(lambda r: posted.append(card_event(r)), every_s=0.8, read=read, gate=gate)
     try:
         _feed(worker, [0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 1.0])
     finally:
@@ -64,7 +65,7 @@ def test_no_card_is_quiet_at_first_and_ocr_is_throttled() -> None:
     posted: list[ev.Event] = []
     read = FakeRead()
     gate = ScriptedGate(["no_card", "ready", "ready", "ready"])
-    worker = CardReadingWorker(posted.append, every_s=0.8, read=read, gate=gate)
+    worker = CardReadingWorker(lambda r: posted.append(card_event(r)), every_s=0.8, read=read, gate=gate)
     try:
         _feed(worker, [0.0, 0.1, 0.2, 1.0])
     finally:

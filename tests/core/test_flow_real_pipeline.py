@@ -11,7 +11,8 @@ import threading
 import pytest
 
 from kiosk.config import Settings
-from kiosk.flow.journey import run_journey, seed_test_resident
+from kiosk.journey.driver import run_journey
+from kiosk.journey.seeding import seed_test_resident
 from kiosk.store.database import Store
 
 pytestmark = pytest.mark.slow

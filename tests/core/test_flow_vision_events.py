@@ -8,9 +8,9 @@ from types import SimpleNamespace as NS
 
 import numpy as np
 
+from kiosk.face.translate import READY_FRAMES, STABLE_FRAMES, ResultTranslator, card_event
 from kiosk.flow import events as ev
-from kiosk.flow.card_reading import CardReadingWorker
-from kiosk.flow.vision_events import READY_FRAMES, STABLE_FRAMES, ResultTranslator
+from kiosk.idcard.card_reading import CardReadingWorker
 
 
 def frame(reason: str = "ok", progress=None):
@@ -68,7 +68,7 @@ def test_card_ocr_runs_on_its_own_thread_and_keeps_one_read_per_visit() -> None:
         return NS(accepted_number="11010519491231002X", ok=True, fields={"name": "王淑芬"},
                   portrait=None, reason="ok")
 
-    reader = CardReadingWorker(posted.append, every_s=0.5, read=slow_read)
+    reader = CardReadingWorker(lambda r: posted.append(card_event(r)), every_s=0.5, read=slow_read)
     img = np.zeros((8, 8, 3), np.uint8)
     try:
         assert reader.offer(img, 0.0)

@@ -27,6 +27,15 @@ def test_import_linter_contracts_hold() -> None:
     result = subprocess.run([str(exe)], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stdout[-3000:]
     assert "broken" in result.stdout and "0 broken" in result.stdout
+    assert "layers: ui > journey > services" in result.stdout   # cycles between packages fail
+
+
+def test_no_module_is_over_500_lines() -> None:
+    """A module a newcomer can read: split by idea before it grows past 500 lines."""
+    long = {str(p.relative_to(ROOT)): n for d in ("kiosk", "ui", "central")
+            for p in (ROOT / d).rglob("*.py")
+            if (n := len(p.read_text(encoding="utf-8").splitlines())) > 500}
+    assert not long, long
 
 
 def test_no_qt_import_in_core_sources() -> None:
@@ -48,3 +57,23 @@ def test_core_imports_without_qt_loaded() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             timeout=120, cwd=ROOT)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_pinned_majors_are_the_ones_installed_and_no_haar_detector_is_used() -> None:
+    """opencv-python-headless and sqlite-utils are pinned to the major the suite runs on;
+    OpenCV 5 has no Haar cascades, so nothing may rely on them or on DeepFace's detectors."""
+    import cv2
+    import sqlite_utils  # noqa: F401
+
+    assert metadata.version("opencv-python-headless").split(".")[0] == "5"
+    assert cv2.__version__.split(".")[0] == "5"
+    assert metadata.version("sqlite-utils").split(".")[0] == "4"
+    offenders = []
+    for path in (ROOT / "kiosk").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        if "CascadeClassifier" in text or "haarcascade" in text:
+            offenders.append(f"{path.relative_to(ROOT)}: Haar cascade")
+        for part in text.split("detector_backend=")[1:]:
+            if not part.startswith('"skip"'):
+                offenders.append(f"{path.relative_to(ROOT)}: detector_backend={part[:12]}")
+    assert not offenders, offenders

@@ -9,7 +9,7 @@ from staff_fixtures import ADMIN_PIN, OPERATOR_PIN, RULES, add_staff, open_store
 
 from kiosk.staff import login
 from kiosk.staff.accounts import StaffError
-from kiosk.staff.audit import recent_audit
+from kiosk.store.audit import recent_audit
 
 T0 = dt.datetime(2025, 3, 3, 1, 0, tzinfo=dt.UTC)
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from kiosk.store.records import SyncStatus
 from kiosk.sync.client import SyncReport
 from kiosk.sync.loop import BackgroundSync
 from tests.core.central_helpers import free_port, make_receiver, register, serve_in_thread
+from tests.core.central_helpers import wait_until as _until
 
 
 @pytest.fixture()
@@ -159,15 +159,6 @@ def test_usb_export_then_import_ack_through_the_console_actions(store: Store,
     assert actions == ["sync.usb_export", "sync.usb_import", "sync.usb_import_refused",
                        "sync.usb_import_refused", "sync.usb_export"]
     assert store.verify_audit().ok
-
-
-def _until(condition, what: str, limit_s: float = 30.0) -> None:  # noqa: ANN001
-    """Wait for a state (not a timing claim): fail only if it never comes."""
-    deadline = time.monotonic() + limit_s
-    while not condition():
-        if time.monotonic() > deadline:
-            pytest.fail(f"never happened: {what}")
-        time.sleep(0.02)
 
 
 def test_background_sync_loop_sends_wakes_and_stops(store: Store, receiver: Receiver) -> None:

@@ -10,7 +10,6 @@ import cv2
 import numpy as np
 import pytest
 
-from kiosk.camera.grabber import FrameGrabber
 from kiosk.vision.match import Reference
 from kiosk.vision.worker import (
     AttemptEnded,
@@ -83,36 +82,3 @@ def test_bad_frames_are_statuses_not_crashes(worker) -> None:
     assert _next(q, WorkerStatus).event == "frame_error"
     w.submit(np.full((480, 640, 3), 255, np.uint8), 0.2)
     assert _next(q, FrameResult).quality.reason == "no_face"           # still alive
-
-
-class DyingCamera:
-    live = True
-    fps = 30.0
-
-    def __init__(self, frames: list[np.ndarray]) -> None:
-        self.frames = list(frames)
-
-    def read(self):
-        time.sleep(0.03)
-        return self.frames.pop(0) if self.frames else None
-
-    def close(self) -> None:
-        pass
-
-
-def test_camera_dying_mid_attempt_ends_it_with_camera_lost(worker, shared_file) -> None:
-    w, q = worker
-    img = cv2.imread(str(shared_file("spoof", "silent_face", "image_T1.jpg")))
-    opened = []
-
-    def open_camera():
-        opened.append(1)
-        return DyingCamera([img] * 20 if len(opened) == 1 else [])
-
-    g = FrameGrabber(open_camera, lost_after_s=0.3, reopen_every_s=0.2,
-                     on_status=w.camera_status).start()
-    w.attach(g)
-    w.start_attempt(("blink",))
-    ended = _next(q, AttemptEnded)
-    g.stop()
-    assert not ended.result.passed and ended.result.reasons[0] == "camera_lost"

@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from kiosk.staff.audit import append_audit  # noqa: E402
+from kiosk.store.audit import append_audit  # noqa: E402
 from kiosk.store.crypto import StoreKey, read_master, write_key_file  # noqa: E402
 from kiosk.store.migrations import migrate  # noqa: E402
 

@@ -156,7 +156,7 @@ def prepare_home(home: Path, clip: Path, numbers: tuple[str, ...]) -> None:
     import sys
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-    from kiosk.flow.journey import seed_test_resident
+    from kiosk.journey.seeding import seed_test_resident
     from kiosk.store.database import Store
 
     home.mkdir(parents=True, exist_ok=True)

@@ -14,13 +14,11 @@ import pytest
 from PySide6.QtWidgets import QPushButton
 
 from kiosk.config import Settings
-from kiosk.flow.adapters_store import StoreAdapter
-from kiosk.flow.adapters_vision import CameraVision
-from kiosk.flow.journey import seed_test_resident
+from kiosk.face.feeds import replay_feed
 from kiosk.flow.machine import CertificationFlow
-from kiosk.flow.runtime import Ports
 from kiosk.flow.states import State
-from kiosk.flow.wiring import replay_feed, store_references
+from kiosk.journey.seeding import seed_test_resident
+from kiosk.services.root import KioskServices
 from kiosk.speech.speaker import Speaker
 from kiosk.store.database import Store
 
@@ -57,7 +55,8 @@ def model_threads(monkeypatch):
 
 def test_real_screens_with_replayed_clip_reach_the_passed_result(
         qtbot, vision_link, shared_file, kiosk_home, tmp_path, model_threads) -> None:
-    from ui.app import KioskWindow, make_app
+    from ui.app import KioskWindow
+    from ui.qt_app import make_app
     from ui.slip import PdfSlips
 
     make_app()
@@ -65,17 +64,14 @@ def test_real_screens_with_replayed_clip_reach_the_passed_result(
     store = Store.open()
     seed_test_resident(store, GOOD, clip)
     settings = Settings()
-    adapter = StoreAdapter(store, settings)
-    vision = CameraVision(settings, {"face": replay_feed(str(clip))},
-                          references=store_references(store), link=vision_link,
-                          lockstep=True)
+    services = KioskServices.open(
+        settings, feeds={"face": replay_feed(str(clip))}, lockstep=True, link=vision_link,
+        store=store, slips=lambda s: PdfSlips(s, settings, tmp_path / "slips"), warm=False,
+        sync=False)
     flow = CertificationFlow(settings, clock=dt.datetime.now, rng=random.Random(1),
                              challenge_pool=("blink", "open_mouth"))   # what the clip does
-    window = KioskWindow(settings, ports=Ports(vision, adapter, adapter,
-                                               slips=PdfSlips(tmp_path / "slips")),
-                         speaker=Speaker(settings.speech, auto_engine=False), tick_ms=0,
-                         flow=flow)
-    vision.frame_sink = window.bridge.post_frame
+    window = KioskWindow(services, speaker=Speaker(settings.speech, auto_engine=False),
+                         tick_ms=0, flow=flow)
     qtbot.addWidget(window)
     window.resize(1366, 768)
     window.show()

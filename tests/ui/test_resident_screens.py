@@ -12,8 +12,9 @@ from kiosk.config import Settings
 from kiosk.flow import events as ev
 from kiosk.flow.machine import CertificationFlow
 from kiosk.flow.runtime import Ports
-from kiosk.flow.standins import MemoryRecords, MemoryRoster, RosterEntry, ScriptedVision
 from kiosk.flow.states import State
+from kiosk.services.memory_ports import ScriptedVision
+from kiosk.services.root import KioskServices
 from kiosk.speech.speaker import Speaker
 from ui import theme
 from ui.screenshots_cmd import scenarios
@@ -31,24 +32,32 @@ class Clock:
 
 @pytest.fixture()
 def kiosk(qtbot, tmp_path):
-    from ui.app import KioskWindow, make_app
+    from kiosk.services.store_port import StoreAdapter
+    from kiosk.store.database import Store
+    from kiosk.store.records import RosterEntry as StoreRosterEntry
+    from ui.app import KioskWindow
+    from ui.qt_app import make_app
     from ui.slip import PdfSlips
 
     make_app()
     settings = Settings()
     clock = Clock()
-    roster = MemoryRoster([RosterEntry(GOOD, "王淑芬")])
-    records = MemoryRecords()
-    ports = Ports(ScriptedVision(), roster, records, slips=PdfSlips(tmp_path / "slips"))
-    window = KioskWindow(settings, ports=ports, clock=clock, tick_ms=0,
-                         speaker=Speaker(settings.speech, auto_engine=False))
+    store = Store.open()
+    store.upsert_roster([StoreRosterEntry(ref="r-1", id_number=GOOD, name="王淑芬")]
+                        ).result(timeout=30)
+    adapter = StoreAdapter(store, settings)
+    ports = Ports(ScriptedVision(), adapter, adapter,
+                  slips=PdfSlips(store, settings, tmp_path / "slips"))
+    window = KioskWindow(KioskServices.from_ports(settings, ports, store=store), clock=clock,
+                         tick_ms=0, speaker=Speaker(settings.speech, auto_engine=False))
     qtbot.addWidget(window)
     window.resize(1920, 1080)
     window.show()
     window.test_clock = clock
-    window.test_records = records
+    window.test_store = store
     yield window
     window.close()
+    store.close()
 
 
 def click(qtbot, window, action: str) -> None:
@@ -83,7 +92,8 @@ def test_walk_keypad_journey_to_a_pdf_slip(qtbot, kiosk) -> None:
     kiosk.runtime.dispatch(ev.MatchDone(True, 0.03, "enrolled"))
     qtbot.waitUntil(lambda: bool(kiosk.flow.session and kiosk.flow.session.record_id),
                     timeout=5000)
-    assert kiosk.test_records.certifications[-1].result == "passed"
+    saved = kiosk.test_store.get_certification(kiosk.flow.session.record_id)
+    assert saved is not None and saved.result == "passed"
     text = kiosk.screens[State.RESULT_PASSED].details.text()
     assert "王*芬" in text and "2027年" in text
     click(qtbot, kiosk, "print")

@@ -39,7 +39,7 @@ def store(tmp_path):
 
 @pytest.fixture()
 def app(qapp):
-    from ui.app import make_app
+    from ui.qt_app import make_app
     return make_app()
 
 
@@ -193,17 +193,11 @@ def test_every_staff_screen_renders(app, tmp_path):
 
 
 def test_console_opened_from_the_kiosk_reuses_its_store(app, store, qtbot):
-    """One process, one writer: the console shares the kiosk window's open store."""
-    from kiosk.flow.adapters_store import StoreAdapter
-    from kiosk.flow.runtime import Ports
-    from ui.staff.gesture import attach_staff_console, kiosk_store
+    """One process, one writer: the console shares the kiosk's open store (its services')."""
+    from ui.staff.gesture import attach_staff_console
     window = QWidget()
     qtbot.addWidget(window)
-    adapter = StoreAdapter(store, Settings())
-    window.ports = Ports(vision=None, eligibility=adapter, records=adapter)  # as KioskWindow
-    assert kiosk_store(window) is store
-    assert kiosk_store(QWidget()) is None                 # stand-ins: console opens its own
-    watcher = attach_staff_console(window)
+    watcher = attach_staff_console(window, store=store)   # as KioskWindow does
     watcher.on_trigger()                                  # what the long press does
     console = watcher.console
     assert console.ctx.store is store and console.property("owns_store") is False

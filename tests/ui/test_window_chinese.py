@@ -20,11 +20,12 @@ def _render(text: str, font) -> QImage:
 
 
 def test_window_opens_and_renders_chinese(qtbot) -> None:
-    from ui.app import KioskWindow, make_app
+    from ui.app import KioskWindow, open_services
     from ui.fonts import app_font, load_cjk_family
+    from ui.qt_app import make_app
 
     make_app()
-    window = KioskWindow(Settings())
+    window = KioskWindow(open_services(Settings()))
     qtbot.addWidget(window)
     window.resize(1280, 800)
     window.show()
@@ -47,8 +48,8 @@ def test_window_opens_and_renders_chinese(qtbot) -> None:
 
 
 def test_title_is_not_the_thin_default_weight(qtbot) -> None:
-    from ui.app import make_app
     from ui.fonts import app_font
+    from ui.qt_app import make_app
 
     make_app()
     thin = app_font(64)

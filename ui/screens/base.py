@@ -13,7 +13,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QBoxLayout,
     QHBoxLayout,
-    QLabel,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -194,11 +193,3 @@ class StepScreen(QWidget):
         self.view = None
         for w in (self.title, self.body, self.coach):
             w.setText("")
-
-
-def info_lines(pairs: list[tuple[str, str]]) -> QLabel:
-    """A framed block of 'label：value' lines (masked name/ID, dates)."""
-    text = "\n".join(f"{k}：{v}" for k, v in pairs if v)
-    w = label("body", text)
-    w.setObjectName("card")
-    return w

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFrame,
@@ -30,10 +30,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.background import Background
 from kiosk.config import Settings
 from kiosk.staff.login import StaffSession, utc_clock
 from kiosk.store.database import Store
 from ui import theme
+from ui.bridge import GuiCall
 from ui.fonts import set_weight
 
 log = logging.getLogger(__name__)
@@ -231,41 +233,22 @@ def selected_key(t: QTableWidget) -> Any:
     return t.item(items[0].row(), 0).data(Qt.ItemDataRole.UserRole)
 
 
-class _Signals(QObject):
-    done = Signal(object, object)        # result, exception
-
-
-class _Job(QRunnable):
-    def __init__(self, fn: Callable[[], Any], signals: _Signals) -> None:
-        super().__init__()
-        self.fn, self.signals = fn, signals
-
-    def run(self) -> None:
-        try:
-            result = self.fn()
-        except Exception as exc:  # noqa: BLE001 - handed to the page to show plainly
-            log.warning("background job failed: %s", type(exc).__name__)
-            self.signals.done.emit(None, exc)
-            return
-        self.signals.done.emit(result, None)
-
-
-_keep: set[_Signals] = set()
+_staff_io: Background | None = None
 
 
 def in_background(fn: Callable[[], Any], on_done: Callable[[Any, Exception | None], None]
                   ) -> None:
-    """Run `fn` on the thread pool; `on_done(result, error)` runs back on the GUI thread,
-    unless the page it belongs to was closed meanwhile (a slow device check outliving it)."""
-    signals = _Signals()
-    _keep.add(signals)
+    """Run `fn` off the GUI thread (kiosk.background); `on_done(result, error)` runs back
+    on the GUI thread (ui.bridge.GuiCall, made here, on the GUI thread), unless the page it
+    belongs to was closed meanwhile (a slow device check outliving its page)."""
+    global _staff_io
+    if _staff_io is None:
+        _staff_io = Background("staff-io", workers=2, deliver=GuiCall())
     owner = getattr(on_done, "__self__", None)
 
-    def finish(result: Any, error: Any) -> None:
-        _keep.discard(signals)
+    def finish(result: Any, error: Exception | None) -> None:
         if isinstance(owner, QObject) and not shiboken6.isValid(owner):
             log.info("background job finished after its page was closed")
             return
         on_done(result, error)
-    signals.done.connect(finish, Qt.ConnectionType.QueuedConnection)
-    QThreadPool.globalInstance().start(_Job(fn, signals))
+    _staff_io.run(fn, finish)  # type: ignore[arg-type]

@@ -11,12 +11,9 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from kiosk.store.database import Store
-
-if TYPE_CHECKING:      # the CLI registers this without Qt: `kiosk selftest` must run where
-    from PySide6.QtWidgets import QWidget  # Qt's system libraries are what is missing
+# Qt is imported inside the commands, never at registration: the CLI registers these
+# everywhere, and `kiosk selftest` must run where Qt's system libraries are what is missing.
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,9 +38,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _qt_app() -> None:
+    from ui.qt_app import make_app
+
     if not os.environ.get("DISPLAY") and sys.platform.startswith("linux"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from ui.app import make_app
     make_app()
 
 
@@ -95,42 +93,9 @@ def _slip(args: argparse.Namespace) -> int:
     return 0
 
 
-def open_console_over(parent: QWidget | None = None, *, fullscreen: bool = False,
-                      store: Store | None = None) -> QWidget:
-    """A console window (over the kiosk when `parent` is given); closes back to it.
-
-    `store`: the kiosk window's open store, so one process has ONE writer on the database
-    file; the console then leaves it open when it closes. Without it (the counter PC's own
-    `kiosk staff-console`) the console opens its own store and closes it afterwards.
-    """
-    from kiosk.config import load_settings
-    from ui.staff.base import ConsoleContext
-    from ui.staff.console import StaffConsole
-    own = store is None
-    if store is None:
-        store = Store.open()
-    console = StaffConsole(ConsoleContext(store=store, settings=load_settings()))
-    console.setWindowTitle("安心认证 · 工作人员")
-    console.setProperty("owns_store", own)
-
-    def close() -> None:
-        console.shutdown()
-        console.close()
-        if own:
-            store.close()
-    console.closed.connect(close)
-    console.leave_fullscreen.connect(lambda: (parent or console).showNormal())
-    console.resize(1366, 860)
-    if fullscreen:
-        console.showFullScreen()
-    else:
-        console.show()
-    console.raise_()
-    return console
-
-
 def _console(args: argparse.Namespace) -> int:
-    from ui.app import make_app
+    from ui.qt_app import make_app
+    from ui.staff.console import open_console_over
     app = make_app()
     console = open_console_over(None, fullscreen=not args.windowed)
     console.closed.connect(app.quit)

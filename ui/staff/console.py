@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 
 from kiosk.staff import login
 from kiosk.staff.labels import ROLE_ZH
+from kiosk.store.database import Store
 from ui.fonts import set_weight
 from ui.staff.admin_pages import ReportsPage, RosterPage, SettingsPage
 from ui.staff.assist_pages import AssistPage
@@ -176,3 +177,35 @@ class StaffConsole(QWidget):
         self.idle_timer.stop()
         QApplication.instance().removeEventFilter(self)
         self.log_out("closed")
+
+
+def open_console_over(parent: QWidget | None = None, *, fullscreen: bool = False,
+                      store: Store | None = None) -> QWidget:
+    """A console window (over the kiosk when `parent` is given); closes back to it.
+
+    `store`: the kiosk window's open store, so one process has ONE writer on the database
+    file; the console then leaves it open when it closes. Without it (the counter PC's own
+    `kiosk staff-console`) the console opens its own store and closes it afterwards.
+    """
+    from kiosk.config import load_settings
+    own = store is None
+    if store is None:
+        store = Store.open()
+    console = StaffConsole(ConsoleContext(store=store, settings=load_settings()))
+    console.setWindowTitle("安心认证 · 工作人员")
+    console.setProperty("owns_store", own)
+
+    def close() -> None:
+        console.shutdown()
+        console.close()
+        if own:
+            store.close()
+    console.closed.connect(close)
+    console.leave_fullscreen.connect(lambda: (parent or console).showNormal())
+    console.resize(1366, 860)
+    if fullscreen:
+        console.showFullScreen()
+    else:
+        console.show()
+    console.raise_()
+    return console

@@ -67,34 +67,20 @@ class CornerLongPress(QObject):
             self.on_trigger()
 
 
-def kiosk_store(window: QWidget) -> Store | None:
-    """The store the kiosk window already has open (its flow ports' store adapter), if any.
-
-    KioskWindow keeps `ports` (kiosk.flow.runtime.Ports); with a real store, `ports.records`
-    and `ports.eligibility` are a StoreAdapter whose `.store` is the open Store. Stand-ins
-    (no store could be opened) have none, and the console then opens its own.
-    """
-    ports = getattr(window, "ports", None)
-    for name in ("records", "eligibility"):
-        candidate = getattr(getattr(ports, name, None), "store", None)
-        if isinstance(candidate, Store):
-            return candidate
-    return None
-
-
 def attach_staff_console(window: QWidget, *, store: Store | None = None) -> CornerLongPress:
     """The one call the kiosk window makes: long press → console (PIN pad) over the kiosk.
 
-    The console reuses the kiosk's own store (`store`, else found on the window when the
-    press happens), so the process never has two writers on one database file.
+    The console reuses the kiosk's own store (`store`, from the kiosk's services), so the
+    process never has two writers on one database file; with none (the store could not be
+    opened) the console opens its own.
     """
     def open_console() -> None:
-        from ui.staff.commands import open_console_over
+        from ui.staff.console import open_console_over
         current = getattr(watcher, "console", None)
         if current is not None and current.isVisible():
             current.raise_()                 # already open: never a second console
             return
         watcher.console = open_console_over(  # type: ignore[attr-defined] - keep it alive
-            window, store=store or kiosk_store(window))
+            window, store=store)
     watcher = CornerLongPress(window, on_trigger=open_console)
     return watcher

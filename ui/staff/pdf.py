@@ -75,29 +75,58 @@ def _slip_rows(content: SlipContent, layout: str) -> list[tuple[str, str]]:
 
 
 def write_slip_pdf(content: SlipContent, path: Path, *, layout: str = "80mm") -> Path:
-    """One slip as a PDF; the same drawing goes to a printer with `print_pdf`."""
+    """One slip as a PDF; the same drawing goes to a printer with `print_slip`. A roll's
+    page is as long as what is drawn on it (measured, not estimated); A4 is A4."""
     if layout not in LAYOUTS:
         raise ValueError(f"layout must be one of {', '.join(LAYOUTS)}")
-    width_mm = LAYOUTS[layout]
-    body_mm, title_mm, qr_mm = _slip_metrics(layout)
+    metrics = _slip_metrics(layout)
     rows = _slip_rows(content, layout)
-    narrow = layout != "A4"
-    height_mm = 297.0 if layout == "A4" else (
-        18 + title_mm * 3 + len(rows) * body_mm * (2.9 if layout == "58mm" else 2.0) + qr_mm + 20)
-    writer = _writer(path, width_mm, height_mm, "养老金资格认证凭条",
-                     margin_mm=3.0 if narrow else 18.0)
+    margin = _slip_margin_mm(layout)
+    height_mm = 297.0 if layout == "A4" else slip_height_mm(content, layout)
+    writer = _writer(path, LAYOUTS[layout], height_mm, "养老金资格认证凭条", margin_mm=margin)
     p = QPainter(writer)
     try:
-        _draw_slip(p, writer, content, rows, layout, body_mm, title_mm, qr_mm)
+        _draw_slip(p, writer, content, rows, layout, *metrics)
     finally:
         p.end()
     log.info("slip written (%s): %s", layout, path.name)
     return path
 
 
+def _slip_margin_mm(layout: str) -> float:
+    return 18.0 if layout == "A4" else 3.0
+
+
+def slip_height_mm(content: SlipContent, layout: str) -> float:
+    """The page length a roll slip needs: the drawing is done once on a scratch page as long
+    as any slip could be, and the page ends where the drawing did (plus the margins)."""
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    margin = _slip_margin_mm(layout)
+    data = QByteArray()
+    buffer = QBuffer(data)
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    writer = QPdfWriter(buffer)
+    writer.setResolution(DPI)
+    writer.setPageLayout(QPageLayout(
+        QPageSize(QSizeF(LAYOUTS[layout], 1000.0), QPageSize.Unit.Millimeter, "scratch",
+                  QPageSize.SizeMatchPolicy.ExactMatch),
+        QPageLayout.Orientation.Portrait, QMarginsF(*(margin,) * 4),
+        QPageLayout.Unit.Millimeter))
+    p = QPainter(writer)
+    try:
+        end_px = _draw_slip(p, writer, content, _slip_rows(content, layout), layout,
+                            *_slip_metrics(layout))
+    finally:
+        p.end()
+        buffer.close()
+    return round(end_px / MM + 2 * margin + 2.0, 1)
+
+
 def _draw_slip(p: QPainter, writer: QPdfWriter, content: SlipContent,
                rows: list[tuple[str, str]], layout: str, body_mm: float, title_mm: float,
-               qr_mm: float) -> None:
+               qr_mm: float) -> float:
+    """Draw the slip from the top; returns where the drawing ended (device pixels)."""
     width = writer.width()
     y = 0.0
     p.setFont(_font(title_mm, bold=True))
@@ -130,9 +159,10 @@ def _draw_slip(p: QPainter, writer: QPdfWriter, content: SlipContent,
     p.drawImage(QRectF(x, y, qr_px, qr_px), image)
     y += qr_px + body_mm * MM * 0.5
     p.setFont(_font(body_mm * 0.9))
-    p.drawText(QRectF(0, y, width, body_mm * MM * 3), int(Qt.AlignmentFlag.AlignHCenter
-                                                          | Qt.TextFlag.TextWordWrap),
-               "请妥善保管本凭条。扫码可核验真伪。")
+    note = QRectF(0, y, width, body_mm * MM * 3)
+    flags = int(Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap)
+    p.drawText(note, flags, "请妥善保管本凭条。扫码可核验真伪。")
+    return y + p.boundingRect(note, flags, "请妥善保管本凭条。扫码可核验真伪。").height()
 
 
 def _draw_table(p: QPainter, writer: QPdfWriter, headers: list[str], rows: list[list[str]],
@@ -240,8 +270,9 @@ def print_slip(content: SlipContent, *, layout: str, printer_name: str = "") -> 
     width_mm = LAYOUTS[layout]
     body_mm, title_mm, qr_mm = _slip_metrics(layout)
     rows = _slip_rows(content, layout)
-    if layout != "A4":
-        printer.setPageSize(QPageSize(QSizeF(width_mm, 200), QPageSize.Unit.Millimeter))
+    if layout != "A4":           # a roll: cut where the content ends
+        printer.setPageSize(QPageSize(QSizeF(width_mm, slip_height_mm(content, layout)),
+                                      QPageSize.Unit.Millimeter))
     p = QPainter(printer)
     try:
         _draw_slip(p, printer, content, rows, layout, body_mm, title_mm, qr_mm)  # type: ignore[arg-type]

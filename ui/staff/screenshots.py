@@ -103,7 +103,7 @@ def render_staff_screens(out_dir: Path, store: Store | None = None, *,
                          settings: Settings | None = None) -> list[Path]:
     """PNG of the log-in page and every console page; returns the files written."""
     app = QApplication.instance() or QApplication([])
-    from ui.app import make_app
+    from ui.qt_app import make_app
     make_app()
     out_dir.mkdir(parents=True, exist_ok=True)
     settings = settings or load_settings()

@@ -18,15 +18,32 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 
-from kiosk.flow import events as ev
-from kiosk.flow.states import CARD_REASONS
-
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CardCoaching:
+    """What to tell the resident about the card held up (a reason code)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class CardNumberRead:
+    """A number read from the card (GB 11643 checked), with the name and portrait."""
+
+    number: str
+    name: str = ""
+    portrait: Any = field(default=None, repr=False, compare=False)
+
+
+CardResult = CardCoaching | CardNumberRead
 
 READ_EVERY_S = 0.8          # OCR is heavy: at most this often (camera time)
 QUIET_NO_CARD_S = 4.0       # let the screen's own words be heard before "no card yet"
@@ -57,10 +74,17 @@ class CardGate:
 
 
 class CardReadingWorker:
-    def __init__(self, post: Callable[[ev.Event], None], *, every_s: float = READ_EVERY_S,
+    """Posts CardCoaching / CardNumberRead; reasons outside `known_reasons` (the ones the
+    screen has words for) are posted as "unreadable"."""
+
+    def __init__(self, post: Callable[[CardResult], None], *, every_s: float = READ_EVERY_S,
                  read: Callable[[np.ndarray], Any] | None = None,
-                 gate: CardGate | None = None) -> None:
+                 gate: CardGate | None = None,
+                 known_reasons: Collection[str] | None = None,
+                 reject_copies: bool = True) -> None:
         self._post = post
+        self._reject_copies = reject_copies
+        self._known = known_reasons
         self._every_s = every_s
         self._read = read                      # read_card(frame) -> CardReadResult (tests)
         self._gate = gate
@@ -145,14 +169,14 @@ class CardReadingWorker:
                 event = self._process(frame, t) if generation >= 0 else self._warm()
             except Exception:  # noqa: BLE001 - a bad frame must not stop card reading
                 log.exception("card reading failed")
-                event = ev.CardCoaching("unreadable")
+                event = CardCoaching("unreadable")
             with self._cond:
                 current = generation == self._generation and not self._done
-                if current and isinstance(event, ev.CardRead):
+                if current and isinstance(event, CardNumberRead):
                     self._done = True          # one read per visit
                 self._busy = False
                 self._cond.notify_all()
-            if current and isinstance(event, ev.CardCoaching):
+            if current and isinstance(event, CardCoaching):
                 if event.reason == self._last_coach:
                     event = None                   # same words again: nothing new to say
                 else:
@@ -166,7 +190,9 @@ class CardReadingWorker:
             from kiosk.idcard.read import read_card
 
             ocr = get_ocr()
-            self._read = lambda image: read_card(image, ocr=ocr, want="front")
+            reject = self._reject_copies
+            self._read = lambda image: read_card(image, ocr=ocr, want="front",
+                                                 reject_copies=reject)
         return self._read
 
     def _warm(self) -> None:
@@ -174,7 +200,7 @@ class CardReadingWorker:
         self._reader()
         log.info("card OCR ready in %.2f s", time.perf_counter() - t0)
 
-    def _process(self, frame: np.ndarray, t: float) -> ev.Event | None:
+    def _process(self, frame: np.ndarray, t: float) -> CardResult | None:
         """Gate first (fast), OCR only for a steady card and not more often than every_s."""
         if self._gate is not None:
             if self._visit_t0 is None:
@@ -188,11 +214,11 @@ class CardReadingWorker:
                 if steady:
                     return None                # read a moment ago
                 quiet = reason == "no_card" and t - self._visit_t0 < QUIET_NO_CARD_S
-                return None if quiet else _coaching(reason)
+                return None if quiet else self._coaching(reason)
             self._last_ocr_t = t
         return self._read_one(frame)
 
-    def _read_one(self, frame: np.ndarray) -> ev.Event:
+    def _read_one(self, frame: np.ndarray) -> CardResult:
         t0 = time.perf_counter()
         result = self._reader()(frame)
         self.reads += 1
@@ -202,10 +228,10 @@ class CardReadingWorker:
         if number:
             name = result.fields.get("name", "") if result.ok else ""
             log.info("card read (%.2f s)", self.read_s[-1])
-            return ev.CardRead(ev.ResidentIdentity(number, name, "card", result.portrait))
-        return _coaching(result.reason)
+            return CardNumberRead(number, name, result.portrait)
+        return self._coaching(result.reason)
 
-
-def _coaching(reason: str) -> ev.CardCoaching:
-    reason = {"moving": "blurry"}.get(reason, reason)
-    return ev.CardCoaching(reason if reason in CARD_REASONS else "unreadable")
+    def _coaching(self, reason: str) -> CardCoaching:
+        reason = {"moving": "blurry"}.get(reason, reason)
+        known = self._known is None or reason in self._known
+        return CardCoaching(reason if known else "unreadable")

@@ -29,7 +29,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from kiosk import paths
     from kiosk.config import load_settings
-    from kiosk.flow.journey import enrol_from_card, run_journey, seed_test_resident
+    from kiosk.journey.driver import run_journey
+    from kiosk.journey.seeding import enrol_from_card, seed_test_resident
     from kiosk.store.database import Store
 
     settings = load_settings()

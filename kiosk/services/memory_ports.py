@@ -1,8 +1,9 @@
-"""In-memory stand-ins for the flow's ports: for tests, demos and screenshots.
+"""In-memory ports: the kiosk's fallback when its store cannot be opened (logged loudly),
+and the scripted parts behind `kiosk screenshots` and the screen tests.
 
 Each is the simplest honest implementation of its port — a roster in a dict, records in a
-list, a vision part that does nothing until a test tells it what "happened" — never used by
-the kiosk itself when the real part is installed (see adapters_*.py).
+list, a vision part that does nothing until its caller says what "happened" — never used
+when the real part is there (see kiosk/services/root.py).
 """
 
 from __future__ import annotations
@@ -11,10 +12,9 @@ import datetime as dt
 import threading
 import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from kiosk.flow.events import CertificationRecord, Eligibility, ResidentIdentity, Slip
+from kiosk.flow.events import CertificationRecord, Eligibility, ResidentIdentity
 from kiosk.flow.ports import EventSink
 
 
@@ -74,41 +74,11 @@ class ScriptedVision:
         self.mode = mode
         self.calls.append(("mode", mode))
 
-    def start_liveness(self, challenges: tuple[str, ...], timeout_s: float) -> None:
+    def start_liveness(self, challenges: tuple[str, ...]) -> None:
         self.calls.append(("liveness", challenges))
 
     def start_matching(self, resident_id: str, identity: ResidentIdentity) -> None:
         self.calls.append(("matching", resident_id))
 
-    def take_evidence(self) -> dict[str, Any] | None:
-        return None
-
     def clear(self) -> None:
         self.cleared += 1
-
-
-class TextSlips:
-    """Writes the slip as a UTF-8 text file (the UI writes a PDF instead)."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def print_slip(self, slip: Slip) -> Path:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        path = self.folder / f"slip-{slip.record_id[:8]}.txt"
-        path.write_text("\n".join(slip_lines(slip)), encoding="utf-8")
-        return path
-
-
-def slip_lines(slip: Slip) -> list[str]:
-    """The slip's content, shared by the PDF and the text version."""
-    return [
-        "养老金资格认证凭条",
-        f"姓名：{slip.masked_name or '（见身份证）'}",
-        f"身份证号：{slip.masked_id}",
-        f"认证日期：{slip.certified_on:%Y年%m月%d日}",
-        "认证结果：通过",
-        f"下次认证：{slip.next_window.text()}",
-        f"认证地点：{slip.centre}",
-        f"凭条编号：{slip.record_id[:12]}",
-    ]

@@ -2,13 +2,13 @@
 
 `ResultTranslator` is pure (no threads, no models, no frames): it is fed the frozen values the
 `kiosk.vision.worker.VisionWorker` publishes (FrameResult, AttemptEnded, MatchResult) and
-returns the events the flow understands. The adapter (adapters_vision.CameraVision) calls it
+returns the events the flow understands. The adapter (kiosk.face.attempt.CameraVision) calls it
 under its lock, from the worker's thread, and posts what comes back.
 
 Rules kept from the journey's first version:
-- a coaching reason must hold for STABLE_FRAMES frames before it is shown and spoken (no
+- a coaching reason must hold for `stable_frames` frames before it is shown and spoken (no
   flicker between two reasons), and it is sent only when it changes;
-- FaceReady after READY_FRAMES good frames in a row (then the flow starts liveness);
+- FaceReady after `ready_frames` good frames in a row (then the flow starts liveness);
 - results of an attempt the flow no longer waits for (it left the screen, the camera was
   lost, the visit was cleared) are dropped, never turned into a failure.
 """
@@ -18,10 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from kiosk.config import Settings, VisionQualitySection
 from kiosk.flow import events as ev
+from kiosk.idcard.card_reading import CardCoaching, CardNumberRead
 
-READY_FRAMES = 8            # consecutive good frames before liveness may start
-STABLE_FRAMES = 3           # a coaching reason must hold this long before it is spoken
+# Defaults of [vision.quality] ready_frames / stable_frames (kiosk/config.py holds them).
+READY_FRAMES = VisionQualitySection().ready_frames
+STABLE_FRAMES = VisionQualitySection().stable_frames
 SPOOF_REASONS = frozenset({"planar_motion", "frozen_frame", "screen_texture",
                            "pad_model_spoof", "face_swapped"})
 
@@ -50,9 +53,17 @@ def liveness_verdict(result: Any) -> LivenessVerdict:
 class ResultTranslator:
     """State of one face visit as seen from the worker's results; not thread-safe."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, ready_frames: int = READY_FRAMES,
+                 stable_frames: int = STABLE_FRAMES) -> None:
+        self.ready_frames = ready_frames
+        self.stable_frames = stable_frames
         self.attempt_active = False
         self.reset()
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ResultTranslator:
+        q = settings.vision.quality
+        return cls(ready_frames=q.ready_frames, stable_frames=q.stable_frames)
 
     def reset(self) -> None:
         """A new face screen (or none): forget coaching and any attempt in flight."""
@@ -79,7 +90,7 @@ class ResultTranslator:
         reason = "" if quality.ok else quality.reason
         out = self._coach(reason)
         self._good = self._good + 1 if quality.ok else 0
-        if self._good == READY_FRAMES:
+        if self._good == self.ready_frames:
             out.append(ev.FaceReady())
         return out
 
@@ -87,7 +98,7 @@ class ResultTranslator:
         last, count = self._pending
         count = count + 1 if reason == last else 1
         self._pending = (reason, count)
-        if count == STABLE_FRAMES and reason != self._reason:
+        if count == self.stable_frames and reason != self._reason:
             self._reason = reason
             return [ev.FaceQuality(reason)]
         return []
@@ -117,9 +128,18 @@ class ResultTranslator:
         return out + [ev.LivenessDone(verdict.passed, verdict.reason, spoof=verdict.spoof)]
 
     @staticmethod
-    def match(result: Any) -> ev.MatchDone:
-        """A MatchResult -> MatchDone; a refused or impossible match is a plain failure."""
+    def match(result: Any, evidence: dict[str, Any] | None = None) -> ev.MatchDone:
+        """A MatchResult -> MatchDone (with the probe's evidence); a refused or impossible
+        match is a plain failure."""
         d = result.decision
         if d is None:
-            return ev.MatchDone(False, None, "", result.reason)
-        return ev.MatchDone(bool(d.matched), d.score, d.reference or "", d.reason)
+            return ev.MatchDone(False, None, "", result.reason, evidence)
+        return ev.MatchDone(bool(d.matched), d.score, d.reference or "", d.reason, evidence)
+
+
+def card_event(result: CardCoaching | CardNumberRead) -> ev.Event:
+    """The card reader's result as the flow's event."""
+    if isinstance(result, CardNumberRead):
+        return ev.CardRead(ev.ResidentIdentity(result.number, result.name, "card",
+                                               result.portrait))
+    return ev.CardCoaching(result.reason)

@@ -1,5 +1,5 @@
-"""Put the flow's ports together from the real parts, with a stand-in only where a part is
-missing (logged, so a deployment never runs on a stand-in without saying so).
+"""Where the camera thread's frames come from: a replayed file (every frame, its own clock)
+or a live camera (newest frame only, with a watchdog), and the kiosk's CameraVision on it.
 """
 
 from __future__ import annotations
@@ -7,16 +7,13 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from kiosk.config import Settings
+from kiosk.face.attempt import CameraVision
 from kiosk.flow import events as ev
-from kiosk.flow.adapters_vision import CameraVision
-from kiosk.flow.runtime import Ports
-from kiosk.flow.standins import MemoryRecords, MemoryRoster
 
 log = logging.getLogger(__name__)
 
@@ -108,31 +105,6 @@ class LiveCamera:
         self.grabber.stop()
 
 
-def store_references(store: Any) -> Callable[[str, ev.ResidentIdentity],
-                                              list[tuple[str, np.ndarray]]]:
-    """The roster's enrolled photo (decoded) as a match reference."""
-    import cv2
-
-    def refs(resident_id: str, identity: ev.ResidentIdentity) -> list[tuple[str, np.ndarray]]:
-        if not resident_id:
-            return []
-        _template, photo = store.face_reference(int(resident_id))
-        if not photo:
-            return []
-        image = cv2.imdecode(np.frombuffer(photo, np.uint8), cv2.IMREAD_COLOR)
-        return [] if image is None else [("enrolled", image)]
-
-    return refs
-
-
-def open_store(settings: Settings) -> Any | None:
-    try:
-        from kiosk.store.database import Store
-    except ImportError:
-        return None
-    return Store.open(ship_face_images=settings.store.ship_face_images)
-
-
 class KioskVision(CameraVision):
     """CameraVision that also closes its camera and passes camera events to the flow."""
 
@@ -150,39 +122,3 @@ class KioskVision(CameraVision):
         super().close()
         if self.camera is not None:
             self.camera.close()
-
-
-def build_ports(settings: Settings, *, camera: str | None,
-                frame_sink: Callable[[np.ndarray], None] | None, slips: Any = None,
-                warm: bool = True) -> Ports:
-    """The kiosk's ports: real store, real camera + vision; stand-ins only if missing."""
-    store = None
-    try:
-        store = open_store(settings)
-    except Exception:  # noqa: BLE001 - the kiosk still shows its screens; staff are told
-        log.exception("store could not be opened; decisions are kept in memory only")
-    if store is not None:
-        from kiosk.flow.adapters_store import StoreAdapter
-
-        adapter: Any = StoreAdapter(store, settings)
-        roster, records = adapter, adapter
-    else:
-        log.warning("STAND-IN roster/records in use (no store)")
-        roster, records = MemoryRoster(), MemoryRecords()
-    spec = camera or settings.camera.source
-    live = None
-    try:
-        live = LiveCamera(spec, settings)
-    except Exception:  # noqa: BLE001
-        log.exception("camera could not be started")
-    vision = KioskVision(settings, live, frame_sink=frame_sink,
-                         references=store_references(store) if store else None)
-    if warm:
-        vision.warm_up()
-    return Ports(vision=vision, eligibility=roster, records=records, slips=slips)
-
-
-def default_slip_folder() -> Path:
-    from kiosk import paths
-
-    return paths.data_dir() / "slips"

@@ -17,19 +17,18 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import Settings
+from kiosk.face.attempt import WorkerLink
+from kiosk.face.feeds import replay_feed
 from kiosk.flow import events as ev
-from kiosk.flow.adapters_vision import CameraVision, WorkerLink
 from kiosk.flow.machine import CertificationFlow
-from kiosk.flow.runtime import FlowRuntime, Outputs, Ports
+from kiosk.flow.runtime import FlowRuntime, Outputs
 from kiosk.flow.states import State
-from kiosk.flow.wiring import replay_feed, store_references
 from kiosk.speech.catalogue import default_catalogue
 
 log = logging.getLogger(__name__)
 
 END_STATES = {State.GOODBYE, State.NOT_IN_ROSTER, State.ALREADY_CERTIFIED, State.ASSISTANCE,
               State.CAMERA_PROBLEM}
-TEST_REF = "journey-test-resident"
 
 
 @dataclass
@@ -58,50 +57,6 @@ class JourneyReport:
                 "matching_started": self.matching_started}
 
 
-def seed_test_resident(store: Any, id_number: str, clip: Path, *, frame_index: int = 15) -> None:
-    """A synthetic roster entry whose enrolled photo is a frame of the same clip."""
-    import cv2
-
-    from kiosk.store.records import RosterEntry
-
-    if store.find_resident_by_id_number(id_number) is None:
-        import hashlib
-
-        ref = f"{TEST_REF}-{hashlib.sha256(id_number.encode()).hexdigest()[:12]}"
-        store.upsert_roster([RosterEntry(ref=ref, id_number=id_number, name="测试居民")],
-                            source="journey", synthetic=True).result(timeout=30)
-    resident = store.find_resident_by_id_number(id_number)
-    cap = cv2.VideoCapture(str(clip))
-    cap.set(cv2.CAP_PROP_POS_FRAMES, frame_index)
-    ok, frame = cap.read()
-    cap.release()
-    if ok:
-        ok, buf = cv2.imencode(".jpg", frame)
-        store.set_face_reference(resident.id, template=None, photo=buf.tobytes()).result(30)
-
-
-def enrol_from_card(store: Any, card: Path, clip: Path, *, frame_index: int = 15
-                    ) -> str | None:
-    """Demo/test set-up for `kiosk journey --card IMG --enrol-from-clip`: read the card as
-    the kiosk would, and add the number read to the roster as a SYNTHETIC resident whose
-    enrolled photo is a frame of the clip (so a card image and a clip of another "person"
-    make a journey that can pass). Returns the number, or None when the card was not read."""
-    import cv2
-
-    from kiosk.idcard.read import read_card
-
-    image = cv2.imread(str(card), cv2.IMREAD_COLOR)
-    if image is None:
-        return None
-    result = read_card(image, want="front")
-    number = result.accepted_number
-    if not number:
-        log.info("card not read for enrolment: %s", result.reason)
-        return None
-    seed_test_resident(store, number, clip, frame_index=frame_index)
-    return number
-
-
 def _answers(text: str) -> list[str]:
     """`yes,yes,no`: consent, confirm, then retry decisions, in the order they come up."""
     return [w.strip().lower() for w in text.split(",") if w.strip()] if text else []
@@ -113,26 +68,46 @@ def run_journey(settings: Settings, *, camera: Path, card: Path | None = None,
                 timeout_s: float = 180.0, slips: Path | None = None,
                 link: WorkerLink | None = None, still_frames: int = 90,
                 vision_out: list | None = None) -> JourneyReport:
-    """`link`: an already loaded vision worker to use (tests share one); else one is made
-    and stopped at the end. `vision_out` receives the CameraVision (tests inspect it)."""
-    from kiosk.flow.adapters_store import StoreAdapter
-    from kiosk.flow.standins import TextSlips
+    """Open the kiosk's services on replayed files and drive one journey through them.
 
-    report = JourneyReport()
-    events: queue.Queue[ev.Event] = queue.Queue()
+    `link`: an already loaded vision worker to use (tests share one); else one is made and
+    stopped at the end. `vision_out` receives the CameraVision (tests inspect it)."""
+    from kiosk.services.root import KioskServices
+
     clip_fps = _fps(camera)
     ended = {"face": 0.0}
     feeds = {"face": replay_feed(str(camera), fps=clip_fps, still_frames=still_frames,
                                  on_end=lambda: ended.__setitem__("face", time.perf_counter()))}
     if card is not None:
         feeds["card"] = replay_feed(str(card), fps=clip_fps)
-    vision = CameraVision(settings, feeds, references=store_references(store), link=link,
-                          lockstep=True)
+    services = KioskServices.open(settings, feeds=feeds, lockstep=True, link=link, store=store,
+                                  slips=_text_slips(settings, slips), warm=False, sync=False)
     if vision_out is not None:
-        vision_out.append(vision)
-    adapter = StoreAdapter(store, settings)
-    ports = Ports(vision=vision, eligibility=adapter, records=adapter,
-                  slips=TextSlips(slips) if slips else None)
+        vision_out.append(services.vision)
+    try:
+        return drive_journey(services, clip_fps=clip_fps, ended=ended, card=card is not None,
+                             id_number=id_number, answers=answers, challenges=challenges,
+                             seed=seed, timeout_s=timeout_s)
+    finally:
+        services.close()
+
+
+def _text_slips(settings: Settings, folder: Path | None) -> Any:
+    if folder is None:
+        return None
+    from kiosk.staff.slips import SignedSlips
+
+    return lambda store: SignedSlips(store, settings, folder)
+
+
+def drive_journey(services: Any, *, clip_fps: float, ended: dict[str, float], card: bool,
+                  id_number: str | None, answers: str, challenges: tuple[str, ...],
+                  seed: int, timeout_s: float) -> JourneyReport:
+    """One journey on `services` (a KioskServices on replayed feeds), scripted touches."""
+    settings = services.settings
+    vision = services.vision
+    report = JourneyReport()
+    events: queue.Queue[ev.Event] = queue.Queue()
     flow = CertificationFlow(settings, clock=dt.datetime.now, rng=random.Random(seed),
                              challenge_pool=challenges)
     entered = {"state": State.WELCOME, "t": time.perf_counter()}
@@ -147,11 +122,11 @@ def run_journey(settings: Settings, *, camera: Path, card: Path | None = None,
             _script(view.state, events, pending, id_number, card)
 
     outputs = Outputs(show=show, say=lambda text: report.said.append(text))
-    runtime = FlowRuntime(flow, ports, outputs, catalogue=catalogue, post=events.put)
+    runtime = services.runtime(flow, outputs, catalogue=catalogue, post=events.put)
     warm_t0 = time.perf_counter()
     vision.warm_up()                # in the kiosk this happens while the resident reads consent
     vision.warm.wait(timeout=120)
-    if card is not None:
+    if card:
         vision.card.warm_up()
         vision.card.wait_idle(60)
     report.warm_s = time.perf_counter() - warm_t0
@@ -190,13 +165,12 @@ def run_journey(settings: Settings, *, camera: Path, card: Path | None = None,
         if outputs.printed:
             report.slip = str(outputs.printed[-1])
         runtime.dispatch(ev.Reset("journey over"))    # as the kiosk does after every visit
-        vision.close()
         runtime.close()
     return report
 
 
 def _script(state: State, events: queue.Queue, pending: list[str], id_number: str | None,
-            card: Path | None) -> None:
+            card: bool) -> None:
     """The resident's touches, as a script."""
     def answer(yes: str, no: str) -> None:
         word = pending.pop(0) if pending else "yes"
@@ -204,7 +178,7 @@ def _script(state: State, events: queue.Queue, pending: list[str], id_number: st
 
     if state == State.CONSENT:
         answer("agree", "no_face")
-    elif state == State.IDENTITY and card is None:
+    elif state == State.IDENTITY and not card:
         events.put(ev.Touch("use_keypad"))
     elif state == State.KEYPAD and id_number:
         events.put(ev.KeypadSubmitted(id_number))

@@ -1,4 +1,4 @@
-"""The flow's roster look-up and record saving, on the real `kiosk.store.Store` (issue 5).
+"""The flow's roster look-up, record saving and match references on the real `kiosk.store.Store`.
 
 Runs on the flow's I/O worker: waiting on the store's writer Future here never blocks the GUI.
 """
@@ -8,10 +8,13 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from kiosk.config import Settings
-from kiosk.flow.events import AttemptRecord, CertificationRecord, Eligibility
+from kiosk.flow.events import AttemptRecord, CertificationRecord, Eligibility, ResidentIdentity
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +38,11 @@ def _date(text: str) -> dt.date | None:
 class StoreAdapter:
     """EligibilityPort + RecordPort over one open Store (the caller owns and closes it)."""
 
-    def __init__(self, store: Any, settings: Settings) -> None:
+    def __init__(self, store: Any, settings: Settings, *,
+                 on_saved: Callable[[], None] | None = None) -> None:
         self.store = store
         self.settings = settings
+        self.on_saved = on_saved          # e.g. wake background sync: upload it now
 
     # ---- EligibilityPort
     def lookup(self, id_number: str) -> Eligibility:
@@ -80,11 +85,20 @@ class StoreAdapter:
             evidence=items)
         uid = self.store.save_certification(new).result(timeout=30)
         log.info("certification saved: %s (%s)", record.result, uid[:8])
+        self._saved()
         return uid
 
     def request_home_visit(self, resident_id: str, id_number: str) -> str:
         visit = self.store.request_home_visit(int(resident_id), note="kiosk").result(timeout=30)
+        self._saved()
         return visit.uuid
+
+    def _saved(self) -> None:
+        if self.on_saved is not None:
+            try:
+                self.on_saved()
+            except Exception:  # noqa: BLE001 - the record is saved; a listener cannot undo it
+                log.exception("record-saved listener failed")
 
 
 def _attempt(a: AttemptRecord) -> Any:
@@ -96,3 +110,21 @@ def _attempt(a: AttemptRecord) -> Any:
         liveness_passed=a.outcome in ("passed", "no_match"),
         match_distance=a.score, reason_code=a.reason or a.outcome,
         challenges=a.challenges)
+
+
+def store_references(store: Any) -> Callable[[str, ResidentIdentity],
+                                              list[tuple[str, np.ndarray]]]:
+    """The roster's enrolled photo (decoded) as a match reference."""
+    import cv2
+
+    def refs(resident_id: str, identity: ResidentIdentity) -> list[tuple[str, np.ndarray]]:
+        if not resident_id:
+            return []
+        _template, photo = store.face_reference(int(resident_id))
+        if not photo:
+            return []
+        image = cv2.imdecode(np.frombuffer(photo, np.uint8), cv2.IMREAD_COLOR)
+        return [] if image is None else [("enrolled", image)]
+
+    return refs
+

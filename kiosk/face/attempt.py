@@ -1,4 +1,4 @@
-"""The flow's VisionPort on the real camera, vision worker and card reader (issues 3 and 4).
+"""The flow's VisionPort on the real camera, vision worker and card reader.
 
 Three threads, none of them the GUI thread:
 - `camera` (this adapter's own): takes frames from the feed of the current mode, hands each to
@@ -21,17 +21,17 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 
 from kiosk.config import Settings
+from kiosk.face.translate import ResultTranslator, card_event
 from kiosk.flow import events as ev
-from kiosk.flow.card_reading import CardGate, CardReadingWorker
 from kiosk.flow.ports import EventSink
-from kiosk.flow.vision_events import ResultTranslator
+from kiosk.flow.states import CARD_REASONS
+from kiosk.idcard.card_reading import CardGate, CardReadingWorker
 
 log = logging.getLogger(__name__)
 
@@ -118,19 +118,18 @@ class CameraVision:
         self.sink: EventSink = lambda e: None
         self._own_link = link is None
         self._link = link
-        self._lock = threading.Lock()           # jobs, translator, evidence, recent frames
+        self._lock = threading.Lock()           # jobs, translator
         self._jobs: list[tuple[str, Any]] = []
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._consumed = threading.Event()
         self._mode = "off"
-        self._translator = ResultTranslator()
-        self._recent: OrderedDict[int, np.ndarray] = OrderedDict()   # ts_ms -> frame
-        self._best: tuple[float, np.ndarray, Any] | None = None     # attempt's best frame
-        self._passed_best: tuple[float, np.ndarray, Any] | None = None
-        self._evidence: dict[str, Any] | None = None
+        self._translator = ResultTranslator.from_settings(settings)
         self._ended_handled = False
-        self.card = card_reader or CardReadingWorker(self._post, gate=CardGate())
+        self.card = card_reader or CardReadingWorker(
+            lambda result: self._post(card_event(result)),
+            gate=CardGate(frames=settings.idcard.steady_frames), known_reasons=CARD_REASONS,
+            reject_copies=settings.idcard.reject_copies)
         self.frames_processed = 0               # frames the worker (or reader) was given
         self.face_frames = 0                    # of which face frames (clip time = this / fps)
         self.matches_published = 0              # MatchResults seen (tests: never for a spoof)
@@ -147,22 +146,14 @@ class CameraVision:
     def set_mode(self, mode: str) -> None:
         self._queue("mode", mode)
 
-    def start_liveness(self, challenges: tuple[str, ...], timeout_s: float) -> None:
-        self._queue("liveness", (challenges, timeout_s))
+    def start_liveness(self, challenges: tuple[str, ...]) -> None:
+        self._queue("liveness", challenges)
 
     def start_matching(self, resident_id: str, identity: ev.ResidentIdentity) -> None:
         self._queue("match", (resident_id, identity))
 
-    def take_evidence(self) -> dict[str, Any] | None:
-        with self._lock:
-            evidence, self._evidence = self._evidence, None
-        return evidence
-
     def clear(self) -> None:
         with self._lock:
-            self._evidence = None
-            self._best = self._passed_best = None
-            self._recent.clear()
             self._translator.reset()
         self.card.reset()
         self._queue("clear", None)
@@ -247,7 +238,6 @@ class CameraVision:
         if mode != self._mode:
             with self._lock:
                 self._translator.reset()
-                self._best = None
             if self._link is not None and self._mode == "face":
                 self._link.worker.cancel_attempt("left_screen")
             self.card.reset()
@@ -258,11 +248,9 @@ class CameraVision:
             if link.status == "vision_unavailable":
                 self._post(ev.CameraLost())          # no face route without the models
 
-    def _job_liveness(self, arg: tuple[tuple[str, ...], float]) -> None:
-        challenges, _timeout_s = arg             # the worker's own config holds the timeout
+    def _job_liveness(self, challenges: tuple[str, ...]) -> None:
         with self._lock:
             self._translator.start_attempt()    # results from now on belong to this attempt
-            self._best = None
         self._ensure_link().worker.start_attempt(challenges)
 
     def _job_match(self, arg: tuple[str, ev.ResidentIdentity]) -> None:
@@ -287,10 +275,6 @@ class CameraVision:
         if link.status == "vision_unavailable":
             return
         ts = link.stamp(t)
-        with self._lock:
-            self._recent[int(ts * 1000)] = frame
-            while len(self._recent) > 8:
-                self._recent.popitem(last=False)
         self._consumed.clear()
         link.worker.submit(frame, ts)
         self.frames_processed += 1
@@ -324,20 +308,16 @@ class CameraVision:
         self.published.append(type(item).__name__)
         del self.published[:-200]
         events: list[ev.Event] = []
+        # the crop is made here, outside the lock, from the probe the worker compared
+        evidence = probe_evidence(item.probe) if isinstance(item, MatchResult) else None
         with self._lock:
             if isinstance(item, FrameResult):
                 events = self._translator.frame(item)
-                self._keep_best(item)
             elif isinstance(item, AttemptEnded):
-                if item.result.passed and self._translator.attempt_active:
-                    self._passed_best = self._best
                 events = self._translator.attempt_ended(item.result)
-                self._best = None
             elif isinstance(item, MatchResult):
                 self.matches_published += 1
-                events = [self._translator.match(item)]
-                self._evidence = self._crop_evidence(self._passed_best)
-                self._passed_best = None
+                events = [self._translator.match(item, evidence)]
         if isinstance(item, WorkerStatus):
             self._status(item)
         else:
@@ -357,23 +337,12 @@ class CameraVision:
         elif status.event == "frame_error":
             self._consumed.set()
 
-    def _keep_best(self, result: Any) -> None:
-        """The attempt's best-quality frame, for the evidence crop (lock held)."""
-        if result.liveness is None or not result.quality.ok:
-            return
-        frame = self._recent.get(result.observation.timestamp_ms)
-        if frame is None:
-            return
-        score = float(result.quality.score)
-        if self._best is None or score > self._best[0]:
-            self._best = (score, frame, result.observation.box)
 
-    @staticmethod
-    def _crop_evidence(best: tuple[float, np.ndarray, Any] | None) -> dict[str, Any] | None:
-        if best is None:
-            return None
-        _score, frame, box = best
-        return {"face_crop": face_crop_jpeg(frame, box)}
+def probe_evidence(probe: Any) -> dict[str, Any] | None:
+    """The evidence saved with a decision: the crop of the probe the worker compared."""
+    if probe is None:
+        return None
+    return {"face_crop": face_crop_jpeg(probe.frame, probe.observation.box)}
 
 
 def face_crop_jpeg(frame: np.ndarray, box: Any, *, margin: float = 0.35) -> bytes:

@@ -1,0 +1,1 @@
+"""A whole certification headless on files: `kiosk journey` and the benchmarks."""
