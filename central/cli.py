@@ -59,17 +59,33 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_register(args: argparse.Namespace) -> int:
-    from kiosk.sync.identity import PublicIdentity
+    from central.registration import RegistrationError, parse_registration
+    from kiosk.sync.strict_json import StrictJSONError, loads_strict
 
-    public = PublicIdentity.load(Path(args.identity))
-    new = receiver_from(args).register_kiosk(public, region=args.region, label=args.label)
+    try:
+        doc = loads_strict(Path(args.identity).read_bytes())
+        if isinstance(doc, dict):
+            doc = {**doc, "region": args.region, "label": args.label}
+        public, region, label = parse_registration(doc)
+    except (OSError, StrictJSONError, RegistrationError) as exc:
+        print(f"not registered: {exc}", file=sys.stderr)
+        return 2
+    new = receiver_from(args).register_kiosk(public, region=region, label=label)
     print(f"kiosk {public.name} {'registered' if new else 're-keyed'}")
     return 0
 
 
 def cmd_load_roster(args: argparse.Namespace) -> int:
-    entries = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    print(f"loaded {receiver_from(args).load_roster(entries)} residents")
+    from kiosk.sync.roster_entries import RosterEntryError
+    from kiosk.sync.strict_json import StrictJSONError, loads_strict
+
+    try:
+        entries = loads_strict(Path(args.file).read_bytes())
+        loaded = receiver_from(args).load_roster(entries)
+    except (OSError, StrictJSONError, RosterEntryError) as exc:
+        print(f"roster not loaded (nothing changed): {exc}", file=sys.stderr)
+        return 2
+    print(f"loaded {loaded} residents")
     return 0
 
 

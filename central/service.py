@@ -18,9 +18,12 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from central import db
+from central.registration import KIOSK_ID
+from kiosk.store.records import RosterEntry
 from kiosk.sync import bundle
 from kiosk.sync.encoding import WireRecord, canonical, record_from_json
 from kiosk.sync.identity import Identity, PublicIdentity, request_message
+from kiosk.sync.roster_entries import RosterEntryError, parse_entries
 
 ROSTER_COLS = ("ref", "id_number", "name", "sex", "birth_date", "address", "phone", "region",
                "due_from", "due_until", "last_certified_at", "version", "active")
@@ -79,6 +82,8 @@ class Receiver:
             return True
 
     def kiosk_public(self, kiosk_id: str) -> PublicIdentity | None:
+        if not isinstance(kiosk_id, str) or not KIOSK_ID.match(kiosk_id):
+            return None               # never a valid id: not worth a query (nor a NUL to PG)
         with self.engine.connect() as conn:
             row = conn.execute(select(db.kiosks).where(db.kiosks.c.kiosk_id == kiosk_id,
                                                        db.kiosks.c.active.is_(True))).first()
@@ -86,6 +91,16 @@ class Receiver:
             return None
         return PublicIdentity(row.kiosk_id, base64.b64decode(row.sign_public),
                               base64.b64decode(row.box_public))
+
+    def precheck(self, headers: dict[str, str]) -> None:
+        """What can be refused before the body is read: headers present, kiosk known."""
+        for name in ("x-anxin-kiosk", "x-anxin-time", "x-anxin-nonce", "x-anxin-signature"):
+            if not headers.get(name):
+                raise AuthError(f"missing {name} header")
+        if self.kiosk_public(headers["x-anxin-kiosk"]) is None:
+            raise AuthError("unknown kiosk")
+        if not headers["x-anxin-time"].isascii() or not headers["x-anxin-time"].isdigit():
+            raise AuthError("malformed signature headers")
 
     def authenticate(self, method: str, path: str, headers: dict[str, str], body: bytes, *,
                      now: float | None = None) -> str:
@@ -152,20 +167,35 @@ class Receiver:
                      .values(value=db.counters.c.value + by))
 
     # ---- roster ------------------------------------------------------------------------
-    def load_roster(self, entries: Iterable[dict[str, Any]]) -> int:
-        """Insert or update residents; each change gets a new, higher version."""
+    def load_roster(self, entries: Iterable[RosterEntry | dict[str, Any]]) -> int:
+        """Insert or update residents; each change gets a new, higher version.
+
+        Dict entries are validated first (kiosk/sync/roster_entries.py: RosterEntryError, all
+        or nothing); an ID number already held under another ref is refused the same way."""
+        if isinstance(entries, (dict, str, bytes)):
+            raise RosterEntryError("a roster is a list of entries")
+        items = list(entries)
+        parsed = [e for e in items if isinstance(e, RosterEntry)]
+        docs = [e for e in items if not isinstance(e, RosterEntry)]
+        if docs:
+            parsed += parse_entries(docs)
         count = 0
         with self.engine.begin() as conn:
             version = int(conn.execute(select(func.coalesce(func.max(db.residents.c.version),
                                                             0))).scalar_one())
-            for entry in entries:
+            for entry in parsed:
                 version += 1
-                values = {k: entry[k] for k in ROSTER_COLS if k in entry and k != "version"}
+                values = {k: getattr(entry, k) for k in ROSTER_COLS if k != "version"}
                 values["version"] = version
+                other = conn.execute(select(db.residents.c.ref).where(
+                    db.residents.c.id_number == entry.id_number)).scalar_one_or_none()
+                if other is not None and other != entry.ref:
+                    raise RosterEntryError(f"entry {count + 1}: this ID number is already"
+                                           " held under another ref")
                 exists = conn.execute(select(db.residents.c.ref).where(
-                    db.residents.c.ref == entry["ref"])).first()
+                    db.residents.c.ref == entry.ref)).first()
                 if exists:
-                    conn.execute(update(db.residents).where(db.residents.c.ref == entry["ref"])
+                    conn.execute(update(db.residents).where(db.residents.c.ref == entry.ref)
                                  .values(**values))
                 else:
                     conn.execute(insert(db.residents).values(**values))
@@ -176,9 +206,10 @@ class Receiver:
         with self.engine.connect() as conn:
             region = conn.execute(select(db.kiosks.c.region).where(
                 db.kiosks.c.kiosk_id == kiosk_id)).scalar_one_or_none() or ""
-            query = select(db.residents).where(db.residents.c.version > since)
-            if region:
-                query = query.where(db.residents.c.region.startswith(region))
+            if not region:            # registered without a region: no roster until one is set
+                return {"residents": [], "version": since, "more": False}
+            query = select(db.residents).where(db.residents.c.version > since,
+                                               db.residents.c.region.startswith(region))
             rows = conn.execute(query.order_by(db.residents.c.version).limit(limit + 1)).all()
         more = len(rows) > limit
         rows = rows[:limit]

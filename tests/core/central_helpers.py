@@ -17,6 +17,7 @@ import uvicorn
 
 from central.app import create_app
 from central.db import make_engine
+from central.guard import Limits
 from central.service import Receiver
 from kiosk.store.database import Store
 from kiosk.sync.identity import Identity
@@ -37,10 +38,12 @@ def make_receiver(db_url: str, key_dir: Path) -> Receiver:
 
 
 @contextlib.contextmanager
-def serve_in_thread(receiver: Receiver) -> Iterator[str]:
+def serve_in_thread(receiver: Receiver, *, admin_token: str = "",
+                    limits: Limits | None = None) -> Iterator[str]:
     """uvicorn in a thread; yields the base URL."""
     port = free_port()
-    config = uvicorn.Config(create_app(receiver), host="127.0.0.1", port=port,
+    config = uvicorn.Config(create_app(receiver, admin_token=admin_token, limits=limits),
+                            host="127.0.0.1", port=port,
                             log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -196,3 +199,10 @@ def register(receiver: Receiver, store: Store, *, region: str = "") -> Identity:
     identity = kiosk_identity(store)
     receiver.register_kiosk(identity.public, region=region)
     return identity
+
+
+def valid_id(seq: int, prefix: str = "32010219400101") -> str:
+    """A synthetic ID number with a correct check digit (the receiver validates it)."""
+    from kiosk.idcard.number import check_digit
+    first = f"{prefix}{seq:03d}"
+    return first + check_digit(first)

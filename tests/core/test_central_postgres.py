@@ -74,7 +74,7 @@ def test_network_sync_bundles_and_duplicates_on_postgres(pg_url: str, tmp_path: 
     receiver = make_receiver(pg_url, tmp_path)
     store = Store.open(tmp_path / "kiosk" / "kiosk.sqlite3")
     try:
-        identity = register(receiver, store)
+        identity = register(receiver, store, region="32")
         rng = random.Random(4)
         simulate(store, residents=2, certifications=0)
         rid = store.query("SELECT id FROM residents LIMIT 1")[0]["id"]
@@ -82,7 +82,8 @@ def test_network_sync_bundles_and_duplicates_on_postgres(pg_url: str, tmp_path: 
             store.save_certification(NewCertification(**{
                 **synthetic_certification(rng, rid).__dict__, "synthetic": False})).result()
         bundle = export_bundle(store, identity, receiver.identity.public, tmp_path / "usb")
-        receiver.load_roster([{"ref": "P1", "id_number": "320102194001011236", "name": "甲"}])
+        receiver.load_roster([{"ref": "P1", "id_number": "32010219400101123X", "name": "甲",
+                           "region": "320102"}])
         with serve_in_thread(receiver) as url:
             worker = SyncWorker(store, identity, url=url, batch_size=7)
             report = worker.sync_once()
@@ -92,7 +93,7 @@ def test_network_sync_bundles_and_duplicates_on_postgres(pg_url: str, tmp_path: 
         assert result.new == 0 and result.duplicates == 30
         stats = receiver.stats()
         assert stats["certifications"] == 30 and stats["duplicates_refused"] == 30
-        assert store.find_resident_by_id_number("320102194001011236") is not None
+        assert store.find_resident_by_id_number("32010219400101123X") is not None
     finally:
         store.close()
         receiver.engine.dispose()

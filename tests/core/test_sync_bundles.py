@@ -22,7 +22,7 @@ from tests.core.central_helpers import make_receiver, register
 def setup(tmp_path: Path):
     receiver = make_receiver(f"sqlite:///{tmp_path / 'central.sqlite3'}", tmp_path)
     store = Store.open(tmp_path / "kiosk" / "kiosk.sqlite3")
-    identity = register(receiver, store)
+    identity = register(receiver, store, region="32")
     rng = random.Random(2)
     simulate(store, residents=2, certifications=0)
     rid = store.query("SELECT id FROM residents LIMIT 1")[0]["id"]
@@ -51,14 +51,15 @@ def test_round_trip_export_import_ack_and_roster(setup) -> None:
     again = receiver.import_bundle(second.path.read_bytes())
     assert again.new == 0 and again.duplicates == 12
     assert receiver.stats()["certifications"] == 12
-    receiver.load_roster([{"ref": "Z1", "id_number": "320102194001011236", "name": "新居民"}])
+    receiver.load_roster([{"ref": "Z1", "id_number": "32010219400101123X", "name": "新居民",
+                           "region": "320102"}])
     data, manifest = receiver.export_ack_bundle(identity.name)
     ack = usb / "ack.anxb"
     ack.write_bytes(data)
     report = import_ack_bundle(store, identity, public, ack)
     assert report.acked == 12 and report.roster_inserted == 1
     assert store.sync_status().pending == 0
-    assert store.find_resident_by_id_number("320102194001011236").name == "新居民"
+    assert store.find_resident_by_id_number("32010219400101123X").name == "新居民"
     with pytest.raises(BundleError, match="replayed"):         # the same ack bundle again
         import_ack_bundle(store, identity, public, ack)
     assert store.verify_audit().ok
