@@ -123,7 +123,9 @@ def open_store(settings: Settings) -> Any | None:
         from kiosk.store.database import Store
     except ImportError:
         return None
-    return Store.open(ship_face_images=settings.store.ship_face_images)
+    store = Store.open(ship_face_images=settings.store.ship_face_images)
+    store.start_nightly_backup()
+    return store
 
 
 class KioskVision(CameraVision):
@@ -149,11 +151,9 @@ def build_ports(settings: Settings, *, camera: str | None,
                 frame_sink: Callable[[np.ndarray], None] | None, slips: Any = None,
                 warm: bool = True) -> Ports:
     """The kiosk's ports: real store, real camera + vision; stand-ins only if missing."""
-    store = None
-    try:
-        store = open_store(settings)
-    except Exception:  # noqa: BLE001 - the kiosk still shows its screens; staff are told
-        log.exception("store could not be opened; decisions are kept in memory only")
+    # A store that cannot be opened (damaged, wrong key, locked) stops the kiosk with its
+    # plain message: never an empty in-memory roster that tells residents "not in roster".
+    store = open_store(settings)
     if store is not None:
         from kiosk.flow.adapters_store import StoreAdapter
 
