@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 access_log = logging.getLogger("central.access")
+error_log = logging.getLogger("central.errors")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -169,7 +170,12 @@ class Guard:
                     return {"type": "http.request", "body": body, "more_body": False}
                 return await receive()          # then wait for the disconnect, as ASGI says
 
-            await self.app(scope, replay, send_logged)
+            try:
+                await self.app(scope, replay, send_logged)
+            except Exception:  # a bug behind us: answered 500 (once), connection kept usable
+                error_log.exception("internal error on %s %s", method, shown_path)
+                if not seen["status"]:
+                    await _answer(send_logged, 500, "internal error")
         finally:
             access_log.info("%s %s %s %s in=%d out=%d %.1fms kiosk=%s", client, method,
                             shown_path,

@@ -152,3 +152,38 @@ def import_usb(store: Store, settings: Settings, session: StaffSession, path: Pa
                 detail={"acked": report.acked, "seq": report.seq}).result()
     return SyncAnswer(True, f"已确认 {report.acked} 条记录；名册新增 {report.roster_inserted}，"
                             f"更新 {report.roster_updated}。")
+
+
+def quarantine_zh(store: Store) -> str:
+    """The sync page's line about rows set aside (empty when there are none)."""
+    rows = store.quarantined_outbox()
+    if not rows:
+        return ""
+    reasons: dict[str, int] = {}
+    for row in rows:
+        key = row.reason.split(":")[0]
+        reasons[key] = reasons.get(key, 0) + 1
+    why = "；".join(f"{_QUARANTINE_ZH.get(k, k)} {n} 条" for k, n in reasons.items())
+    return (f"\n有 {len(rows)} 条记录无法上传，已单独存放（其余记录照常同步）：{why}。"
+            "请联系技术支持，可用 kiosk sync quarantine --export 导出清单。")
+
+
+_QUARANTINE_ZH = {
+    "payload does not decrypt with this kiosk's key": "本机密钥无法解开",
+    "payload cannot be sent": "内容格式有误",
+    "receiver keeps failing on this record": "上级系统反复处理失败",
+}
+
+
+def export_quarantine(store: Store, path: Path) -> Path:
+    """The list of rows set aside, for support: ids, kinds, reasons, times (no payloads)."""
+    import json
+    import os
+
+    rows = [{"seq": r.seq, "uuid": r.uuid, "kind": r.kind, "reason": r.reason,
+             "quarantined_at": r.quarantined_at} for r in store.quarantined_outbox()]
+    doc = {"kiosk_id": store.kiosk_id, "rows": rows}
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(doc, fh, ensure_ascii=False, indent=2)
+    return path

@@ -26,7 +26,7 @@ import sqlite_utils
 from kiosk import paths
 from kiosk.staff import audit as audit_mod
 from kiosk.store import certifications as certs
-from kiosk.store import integrity, outbox, retention, roster
+from kiosk.store import integrity, outbox, quarantine, retention, roster
 from kiosk.store.crypto import StoreKey, key_path, load_or_create_key
 from kiosk.store.migrations import migrate
 from kiosk.store.records import (
@@ -95,6 +95,7 @@ class Store:
             integrity.check_fingerprint(row[0] if row else "", self.key.fingerprint,
                                         self.key_file)
         self.migrated = migrate(conn, self.path)
+        quarantine.ensure_table(conn)
         conn.execute("BEGIN IMMEDIATE")
         row = conn.execute("SELECT value FROM meta WHERE key = 'kiosk_id'").fetchone()
         if row is None:
@@ -281,8 +282,35 @@ class Store:
     # ---- outbox / sync ------------------------------------------------------------------
     def pending_outbox(self, *, limit: int = 200, after_seq: int = 0,
                        include_synthetic: bool = False) -> list[OutboxItem]:
-        return self.read(lambda c: outbox.pending(c, self.key, limit=limit, after_seq=after_seq,
-                                                  include_synthetic=include_synthetic))
+        """Up to `limit` sendable rows after `after_seq`; rows that cannot be sent are
+        quarantined on the way (with their reason) instead of stopping the queue."""
+        while True:
+            items, bad = self.read(lambda c: outbox.pending(
+                c, self.key, limit=limit, after_seq=after_seq,
+                include_synthetic=include_synthetic))
+            if not bad:
+                return items
+            self.quarantine_rows(bad).result()
+
+    def quarantine_rows(self, rows: Iterable[tuple[int, str, str, str]]) -> Future[int]:
+        """Set (seq, uuid, kind, reason) rows aside; audited by count and reason only."""
+        items = list(rows)
+
+        def job(conn: sqlite3.Connection) -> int:
+            added = quarantine.add(conn, items)
+            for _seq, uuid, _kind, reason in items:
+                audit_mod.append_audit(conn, self.key.audit_key, actor="sync",
+                                       action="outbox.quarantined", subject=uuid,
+                                       detail={"reason": reason[:120]})
+            return added
+        return self.write(job)
+
+    def quarantined_outbox(self) -> list[quarantine.QuarantinedRow]:
+        return self.read(quarantine.listed)
+
+    def release_quarantined(self, seqs: Iterable[int]) -> Future[int]:
+        items = list(seqs)
+        return self.write(lambda c: quarantine.release(c, items))
 
     def mark_acked(self, uuids: Iterable[str], *, via: str) -> Future[int]:
         items = list(uuids)

@@ -37,6 +37,16 @@ Progress = Callable[[str, int, int], None]     # (stage, done, total)
 class SyncRejected(RuntimeError):
     """The receiver refused the request (4xx): unknown kiosk, bad signature, bad batch."""
 
+    def __init__(self, message: str, *, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# Answers that may be caused by one record of the batch (the receiver failed on it, refused
+# its shape, or the batch is too big): the batch is split to find it. 401/403/429 concern
+# the kiosk or the receiver as a whole and stop the round as before.
+_ROW_SUSPECT = {413, 422}
+
 
 @dataclass(frozen=True)
 class SyncReport:
@@ -87,7 +97,7 @@ class SyncWorker:
         response = self._client.request(method, self.url + path, content=body, headers=headers)
         if 400 <= response.status_code < 500:
             raise SyncRejected(f"receiver refused ({response.status_code}):"
-                               f" {response.text[:120]}")
+                               f" {response.text[:120]}", status=response.status_code)
         response.raise_for_status()
         return response.json()
 
@@ -99,6 +109,34 @@ class SyncWorker:
         sent = {i.uuid for i in items}
         acked = [u for u in answer.get("acked", []) if u in sent]
         return self.store.mark_acked(acked, via="network").result()
+
+    def _push_isolating(self, items: list, suspects: list[tuple[object, str]],
+                        proven: list[bool]) -> int:
+        """Push `items`; when the receiver fails on the batch, split it to find the row.
+
+        A single row is retried once; if it fails again it becomes a suspect, quarantined by
+        `push` only if the receiver accepted some other batch this round (so a receiver that
+        is down for everyone never gets good rows quarantined)."""
+        try:
+            acked = self.push_batch(items)
+            proven[0] = True
+            return acked
+        except (httpx.HTTPStatusError, SyncRejected) as exc:
+            status = (exc.response.status_code if isinstance(exc, httpx.HTTPStatusError)
+                      else exc.status)
+            if status < 500 and status not in _ROW_SUSPECT:
+                raise
+            if len(items) == 1:
+                try:
+                    acked = self.push_batch(items)
+                    proven[0] = True
+                    return acked
+                except (httpx.HTTPStatusError, SyncRejected) as again:
+                    suspects.append((items[0], _describe(again)))
+                    return 0
+        mid = len(items) // 2
+        return (self._push_isolating(items[:mid], suspects, proven)
+                + self._push_isolating(items[mid:], suspects, proven))
 
     def push(self, progress: Progress | None = None) -> tuple[int, int, int]:
         """(batches, sent, acked) — every pending row, oldest first, batch by batch."""
@@ -113,7 +151,17 @@ class SyncWorker:
                                               include_synthetic=self.include_synthetic)
             if not items:
                 return batches, sent, acked
-            acked += self.push_batch(items)
+            suspects: list[tuple[object, str]] = []
+            proven = [False]
+            acked += self._push_isolating(items, suspects, proven)
+            if suspects:
+                if not proven[0]:
+                    raise SyncRejected(f"receiver failed on every record: {suspects[0][1]}")
+                self.store.quarantine_rows(
+                    [(i.seq, i.uuid, i.kind, f"receiver keeps failing on this record: {why}")
+                     for i, why in suspects]).result()
+                log.warning("sync: %d record(s) set aside after repeated receiver errors",
+                            len(suspects))
             batches += 1
             sent += len(items)
             after = items[-1].seq
