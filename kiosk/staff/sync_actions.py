@@ -154,6 +154,30 @@ def import_usb(store: Store, settings: Settings, session: StaffSession, path: Pa
                             f"更新 {report.roster_updated}。")
 
 
+def roster_confirmation_zh(store: Store) -> str:
+    """The sync page's line when a full roster was refused for deactivating too many."""
+    pending = store.sync_state("roster_deactivation_pending", "")
+    if not pending:
+        return ""
+    would, _, active = pending.partition("/")
+    return (f"\n上级发来的整份名册会停用 {would} 位居民（共 {active} 位），数量异常，"
+            "已暂不采用。请管理员核实后在此确认，再同步或导入一次。")
+
+
+def confirm_roster_deactivation(store: Store, session: StaffSession) -> SyncAnswer:
+    """An administrator accepts the refused roster's deactivations (exactly that many)."""
+    session.require_admin("roster")
+    pending = store.sync_state("roster_deactivation_pending", "")
+    if not pending:
+        return SyncAnswer(False, "没有等待确认的名册。")
+    would = pending.partition("/")[0]
+    store.set_sync_state(roster_deactivation_confirmed=would,
+                         roster_deactivation_pending="").result()
+    store.audit(actor=session.actor, action="roster.mass_deactivation_confirmed",
+                detail={"residents": int(would)}).result()
+    return SyncAnswer(True, f"已确认：下次同步或导入时停用 {would} 位居民。")
+
+
 def quarantine_zh(store: Store) -> str:
     """The sync page's line about rows set aside (empty when there are none)."""
     rows = store.quarantined_outbox()

@@ -21,15 +21,13 @@ import httpx
 from kiosk.store import outbox as outbox_mod
 from kiosk.store.database import Store
 from kiosk.store.records import RosterEntry
+from kiosk.store.roster import RosterDeactivationRefused
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.encoding import WireRecord, encode_batch
 from kiosk.sync.identity import Identity, sign_request
+from kiosk.sync.roster_entries import RosterEntryError, parse_entry
 
 log = logging.getLogger(__name__)
-
-ROSTER_FIELDS = ("ref", "id_number", "name", "sex", "birth_date", "address", "phone", "region",
-                 "due_from", "due_until", "last_certified_at", "version", "active")
-
 
 Progress = Callable[[str, int, int], None]     # (stage, done, total)
 
@@ -61,11 +59,27 @@ class SyncReport:
         return not self.error
 
 
-def roster_entry(doc: dict[str, Any]) -> RosterEntry:
-    values = {k: doc[k] for k in ROSTER_FIELDS if k in doc and doc[k] is not None}
-    values["version"] = int(values.get("version", 0))
-    values["active"] = bool(values.get("active", True))
-    return RosterEntry(**values)
+def roster_entry(doc: Any, index: int = 0) -> RosterEntry:
+    """One incoming roster entry, validated as strictly as the staff CSV import
+    (RosterEntryError, a ValueError, with the entry's position and field)."""
+    return parse_entry(doc, index=index)
+
+
+def roster_page(answer: Any) -> tuple[list[RosterEntry], int, bool]:
+    """(entries, version, more) of a roster page; anything malformed is a ValueError."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("residents"), list):
+        raise RosterEntryError("roster page is not an object with a residents list")
+    version, more = answer.get("version", 0), answer.get("more", False)
+    if isinstance(version, bool) or not isinstance(version, int) or not (
+            0 <= version < 2**63) or not isinstance(more, bool):
+        raise RosterEntryError("roster page version/more have the wrong type")
+    return ([roster_entry(d, i) for i, d in enumerate(answer["residents"])], version, more)
+
+
+def note_refused_roster(store: Store, exc: BaseException) -> None:
+    """Remember a refused mass deactivation so the staff console can ask an admin."""
+    if isinstance(exc, RosterDeactivationRefused):
+        store.set_sync_state(roster_deactivation_pending=f"{exc.would}/{exc.active}").result()
 
 
 class SyncWorker:
@@ -176,21 +190,23 @@ class SyncWorker:
         changed = 0
         while True:
             query = urlencode({"since": since, "limit": page})
-            answer = self._request("GET", f"/v1/roster?{query}")
-            entries = [roster_entry(d) for d in answer.get("residents", [])]
-            version = int(answer.get("version", since))
+            entries, version, more = roster_page(self._request("GET", f"/v1/roster?{query}"))
             if full:
                 collected.extend(entries)
             elif entries:
                 report = self.store.upsert_roster(entries, version=version,
                                                   source="sync").result()
                 changed += report.inserted + report.updated
-            if not answer.get("more") or version <= since:
+            if not more or version <= since:
                 break
             since = version
         if full and collected:
-            report = self.store.upsert_roster(collected, full=True, version=since if since else
-                                              None, source="sync").result()
+            try:
+                report = self.store.upsert_roster(collected, full=True, version=since if since
+                                                  else None, source="sync").result()
+            except RosterDeactivationRefused as exc:
+                note_refused_roster(self.store, exc)
+                raise
             changed += report.inserted + report.updated
         return changed
 

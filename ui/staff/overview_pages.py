@@ -158,7 +158,8 @@ class SyncPage(QWidget):
             f"状态：{state}\n待上传：{s.pending} 条　已确认：{s.acknowledged} 条　"
             f"名册版本：{s.roster_version}\n上次成功：{fmt_local(s.last_success_at) or '从未'}　"
             f"上次尝试：{fmt_local(s.last_attempt_at) or '从未'}{problem}"
-            + sync_actions.quarantine_zh(self.ctx.store))
+            + sync_actions.quarantine_zh(self.ctx.store)
+            + sync_actions.roster_confirmation_zh(self.ctx.store))
         admin = bool(self.ctx.session and self.ctx.session.is_admin)
         self.export_button.setEnabled(admin)
 
