@@ -30,11 +30,16 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from kiosk.sync.encoding import canonical
 from kiosk.sync.identity import Identity, PublicIdentity
+from kiosk.sync.strict_json import StrictJSONError, loads_strict
 
 MAGIC = b"ANXBNDL1"
 FORMAT = 1
 SIG_LEN = 64
 SUFFIX = ".anxb"
+# The most a bundle's content may expand to. A real bundle is records (≈1 KB each with a
+# template, compressing ~2:1) — 128 MiB is over 100,000 records; a crafted bundle of
+# zeros (510 KB -> 500 MB) stops here instead of exhausting memory.
+MAX_CONTENT = 128 * 1024 * 1024
 
 
 class BundleError(ValueError):
@@ -104,9 +109,23 @@ def read_manifest(data: bytes) -> tuple[dict[str, Any], bytes, bytes, bytes, byt
     return manifest, head, data[:pos + ct_len], cipher, data[pos + ct_len:]
 
 
+def inflate_bounded(plain: bytes, limit: int) -> bytes:
+    """zlib-decompress at most `limit` bytes, else BundleError (never more is allocated)."""
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(plain, limit + 1)
+    except zlib.error as exc:
+        raise BundleError("bundle content is damaged") from exc
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise BundleError(f"bundle content expands past {limit} bytes; refused")
+    if not inflater.eof:
+        raise BundleError("bundle content is damaged (truncated)")
+    return out
+
+
 def open_bundle(data: bytes, *, recipient: Identity,
                 sender_key: Callable[[str], PublicIdentity | None],
-                kind: str) -> Opened:
+                kind: str, max_content: int = MAX_CONTENT) -> Opened:
     """Verify the signature, then decrypt; any failure rejects the whole bundle."""
     manifest, head, signed, cipher, signature = read_manifest(data)
     if manifest.get("kind") != kind:
@@ -129,9 +148,9 @@ def open_bundle(data: bytes, *, recipient: Identity,
     if hashlib.sha256(plain).hexdigest() != manifest.get("content_sha256"):
         raise BundleError("bundle content does not match its manifest")
     try:
-        content = json.loads(zlib.decompress(plain).decode("utf-8"))
-    except Exception as exc:
-        raise BundleError("bundle content is damaged") from exc
+        content = loads_strict(inflate_bounded(plain, max_content), max_depth=64)
+    except StrictJSONError as exc:
+        raise BundleError(f"bundle content is damaged ({exc})") from exc
     return Opened(manifest, content)
 
 

@@ -12,6 +12,7 @@ from central.service import Receiver
 from kiosk.store.database import Store
 from kiosk.store.records import NewCertification
 from kiosk.store.simulate import simulate, synthetic_certification
+from kiosk.sync import bundle as bundle_mod
 from kiosk.sync.bundle import BundleError
 from kiosk.sync.identity import Identity
 from kiosk.sync.transfer import export_bundle, import_ack_bundle
@@ -117,3 +118,18 @@ def test_replayed_old_bundle_is_rejected(setup) -> None:
     receiver.import_bundle(new)
     _rejected(receiver, old, "older|replayed")
     _rejected(receiver, new, "replayed")
+
+
+def test_a_bundle_that_expands_past_the_bound_is_refused(setup) -> None:
+    """A validly sealed bundle whose content inflates far past its size (a zip bomb)."""
+    receiver, store, identity, _usb = setup
+    content = {"records": [], "pad": "0" * (8 * 1024 * 1024)}       # 8 MB of zeros
+    data, _ = bundle_mod.seal(content, kind="outbox", sender=identity,
+                              recipient=receiver.identity.public, seq=99)
+    assert len(data) < 64 * 1024                                    # ~8 KB on disk
+    with pytest.raises(BundleError, match="expands past"):
+        bundle_mod.open_bundle(data, recipient=receiver.identity, kind="outbox",
+                               sender_key=receiver.kiosk_public, max_content=1024 * 1024)
+    opened = bundle_mod.open_bundle(data, recipient=receiver.identity, kind="outbox",
+                                    sender_key=receiver.kiosk_public)
+    assert len(opened.content["pad"]) == 8 * 1024 * 1024           # under the default bound
