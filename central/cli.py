@@ -103,11 +103,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export_ack(args: argparse.Namespace) -> int:
-    from kiosk.sync.bundle import SUFFIX, write_atomic
+    from kiosk.sync.bundle import SUFFIX, safe_name_part, write_atomic
 
     data, manifest = receiver_from(args).export_ack_bundle(
         args.kiosk, roster_since=None if args.no_roster else args.roster_since)
-    name = f"anxin-ack-{args.kiosk[:8]}-{manifest['seq']:06d}{SUFFIX}"
+    name = f"anxin-ack-{safe_name_part(args.kiosk)}-{manifest['seq']:06d}{SUFFIX}"
     path = write_atomic(Path(args.to), name, data, manifest)
     print(f"wrote {path} ({manifest['acks']} acknowledgements)")
     return 0

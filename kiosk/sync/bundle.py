@@ -154,9 +154,20 @@ def open_bundle(data: bytes, *, recipient: Identity,
     return Opened(manifest, content)
 
 
+def safe_name_part(text: str, length: int = 8) -> str:
+    """A piece of a kiosk id fit for a file name: letters, digits, '-' only (`/../../x` ->
+    `---x`), so a bundle can never be written outside the folder it was asked for."""
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c == "-") else "-"
+                      for c in text[:length])
+    return cleaned or "kiosk"
+
+
 def write_atomic(directory: Path, name: str, data: bytes, manifest: dict[str, Any]) -> Path:
     """Bundle file plus a readable `<name>.manifest.json`; each temp → fsync → rename."""
     from kiosk.models import atomic_write
+
+    if Path(name).name != name or name.startswith("."):
+        raise BundleError("a bundle file name must not contain a folder")
 
     directory.mkdir(parents=True, exist_ok=True)
     target = directory / name

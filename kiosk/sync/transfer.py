@@ -59,7 +59,7 @@ def export_bundle(store: Store, identity: Identity, receiver: PublicIdentity, to
     data, manifest = bundle.seal({"records": records}, kind="outbox", sender=identity,
                                  recipient=receiver, seq=seq,
                                  extra={"count": len(records), "created_at": utc_now()})
-    name = f"anxin-{identity.name[:8]}-{seq:06d}{bundle.SUFFIX}"
+    name = f"anxin-{bundle.safe_name_part(identity.name)}-{seq:06d}{bundle.SUFFIX}"
     path = bundle.write_atomic(Path(to_dir), name, data, manifest)
     store.audit(actor="kiosk", action="bundle.exported",
                 subject=manifest["bundle_id"], detail={"records": len(records), "seq": seq})

@@ -133,3 +133,16 @@ def test_a_bundle_that_expands_past_the_bound_is_refused(setup) -> None:
     opened = bundle_mod.open_bundle(data, recipient=receiver.identity, kind="outbox",
                                     sender_key=receiver.kiosk_public)
     assert len(opened.content["pad"]) == 8 * 1024 * 1024           # under the default bound
+
+
+def test_a_hostile_kiosk_id_cannot_write_outside_the_folder(tmp_path: Path) -> None:
+    receiver = make_receiver(f"sqlite:///{tmp_path / 'central.sqlite3'}", tmp_path)
+    store = Store.open(tmp_path / "k" / "kiosk.sqlite3", kiosk_id="/../../x")
+    try:
+        identity = Identity.generate("/../../x")
+        usb = tmp_path / "deep" / "er" / "usb"
+        report = export_bundle(store, identity, receiver.identity.public, usb)
+        assert report.path.parent == usb and report.path.name.startswith("anxin-")
+        assert not list((tmp_path / "deep").glob("x*")) and not list(tmp_path.glob("x*"))
+    finally:
+        store.close()
