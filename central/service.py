@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from central import db
+from central.at_rest import AtRest
 from central.registration import KIOSK_ID
 from kiosk.store.records import RosterEntry
 from kiosk.sync import bundle
@@ -58,6 +59,7 @@ class Receiver:
         self.engine = engine
         self.identity = identity
         self.max_skew_s = max_skew_s
+        self.at_rest = AtRest.from_identity(identity)
 
     def _insert_ignore(self, table: Any) -> Any:
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
@@ -152,7 +154,8 @@ class Receiver:
             fresh = [{"kiosk_id": kiosk_id, "uuid": r.uuid, "kind": r.kind,
                       "created_at": r.created_at, "received_at": now, "via": via,
                       "synthetic": bool(r.payload.get("synthetic", False)),
-                      "payload": canonical(r.payload).decode("utf-8")}
+                      "payload": self.at_rest.seal(canonical(r.payload).decode("utf-8"),
+                                                   kiosk_id=kiosk_id, uuid=r.uuid)}
                      for r in items if r.uuid not in held]
             if fresh:
                 conn.execute(self._insert_ignore(db.records), fresh)
@@ -268,6 +271,16 @@ class Receiver:
             content["roster"] = {**page, "full": roster_since == 0}
         return bundle.seal(content, kind="ack", sender=self.identity, recipient=public, seq=seq,
                            extra={"acks": len(acks), "created_at": _now()})
+
+    def payloads(self, *, kind: str | None = None) -> list[dict[str, Any]]:
+        """Decrypted payloads of the records held (oldest first): for exports and tests."""
+        query = select(db.records.c.kiosk_id, db.records.c.uuid, db.records.c.payload)
+        if kind:
+            query = query.where(db.records.c.kind == kind)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(db.records.c.id)).all()
+        return [json.loads(self.at_rest.open(r.payload, kiosk_id=r.kiosk_id, uuid=r.uuid))
+                for r in rows]
 
     # ---- numbers -----------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:

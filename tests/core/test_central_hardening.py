@@ -197,3 +197,25 @@ def test_receiver_database_file_is_private(tmp_path: Path) -> None:
     receiver = make_receiver(f"sqlite:///{tmp_path / 'c.sqlite3'}", tmp_path)
     receiver.stats()
     assert (tmp_path / "c.sqlite3").stat().st_mode & 0o077 == 0
+
+
+def test_record_payloads_are_encrypted_at_rest(receiver: Receiver, store: Store,
+                                               tmp_path: Path) -> None:
+    """The database file alone shows no ID number, name or remark; the receiver reads them
+    with the key derived from its key file (outside the database)."""
+
+    from kiosk.sync.encoding import WireRecord
+    identity = register(receiver, store, region="32")
+    number = valid_id(42)
+    ingest = receiver.ingest(identity.name, [WireRecord(
+        "rec-000001", "home_visit", "2026-01-01T00:00:00+00:00",
+        {"id_number": number, "address": "秦淮区某路1号", "remark": "独居老人"})], via="network")
+    assert ingest.new == 1
+    receiver.engine.dispose()
+    raw = (tmp_path / "central.sqlite3").read_bytes()
+    for wal in tmp_path.glob("central.sqlite3-wal"):
+        raw += wal.read_bytes()
+    assert number.encode() not in raw and "秦淮区".encode() not in raw
+    assert "独居".encode() not in raw
+    assert receiver.payloads(kind="home_visit")[0]["id_number"] == number
+

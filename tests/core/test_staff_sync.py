@@ -63,10 +63,7 @@ def _day(store: Store) -> tuple[str, str]:
 
 
 def _held(receiver: Receiver, kind: str) -> list[dict]:
-    with receiver.engine.connect() as conn:
-        rows = conn.exec_driver_sql("SELECT payload FROM records WHERE kind = ?",
-                                    (kind,)).fetchall()
-    return [json.loads(r[0]) for r in rows]
+    return receiver.payloads(kind=kind)
 
 
 def test_sync_now_reports_progress_and_carries_visit_details(store: Store, receiver: Receiver,
