@@ -46,15 +46,26 @@ def _write_public(identity, keys: Path) -> Path:  # noqa: ANN001
     return public
 
 
+def _app_from_env():  # noqa: ANN202 - uvicorn factory for --workers (one app per process)
+    from central.app import create_app
+    from central.guard import Limits
+
+    opts = json.loads(os.environ["KIOSK_CENTRAL_SERVE"])
+    args = argparse.Namespace(db=opts["db"], keys=opts["keys"])
+    return create_app(receiver_from(args), admin_token=opts["admin_token"],
+                      limits=Limits(rate_per_s=opts["rate"], burst=opts["burst"]))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from central.app import create_app
-
-    receiver = receiver_from(args)
-    app = create_app(receiver, admin_token=args.admin_token or os.environ.get(
-        "KIOSK_CENTRAL_ADMIN_TOKEN", ""))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    receiver_from(args)                    # make keys and tables once, before any worker
+    os.environ["KIOSK_CENTRAL_SERVE"] = json.dumps({
+        "db": args.db, "keys": args.keys, "rate": args.rate_limit, "burst": args.burst,
+        "admin_token": args.admin_token or os.environ.get("KIOSK_CENTRAL_ADMIN_TOKEN", "")})
+    ssl = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key} if args.tls_cert else {}
+    uvicorn.run("central.cli:_app_from_env", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level="warning", **ssl)
     return 0
 
 
@@ -147,6 +158,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument("--admin-token", default="")
+    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    p.add_argument("--rate-limit", type=float, default=20.0,
+                   help="requests/s per client address (0: off, e.g. behind a proxy)")
+    p.add_argument("--burst", type=int, default=60)
+    p.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    p.add_argument("--tls-key", help="the certificate's private key (PEM)")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("register-kiosk", parents=[common], help="register a kiosk's public key")
     p.add_argument("identity", help="the file written by `kiosk identity --out FILE`")

@@ -64,6 +64,7 @@ class ReceiverProcess:
         self.db_url, self.keys = db_url, keys
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
+        self.extra_args: list[str] = []
 
     @property
     def url(self) -> str:
@@ -72,7 +73,7 @@ class ReceiverProcess:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "central.cli", "serve", "--db", self.db_url,
-             "--keys", str(self.keys), "--port", str(self.port)],
+             "--keys", str(self.keys), "--port", str(self.port), *self.extra_args],
             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
             stderr=open(self.keys.with_name("receiver.stderr"), "ab"))  # noqa: SIM115
         deadline = time.monotonic() + 30
@@ -206,3 +207,47 @@ def valid_id(seq: int, prefix: str = "32010219400101") -> str:
     from kiosk.idcard.number import check_digit
     first = f"{prefix}{seq:03d}"
     return first + check_digit(first)
+
+
+def pg_bin() -> Path | None:
+    import glob
+    import shutil
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(candidates[-1]).parent if candidates else None
+
+
+@contextlib.contextmanager
+def throwaway_postgres(bindir: Path) -> Iterator[str]:
+    """A PostgreSQL cluster in a temp folder (initdb/pg_ctl); yields its URL, then removes it.
+    As root, the cluster runs as `postgres` (or `nobody`) via runuser."""
+    import pwd
+    import shutil
+    import tempfile
+    run_as: list[str] = []
+    base = Path(tempfile.mkdtemp(prefix="anxin_pg_"))
+    if os.geteuid() == 0:
+        user = "postgres"
+        try:
+            pwd.getpwnam(user)
+        except KeyError:
+            user = "nobody"
+        run_as = ["runuser", "-u", user, "--"]
+        os.chmod(base, 0o777)
+        shutil.chown(base, user=user)
+    data, port = base / "data", free_port()
+    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "anxin",
+                    "--auth=trust", "-E", "UTF8"], check=True, capture_output=True)
+    subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l",
+                    str(base / "log"), "-o", f"-p {port} -k {base} -h 127.0.0.1 -N 300",
+                    "start"], check=True, capture_output=True)
+    try:
+        subprocess.run([*run_as, str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port),
+                        "-U", "anxin", "central"], check=True, capture_output=True)
+        yield f"postgresql://anxin@127.0.0.1:{port}/central"
+    finally:
+        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
+                        "stop"], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)

@@ -6,13 +6,7 @@ As root, the cluster runs as the `postgres` (or `nobody`) user via runuser.
 
 from __future__ import annotations
 
-import glob
-import os
-import pwd
 import random
-import shutil
-import subprocess
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,51 +17,26 @@ from kiosk.store.records import NewCertification
 from kiosk.store.simulate import simulate, synthetic_certification
 from kiosk.sync.client import SyncWorker
 from kiosk.sync.transfer import export_bundle
-from tests.core.central_helpers import free_port, make_receiver, register, serve_in_thread
+from tests.core.central_helpers import (
+    make_receiver,
+    pg_bin,
+    register,
+    serve_in_thread,
+    throwaway_postgres,
+)
 
 pytestmark = pytest.mark.postgres
 
 
-def _pg_bin() -> Path | None:
-    found = shutil.which("initdb")
-    if found:
-        return Path(found).resolve().parent
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    return Path(candidates[-1]).parent if candidates else None
-
-
 @pytest.fixture(scope="module")
 def pg_url() -> Iterator[str]:
-    bindir = _pg_bin()
+    bindir = pg_bin()
     if bindir is None:
         pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not found on PATH or under"
                     " /usr/lib/postgresql/*/bin")
     pytest.importorskip("psycopg", reason="psycopg (v3) is not installed")
-    run_as: list[str] = []
-    base = Path(tempfile.mkdtemp(prefix="anxin_pg_"))
-    if os.geteuid() == 0:
-        user = "postgres"
-        try:
-            pwd.getpwnam(user)
-        except KeyError:
-            user = "nobody"
-        run_as = ["runuser", "-u", user, "--"]
-        os.chmod(base, 0o777)
-        shutil.chown(base, user=user)
-    data, port = base / "data", free_port()
-    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "anxin",
-                    "--auth=trust", "-E", "UTF8"], check=True, capture_output=True)
-    subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l",
-                    str(base / "log"), "-o", f"-p {port} -k {base} -h 127.0.0.1", "start"],
-                   check=True, capture_output=True)
-    try:
-        subprocess.run([*run_as, str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port),
-                        "-U", "anxin", "central"], check=True, capture_output=True)
-        yield f"postgresql://anxin@127.0.0.1:{port}/central"
-    finally:
-        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
-                        "stop"], capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
+    with throwaway_postgres(bindir) as url:
+        yield url
 
 
 def test_network_sync_bundles_and_duplicates_on_postgres(pg_url: str, tmp_path: Path) -> None:
