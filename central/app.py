@@ -16,8 +16,9 @@ from pydantic import BaseModel, Field
 from central.guard import Guard, Limits
 from central.registration import RegistrationError, parse_registration
 from central.service import AuthError, Receiver
+from kiosk.sync import bundle
 from kiosk.sync.bundle import BundleError
-from kiosk.sync.encoding import EncodingError, decode_batch
+from kiosk.sync.encoding import EncodingError, batch_from_doc, decode_batch
 from kiosk.sync.roster_entries import RosterEntryError, parse_entries
 from kiosk.sync.strict_json import StrictJSONError, loads_strict
 
@@ -150,21 +151,42 @@ def create_app(receiver: Receiver, *, admin_token: str = "", limits: Limits | No
               openapi_extra=_body_doc(BatchIn))
     async def upload(request: Request, kiosk_id: str = Depends(kiosk_auth)) -> Ack:
         """A batch of outbox records; the answer acknowledges every UUID now held."""
+        body = await request.body()
         try:
-            batch_kiosk, records = decode_batch(await request.body())
-        except EncodingError as exc:
+            if body.startswith(bundle.MAGIC):     # encrypted to this receiver end to end
+                opened = await run_in_threadpool(
+                    bundle.open_bundle, body, recipient=receiver.identity, kind="batch",
+                    sender_key=lambda name: receiver.kiosk_public(name) if name == kiosk_id
+                    else None)
+                batch_kiosk, records = batch_from_doc(opened.content)
+            elif receiver.require_sealed:
+                raise HTTPException(status_code=422, detail="batches must be encrypted to this"
+                                    " receiver (set [sync] receiver_public_key on the kiosk)")
+            else:
+                batch_kiosk, records = decode_batch(body)
+        except (EncodingError, BundleError) as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc
         if batch_kiosk != kiosk_id:
             raise HTTPException(status_code=401, detail="batch names another kiosk")
         result = await run_in_threadpool(receiver.ingest, kiosk_id, records, via="network")
         return Ack(acked=result.acked, new=result.new, duplicates=result.duplicates)
 
-    @app.get("/v1/roster", response_model=RosterPage, responses=_ERRORS)
-    def roster(since: int = Query(0, ge=0, le=INT64_MAX), limit: int = Query(2000, ge=1, le=20000),
-               kiosk_id: str = Depends(kiosk_auth)) -> RosterPage:
+    @app.get("/v1/roster", response_model=RosterPage, responses={**_ERRORS, 200: {
+        "content": {"application/octet-stream": {}},
+        "description": "the page; sealed to the kiosk when the request names this receiver"}})
+    def roster(request: Request, since: int = Query(0, ge=0, le=INT64_MAX),
+               limit: int = Query(2000, ge=1, le=20000),
+               kiosk_id: str = Depends(kiosk_auth)) -> Any:
         """Residents changed after version `since` (0: the full roster), oldest change first.
-        A kiosk registered without a region gets none until one is set."""
-        return RosterPage(**receiver.roster_since(kiosk_id, since, limit))
+        A kiosk registered without a region gets none until one is set. A request signed for
+        this receiver gets the page encrypted to the kiosk (names, ID numbers never in clear)."""
+        page = RosterPage(**receiver.roster_since(kiosk_id, since, limit))
+        public = receiver.kiosk_public(kiosk_id)
+        if request.headers.get("x-anxin-receiver") and public is not None:
+            data, _ = bundle.seal(page.model_dump(), kind="roster-page",
+                                  sender=receiver.identity, recipient=public, seq=0)
+            return Response(content=data, media_type="application/octet-stream")
+        return page
 
     @app.post("/v1/kiosks", responses=_ERRORS, openapi_extra=_body_doc(KioskRegistration))
     async def register(request: Request) -> dict[str, Any]:

@@ -52,7 +52,9 @@ def _app_from_env():  # noqa: ANN202 - uvicorn factory for --workers (one app pe
 
     opts = json.loads(os.environ["KIOSK_CENTRAL_SERVE"])
     args = argparse.Namespace(db=opts["db"], keys=opts["keys"])
-    return create_app(receiver_from(args), admin_token=opts["admin_token"],
+    receiver = receiver_from(args)
+    receiver.require_sealed = opts["sealed"]
+    return create_app(receiver, admin_token=opts["admin_token"],
                       limits=Limits(rate_per_s=opts["rate"], burst=opts["burst"]))
 
 
@@ -62,6 +64,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     receiver_from(args)                    # make keys and tables once, before any worker
     os.environ["KIOSK_CENTRAL_SERVE"] = json.dumps({
         "db": args.db, "keys": args.keys, "rate": args.rate_limit, "burst": args.burst,
+        "sealed": args.require_sealed,
         "admin_token": args.admin_token or os.environ.get("KIOSK_CENTRAL_ADMIN_TOKEN", "")})
     ssl = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key} if args.tls_cert else {}
     uvicorn.run("central.cli:_app_from_env", factory=True, host=args.host, port=args.port,
@@ -162,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate-limit", type=float, default=20.0,
                    help="requests/s per client address (0: off, e.g. behind a proxy)")
     p.add_argument("--burst", type=int, default=60)
+    p.add_argument("--require-sealed", action="store_true",
+                   help="accept only requests signed for this receiver and encrypted batches")
     p.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
     p.add_argument("--tls-key", help="the certificate's private key (PEM)")
     p.set_defaults(func=cmd_serve)

@@ -55,10 +55,13 @@ class BundleResult:
 
 
 class Receiver:
-    def __init__(self, engine: Engine, identity: Identity, *, max_skew_s: int = 3600) -> None:
+    def __init__(self, engine: Engine, identity: Identity, *, max_skew_s: int = 3600,
+                 require_sealed: bool = False) -> None:
         self.engine = engine
         self.identity = identity
         self.max_skew_s = max_skew_s
+        # True for a county: only requests signed for this receiver, batches encrypted to it.
+        self.require_sealed = require_sealed
         self.at_rest = AtRest.from_identity(identity)
 
     def _insert_ignore(self, table: Any) -> Any:
@@ -119,8 +122,14 @@ class Receiver:
             raise AuthError("malformed signature headers") from exc
         if not 16 <= len(nonce) <= 64:
             raise AuthError("malformed nonce")
+        bound = headers.get("x-anxin-receiver", "")
+        if bound and bound != self.identity.public.fingerprint:
+            raise AuthError("request was signed for another receiver")
+        if not bound and self.require_sealed:
+            raise AuthError("this receiver accepts only requests signed for it"
+                            " (set [sync] receiver_public_key on the kiosk)")
         if not public.verify(signature, request_message(method, path, kiosk_id, stamp, nonce,
-                                                        body)):
+                                                        body, bound)):
             raise AuthError("bad signature")
         now = now if now is not None else time.time()
         if abs(now - when) > self.max_skew_s:

@@ -90,10 +90,11 @@ def sync_now(store: Store, settings: Settings, session: StaffSession, *,
     if not settings.sync.url:
         return SyncAnswer(False, "本机未设置同步地址（离线站点），请用U盘导出。")
     try:
-        from kiosk.sync.client import SyncWorker
+        from kiosk.sync.client import SyncWorker, secure_options
         worker = SyncWorker(store, _identity(store), url=settings.sync.url,
                             batch_size=settings.sync.batch_size,
-                            timeout_s=settings.sync.timeout_s)
+                            timeout_s=settings.sync.timeout_s,
+                            **secure_options(settings.sync))
         try:
             report = worker.sync_once(progress=None if progress is None else (
                 lambda stage, done, total: progress(progress_zh(stage, done, total))))

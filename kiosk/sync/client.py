@@ -10,9 +10,11 @@ staff console (`Store.sync_status()`).
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,9 +24,10 @@ from kiosk.store import outbox as outbox_mod
 from kiosk.store.database import Store
 from kiosk.store.records import RosterEntry
 from kiosk.store.roster import RosterDeactivationRefused
+from kiosk.sync import bundle
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.encoding import WireRecord, encode_batch
-from kiosk.sync.identity import Identity, sign_request
+from kiosk.sync.identity import Identity, PublicIdentity, sign_request
 from kiosk.sync.roster_entries import RosterEntryError, parse_entry
 
 log = logging.getLogger(__name__)
@@ -82,6 +85,18 @@ def note_refused_roster(store: Store, exc: BaseException) -> None:
         store.set_sync_state(roster_deactivation_pending=f"{exc.would}/{exc.active}").result()
 
 
+def secure_options(sync_settings: Any) -> dict[str, Any]:
+    """SyncWorker's `receiver` and `tls_cert` from the [sync] settings: with a receiver public
+    key set, batches are encrypted to it and signatures name it; with `receiver_cert`, HTTPS
+    trusts only that certificate."""
+    options: dict[str, Any] = {}
+    if getattr(sync_settings, "receiver_public_key", ""):
+        options["receiver"] = PublicIdentity.load(Path(sync_settings.receiver_public_key))
+    if getattr(sync_settings, "receiver_cert", ""):
+        options["tls_cert"] = sync_settings.receiver_cert
+    return options
+
+
 class SyncWorker:
     """One per kiosk process; `run(stop)` on its own thread, or `sync_once()` from a command."""
 
@@ -90,36 +105,67 @@ class SyncWorker:
                  base_backoff_s: float = 1.0, idle_s: float = 60.0,
                  include_synthetic: bool = False, backoff: Backoff | None = None,
                  transport: httpx.BaseTransport | None = None,
-                 wait: Callable[[threading.Event, float], bool] | None = None) -> None:
+                 wait: Callable[[threading.Event, float], bool] | None = None,
+                 receiver: PublicIdentity | None = None,
+                 tls_cert: str | Path | None = None) -> None:
+        """`receiver` (its public key): sign requests for it and encrypt batches to it, and
+        take roster pages only sealed by it. `tls_cert`: the receiver's certificate, the only
+        one trusted for HTTPS (pinned); an http:// URL is then refused."""
         self.store = store
         self.identity = identity
+        self.receiver = receiver
         self.url = url.rstrip("/")
+        verify: Any = True
+        if tls_cert:
+            if not self.url.startswith("https://"):
+                raise ValueError("a pinned receiver certificate needs an https:// sync url")
+            verify = ssl.create_default_context(cafile=str(tls_cert))
         self.batch_size = batch_size
         self.include_synthetic = include_synthetic
         self.idle_s = idle_s
         self.backoff = backoff or Backoff(base_s=base_backoff_s, cap_s=max_backoff_s)
         self._wait = wait or (lambda event, seconds: event.wait(seconds))
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout_s), transport=transport)
+        self._client = httpx.Client(timeout=httpx.Timeout(timeout_s), transport=transport,
+                                    verify=verify)
 
     def close(self) -> None:
         self._client.close()
 
     # ---- HTTP --------------------------------------------------------------------------
     def _request(self, method: str, path: str, body: bytes = b"") -> dict[str, Any]:
-        headers = sign_request(self.identity, method, path, body)
-        headers["Content-Type"] = "application/json"
+        headers = sign_request(self.identity, method, path, body, receiver=self.receiver)
+        headers["Content-Type"] = ("application/octet-stream" if body.startswith(bundle.MAGIC)
+                                   else "application/json")
         response = self._client.request(method, self.url + path, content=body, headers=headers)
         if 400 <= response.status_code < 500:
             raise SyncRejected(f"receiver refused ({response.status_code}):"
                                f" {response.text[:120]}", status=response.status_code)
         response.raise_for_status()
-        return response.json()
+        if self.receiver is None:
+            return response.json()
+        if not response.content.startswith(bundle.MAGIC):
+            if method == "GET":
+                raise SyncRejected("receiver answered the roster in clear; refused")
+            return response.json()              # an ack (UUIDs only) may come in clear
+        receiver = self.receiver
+        opened = bundle.open_bundle(response.content, recipient=self.identity,
+                                    kind="roster-page",
+                                    sender_key=lambda n: receiver if n == receiver.name else None)
+        return opened.content
+
+    def _batch_body(self, records: list[WireRecord]) -> bytes:
+        if self.receiver is None:
+            return encode_batch(self.identity.name, records)
+        data, _ = bundle.seal({"kiosk_id": self.identity.name,
+                               "records": [r.to_json() for r in records]}, kind="batch",
+                              sender=self.identity, recipient=self.receiver, seq=0)
+        return data
 
     def push_batch(self, items: list) -> int:
         """Send one batch; returns how many rows were acknowledged (and marks them)."""
         records = [WireRecord(i.uuid, i.kind, i.created_at, i.payload) for i in items]
         self.store.write(lambda c: outbox_mod.count_attempt(c, [i.seq for i in items])).result()
-        answer = self._request("POST", "/v1/records", encode_batch(self.identity.name, records))
+        answer = self._request("POST", "/v1/records", self._batch_body(records))
         sent = {i.uuid for i in items}
         acked = [u for u in answer.get("acked", []) if u in sent]
         return self.store.mark_acked(acked, via="network").result()

@@ -91,7 +91,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     from kiosk.config import load_settings
     from kiosk.store.database import Store
-    from kiosk.sync.client import SyncWorker
+    from kiosk.sync.client import SyncWorker, secure_options
     from kiosk.sync.kiosk_keys import kiosk_identity
 
     settings = load_settings().sync
@@ -103,7 +103,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         worker = SyncWorker(store, kiosk_identity(store), url=url,
                             batch_size=settings.batch_size, timeout_s=settings.timeout_s,
                             max_backoff_s=settings.max_backoff_s,
-                            include_synthetic=args.include_synthetic)
+                            include_synthetic=args.include_synthetic,
+                            **secure_options(settings))
         try:
             if not args.once:
                 stop = threading.Event()

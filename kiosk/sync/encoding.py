@@ -72,6 +72,11 @@ def decode_batch(data: bytes) -> tuple[str, list[WireRecord]]:
         doc = loads_strict(data)
     except StrictJSONError as exc:
         raise EncodingError(f"not acceptable JSON: {exc}") from exc
+    return batch_from_doc(doc)
+
+
+def batch_from_doc(doc: Any) -> tuple[str, list[WireRecord]]:
+    """(kiosk id, records) of an already parsed batch (plain JSON or a sealed batch)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("records"), list):
         raise EncodingError("a batch is an object with a records list")
     kiosk_id = doc.get("kiosk_id")

@@ -39,11 +39,13 @@ def make_receiver(db_url: str, key_dir: Path) -> Receiver:
 
 @contextlib.contextmanager
 def serve_in_thread(receiver: Receiver, *, admin_token: str = "",
-                    limits: Limits | None = None) -> Iterator[str]:
-    """uvicorn in a thread; yields the base URL."""
+                    limits: Limits | None = None, tls: tuple[Path, Path] | None = None
+                    ) -> Iterator[str]:
+    """uvicorn in a thread; yields the base URL (https:// with `tls` = (cert, key))."""
     port = free_port()
+    ssl = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])} if tls else {}
     config = uvicorn.Config(create_app(receiver, admin_token=admin_token, limits=limits),
-                            host="127.0.0.1", port=port,
+                            host="127.0.0.1", port=port, **ssl,
                             log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -51,7 +53,7 @@ def serve_in_thread(receiver: Receiver, *, admin_token: str = "",
     while not server.started:
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)
