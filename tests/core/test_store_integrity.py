@@ -143,3 +143,13 @@ def test_nightly_backup_runs_once_a_night_and_at_start_when_stale() -> None:
         nightly.tick()
     assert runs == [dt.datetime(2026, 3, 1, 14, 0), dt.datetime(2026, 3, 2, 2, 0),
                     dt.datetime(2026, 3, 3, 2, 0)]
+
+
+def test_the_kiosk_never_falls_back_to_an_empty_in_memory_store(filled: Path) -> None:
+    """A damaged store stops the kiosk's wiring with its plain message (old code: a
+    MemoryRoster that tells every resident "not in roster")."""
+    from kiosk.config import Settings
+    from kiosk.flow.wiring import build_ports
+    _corrupt(filled)
+    with pytest.raises(StoreDamaged):
+        build_ports(Settings(), camera=None, frame_sink=None, warm=False)
