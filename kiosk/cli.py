@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         result = func(args)
     except Exception as exc:  # a store that must not be used: plain words, no traceback
-        from kiosk.store.errors import plain_store_error
+        from kiosk.store.integrity import plain_store_error
         message = plain_store_error(exc)
         if message is None:
             raise

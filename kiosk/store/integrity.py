@@ -115,3 +115,15 @@ def check_fingerprint(stored: str, actual: str, key_file: Path | None) -> None:
             f"存储密钥文件 {where} 不是这个数据库的密钥（数据库需要指纹 {stored} 的密钥，"
             f"现在的是 {actual}）。已暂停认证，没有写入任何数据。请把指纹为 {stored} 的"
             " store.key 备份放回原处，然后重新启动。", code="store_key_mismatch")
+
+
+def plain_store_error(exc: BaseException) -> str | None:
+    """The staff message for a store that cannot be used (CLI and console), or None when
+    `exc` is not a store failure."""
+    if isinstance(exc, StoreUnavailable):
+        return exc.message
+    if isinstance(exc, sqlite3.DatabaseError):
+        from kiosk import paths
+        from kiosk.deploy.checks import describe_database_error
+        return describe_database_error(paths.database_path(), exc)
+    return None
