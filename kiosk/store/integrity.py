@@ -67,12 +67,13 @@ def has_data(db_path: Path) -> bool:
     return row is not None
 
 
-def quick_check(db_path: Path) -> None:
-    """Raise StoreDamaged (after copying the file aside) unless the file checks ok."""
+def quick_check(db_path: Path, *, timeout_s: float = 30.0) -> None:
+    """Raise StoreDamaged (after copying the file aside) unless the file checks ok. A file
+    that is locked or cannot be opened raises sqlite3's own error: that is not damage."""
     if not db_path.is_file() or db_path.stat().st_size == 0:
         return
     try:
-        con = sqlite3.connect(db_path, timeout=30)
+        con = sqlite3.connect(db_path, timeout=timeout_s)
         con.text_factory = bytes              # problem reports may quote damaged bytes
         try:
             rows = con.execute("PRAGMA quick_check").fetchall()
@@ -80,6 +81,9 @@ def quick_check(db_path: Path) -> None:
             con.close()
         verdict = "ok" if rows == [(b"ok",)] else f"{len(rows)} problems"
     except sqlite3.DatabaseError as exc:
+        text = str(exc).lower()
+        if any(word in text for word in ("locked", "busy", "unable to open", "readonly")):
+            raise                 # in use or not permitted: not damage, nothing copied aside
         verdict = type(exc).__name__ + ": " + str(exc)[:80]
     if verdict == "ok":
         return

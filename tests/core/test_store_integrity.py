@@ -153,3 +153,17 @@ def test_the_kiosk_never_falls_back_to_an_empty_in_memory_store(filled: Path) ->
     _corrupt(filled)
     with pytest.raises(StoreDamaged):
         build_ports(Settings(), camera=None, frame_sink=None, warm=False)
+
+
+def test_a_locked_database_is_not_taken_for_a_damaged_one(filled: Path) -> None:
+    from kiosk.store.integrity import quick_check
+    holder = sqlite3.connect(filled, isolation_level=None)
+    holder.execute("PRAGMA journal_mode=DELETE")
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            quick_check(filled, timeout_s=0.2)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert not list(filled.parent.glob("kiosk.sqlite3.damaged-*"))
