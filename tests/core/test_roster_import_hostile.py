@@ -95,3 +95,4 @@ def test_centre_name_cannot_become_a_spreadsheet_formula(store) -> None:
                                   centre='=HYPERLINK("http://x","点我")')
     first_cell = next(csv.reader(io.StringIO(reports.report_csv(report))))[0]
     assert first_cell.startswith("'=")
+
