@@ -46,30 +46,60 @@ def _write_public(identity, keys: Path) -> Path:  # noqa: ANN001
     return public
 
 
+def _app_from_env():  # noqa: ANN202 - uvicorn factory for --workers (one app per process)
+    from central.app import create_app
+    from central.guard import Limits
+
+    opts = json.loads(os.environ["KIOSK_CENTRAL_SERVE"])
+    args = argparse.Namespace(db=opts["db"], keys=opts["keys"])
+    receiver = receiver_from(args)
+    receiver.require_sealed = opts["sealed"]
+    return create_app(receiver, admin_token=opts["admin_token"],
+                      limits=Limits(rate_per_s=opts["rate"], burst=opts["burst"]))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from central.app import create_app
-
-    receiver = receiver_from(args)
-    app = create_app(receiver, admin_token=args.admin_token or os.environ.get(
-        "KIOSK_CENTRAL_ADMIN_TOKEN", ""))
-    uvicorn.run(app, host=args.host, port=args.port, log_level="warning")
+    receiver_from(args)                    # make keys and tables once, before any worker
+    os.environ["KIOSK_CENTRAL_SERVE"] = json.dumps({
+        "db": args.db, "keys": args.keys, "rate": args.rate_limit, "burst": args.burst,
+        "sealed": args.require_sealed,
+        "admin_token": args.admin_token or os.environ.get("KIOSK_CENTRAL_ADMIN_TOKEN", "")})
+    ssl = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key} if args.tls_cert else {}
+    uvicorn.run("central.cli:_app_from_env", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level="warning", **ssl)
     return 0
 
 
 def cmd_register(args: argparse.Namespace) -> int:
-    from kiosk.sync.identity import PublicIdentity
+    from central.registration import RegistrationError, parse_registration
+    from kiosk.strict_json import StrictJSONError, loads_strict
 
-    public = PublicIdentity.load(Path(args.identity))
-    new = receiver_from(args).register_kiosk(public, region=args.region, label=args.label)
+    try:
+        doc = loads_strict(Path(args.identity).read_bytes())
+        if isinstance(doc, dict):
+            doc = {**doc, "region": args.region, "label": args.label}
+        public, region, label = parse_registration(doc)
+    except (OSError, StrictJSONError, RegistrationError) as exc:
+        print(f"not registered: {exc}", file=sys.stderr)
+        return 2
+    new = receiver_from(args).register_kiosk(public, region=region, label=label)
     print(f"kiosk {public.name} {'registered' if new else 're-keyed'}")
     return 0
 
 
 def cmd_load_roster(args: argparse.Namespace) -> int:
-    entries = json.loads(Path(args.file).read_text(encoding="utf-8"))
-    print(f"loaded {receiver_from(args).load_roster(entries)} residents")
+    from kiosk.strict_json import StrictJSONError, loads_strict
+    from kiosk.sync.roster_entries import RosterEntryError
+
+    try:
+        entries = loads_strict(Path(args.file).read_bytes())
+        loaded = receiver_from(args).load_roster(entries)
+    except (OSError, StrictJSONError, RosterEntryError) as exc:
+        print(f"roster not loaded (nothing changed): {exc}", file=sys.stderr)
+        return 2
+    print(f"loaded {loaded} residents")
     return 0
 
 
@@ -87,11 +117,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export_ack(args: argparse.Namespace) -> int:
-    from kiosk.sync.bundle import SUFFIX, write_atomic
+    from kiosk.sync.bundle import SUFFIX, safe_name_part, write_atomic
 
     data, manifest = receiver_from(args).export_ack_bundle(
         args.kiosk, roster_since=None if args.no_roster else args.roster_since)
-    name = f"anxin-ack-{args.kiosk[:8]}-{manifest['seq']:06d}{SUFFIX}"
+    name = f"anxin-ack-{safe_name_part(args.kiosk)}-{manifest['seq']:06d}{SUFFIX}"
     path = write_atomic(Path(args.to), name, data, manifest)
     print(f"wrote {path} ({manifest['acks']} acknowledgements)")
     return 0
@@ -131,6 +161,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=DEFAULT_PORT)
     p.add_argument("--admin-token", default="")
+    p.add_argument("--workers", type=int, default=1, help="uvicorn worker processes")
+    p.add_argument("--rate-limit", type=float, default=20.0,
+                   help="requests/s per client address (0: off, e.g. behind a proxy)")
+    p.add_argument("--burst", type=int, default=60)
+    p.add_argument("--require-sealed", action="store_true",
+                   help="accept only requests signed for this receiver and encrypted batches")
+    p.add_argument("--tls-cert", help="serve HTTPS with this certificate (PEM)")
+    p.add_argument("--tls-key", help="the certificate's private key (PEM)")
     p.set_defaults(func=cmd_serve)
     p = sub.add_parser("register-kiosk", parents=[common], help="register a kiosk's public key")
     p.add_argument("identity", help="the file written by `kiosk identity --out FILE`")

@@ -6,6 +6,9 @@ for request replays, bundle_id for imported bundles. Delivering anything twice i
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -118,4 +121,15 @@ def make_engine(url: str) -> Engine:
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
     metadata.create_all(engine)
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        _private(Path(engine.url.database))
     return engine
+
+
+def _private(path: Path) -> None:
+    """The receiver's SQLite file (and its WAL/SHM) readable by its owner only."""
+    if os.name != "posix":
+        return
+    for item in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if item.exists():
+            os.chmod(item, 0o600)

@@ -18,9 +18,13 @@ from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from central import db
+from central.at_rest import AtRest
+from central.registration import KIOSK_ID
+from kiosk.store.records import RosterEntry
 from kiosk.sync import bundle
 from kiosk.sync.encoding import WireRecord, canonical, record_from_json
 from kiosk.sync.identity import Identity, PublicIdentity, request_message
+from kiosk.sync.roster_entries import RosterEntryError, parse_entries
 
 ROSTER_COLS = ("ref", "id_number", "name", "sex", "birth_date", "address", "phone", "region",
                "due_from", "due_until", "last_certified_at", "version", "active")
@@ -51,10 +55,14 @@ class BundleResult:
 
 
 class Receiver:
-    def __init__(self, engine: Engine, identity: Identity, *, max_skew_s: int = 3600) -> None:
+    def __init__(self, engine: Engine, identity: Identity, *, max_skew_s: int = 3600,
+                 require_sealed: bool = False) -> None:
         self.engine = engine
         self.identity = identity
         self.max_skew_s = max_skew_s
+        # True for a county: only requests signed for this receiver, batches encrypted to it.
+        self.require_sealed = require_sealed
+        self.at_rest = AtRest.from_identity(identity)
 
     def _insert_ignore(self, table: Any) -> Any:
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
@@ -79,6 +87,8 @@ class Receiver:
             return True
 
     def kiosk_public(self, kiosk_id: str) -> PublicIdentity | None:
+        if not isinstance(kiosk_id, str) or not KIOSK_ID.match(kiosk_id):
+            return None               # never a valid id: not worth a query (nor a NUL to PG)
         with self.engine.connect() as conn:
             row = conn.execute(select(db.kiosks).where(db.kiosks.c.kiosk_id == kiosk_id,
                                                        db.kiosks.c.active.is_(True))).first()
@@ -86,6 +96,16 @@ class Receiver:
             return None
         return PublicIdentity(row.kiosk_id, base64.b64decode(row.sign_public),
                               base64.b64decode(row.box_public))
+
+    def precheck(self, headers: dict[str, str]) -> None:
+        """What can be refused before the body is read: headers present, kiosk known."""
+        for name in ("x-anxin-kiosk", "x-anxin-time", "x-anxin-nonce", "x-anxin-signature"):
+            if not headers.get(name):
+                raise AuthError(f"missing {name} header")
+        if self.kiosk_public(headers["x-anxin-kiosk"]) is None:
+            raise AuthError("unknown kiosk")
+        if not headers["x-anxin-time"].isascii() or not headers["x-anxin-time"].isdigit():
+            raise AuthError("malformed signature headers")
 
     def authenticate(self, method: str, path: str, headers: dict[str, str], body: bytes, *,
                      now: float | None = None) -> str:
@@ -102,8 +122,14 @@ class Receiver:
             raise AuthError("malformed signature headers") from exc
         if not 16 <= len(nonce) <= 64:
             raise AuthError("malformed nonce")
+        bound = headers.get("x-anxin-receiver", "")
+        if bound and bound != self.identity.public.fingerprint:
+            raise AuthError("request was signed for another receiver")
+        if not bound and self.require_sealed:
+            raise AuthError("this receiver accepts only requests signed for it"
+                            " (set [sync] receiver_public_key on the kiosk)")
         if not public.verify(signature, request_message(method, path, kiosk_id, stamp, nonce,
-                                                        body)):
+                                                        body, bound)):
             raise AuthError("bad signature")
         now = now if now is not None else time.time()
         if abs(now - when) > self.max_skew_s:
@@ -137,7 +163,8 @@ class Receiver:
             fresh = [{"kiosk_id": kiosk_id, "uuid": r.uuid, "kind": r.kind,
                       "created_at": r.created_at, "received_at": now, "via": via,
                       "synthetic": bool(r.payload.get("synthetic", False)),
-                      "payload": canonical(r.payload).decode("utf-8")}
+                      "payload": self.at_rest.seal(canonical(r.payload).decode("utf-8"),
+                                                   kiosk_id=kiosk_id, uuid=r.uuid)}
                      for r in items if r.uuid not in held]
             if fresh:
                 conn.execute(self._insert_ignore(db.records), fresh)
@@ -152,20 +179,35 @@ class Receiver:
                      .values(value=db.counters.c.value + by))
 
     # ---- roster ------------------------------------------------------------------------
-    def load_roster(self, entries: Iterable[dict[str, Any]]) -> int:
-        """Insert or update residents; each change gets a new, higher version."""
+    def load_roster(self, entries: Iterable[RosterEntry | dict[str, Any]]) -> int:
+        """Insert or update residents; each change gets a new, higher version.
+
+        Dict entries are validated first (kiosk/sync/roster_entries.py: RosterEntryError, all
+        or nothing); an ID number already held under another ref is refused the same way."""
+        if isinstance(entries, (dict, str, bytes)):
+            raise RosterEntryError("a roster is a list of entries")
+        items = list(entries)
+        parsed = [e for e in items if isinstance(e, RosterEntry)]
+        docs = [e for e in items if not isinstance(e, RosterEntry)]
+        if docs:
+            parsed += parse_entries(docs)
         count = 0
         with self.engine.begin() as conn:
             version = int(conn.execute(select(func.coalesce(func.max(db.residents.c.version),
                                                             0))).scalar_one())
-            for entry in entries:
+            for entry in parsed:
                 version += 1
-                values = {k: entry[k] for k in ROSTER_COLS if k in entry and k != "version"}
+                values = {k: getattr(entry, k) for k in ROSTER_COLS if k != "version"}
                 values["version"] = version
+                other = conn.execute(select(db.residents.c.ref).where(
+                    db.residents.c.id_number == entry.id_number)).scalar_one_or_none()
+                if other is not None and other != entry.ref:
+                    raise RosterEntryError(f"entry {count + 1}: this ID number is already"
+                                           " held under another ref")
                 exists = conn.execute(select(db.residents.c.ref).where(
-                    db.residents.c.ref == entry["ref"])).first()
+                    db.residents.c.ref == entry.ref)).first()
                 if exists:
-                    conn.execute(update(db.residents).where(db.residents.c.ref == entry["ref"])
+                    conn.execute(update(db.residents).where(db.residents.c.ref == entry.ref)
                                  .values(**values))
                 else:
                     conn.execute(insert(db.residents).values(**values))
@@ -176,9 +218,10 @@ class Receiver:
         with self.engine.connect() as conn:
             region = conn.execute(select(db.kiosks.c.region).where(
                 db.kiosks.c.kiosk_id == kiosk_id)).scalar_one_or_none() or ""
-            query = select(db.residents).where(db.residents.c.version > since)
-            if region:
-                query = query.where(db.residents.c.region.startswith(region))
+            if not region:            # registered without a region: no roster until one is set
+                return {"residents": [], "version": since, "more": False}
+            query = select(db.residents).where(db.residents.c.version > since,
+                                               db.residents.c.region.startswith(region))
             rows = conn.execute(query.order_by(db.residents.c.version).limit(limit + 1)).all()
         more = len(rows) > limit
         rows = rows[:limit]
@@ -237,6 +280,16 @@ class Receiver:
             content["roster"] = {**page, "full": roster_since == 0}
         return bundle.seal(content, kind="ack", sender=self.identity, recipient=public, seq=seq,
                            extra={"acks": len(acks), "created_at": _now()})
+
+    def payloads(self, *, kind: str | None = None) -> list[dict[str, Any]]:
+        """Decrypted payloads of the records held (oldest first): for exports and tests."""
+        query = select(db.records.c.kiosk_id, db.records.c.uuid, db.records.c.payload)
+        if kind:
+            query = query.where(db.records.c.kind == kind)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query.order_by(db.records.c.id)).all()
+        return [json.loads(self.at_rest.open(r.payload, kiosk_id=r.kiosk_id, uuid=r.uuid))
+                for r in rows]
 
     # ---- numbers -----------------------------------------------------------------------
     def stats(self) -> dict[str, Any]:

@@ -65,7 +65,15 @@ def run(args: argparse.Namespace) -> int:
     func = getattr(args, "func", None)
     if func is None:
         return 2
-    result = func(args)
+    try:
+        result = func(args)
+    except Exception as exc:  # a store that must not be used: plain words, no traceback
+        from kiosk.store.integrity import plain_store_error
+        message = plain_store_error(exc)
+        if message is None:
+            raise
+        print(message, file=sys.stderr)
+        return 3
     return int(result or 0)
 
 

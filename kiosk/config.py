@@ -158,6 +158,7 @@ class SyncSection:
     timeout_s: float = 10.0
     max_backoff_s: float = 300.0
     receiver_public_key: str = ""      # path to the receiver's public key (for bundles)
+    receiver_cert: str = ""            # receiver's HTTPS certificate (PEM), the only one trusted
     poll_interval_s: float = 60.0      # background sync: pause after a successful round
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kiosk import paths
+from kiosk.store.integrity import describe_database_error
 
 DISK_FAIL_BYTES = 100 * 2**20        # below this a certification may not be saved
 DISK_WARN_BYTES = 1024 * 2**20       # below this, a few weeks of evidence at most
@@ -125,20 +126,6 @@ def check_clock(now: dt.datetime | None = None, *, db_path: Path | None = None
                             "years after this program was built; check the date")]
     return [CheckResult("clock", "ok", f"{now:%Y-%m-%d %H:%M} UTC is after the build and "
                         "the newest record")]
-
-
-def describe_database_error(path: Path, exc: BaseException) -> str:
-    """Plain words for what went wrong opening the database, and what to do."""
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
-        return (f"{path} is locked by another program (is a second kiosk or a copy tool "
-                f"running?); close it or restart the computer. ({exc})")
-    if "not a database" in text or "malformed" in text or "corrupt" in text:
-        return (f"{path} is damaged; do not delete it. Call support: results are kept in "
-                f"it and in the backups beside it (*.bak). ({exc})")
-    if "readonly" in text or "read-only" in text or "unable to open" in text:
-        return f"{path} cannot be written (permissions or a full disk). ({exc})"
-    return f"{path}: {exc}"
 
 
 def check_schema(db_path: Path | None = None) -> list[CheckResult]:

@@ -61,8 +61,8 @@ class KioskServices:
         replayed files instead (journey, tests), with `lockstep` so every frame is judged.
         `link`: an already loaded vision worker to share (tests, benches). `slips(store)`
         makes the slip printer (signed slips need the store: none without one). `store`: an open
-        store to use (not closed here); else the kiosk's own is opened — and if that fails
-        the kiosk still shows its screens on in-memory stand-ins (logged loudly)."""
+        store to use (not closed here); else the kiosk's own is opened, and a store that
+        cannot be opened raises (kiosk.store.integrity says why in plain words)."""
         owns = store is None
         if store is None:
             store = _open_store(settings)
@@ -167,11 +167,12 @@ class KioskServices:
         self.close()
 
 
-def _open_store(settings: Settings) -> Any | None:
+def _open_store(settings: Settings) -> Any:
+    """The kiosk's own store, with its nightly backup. A store that cannot be opened
+    (damaged, wrong key, locked) raises with its plain message: never an empty in-memory
+    roster that would tell every resident "not in roster"."""
     from kiosk.store.database import Store
 
-    try:
-        return Store.open(ship_face_images=settings.store.ship_face_images)
-    except Exception:  # noqa: BLE001 - the kiosk still shows its screens; staff are told
-        log.exception("store could not be opened; decisions are kept in memory only")
-        return None
+    store = Store.open(ship_face_images=settings.store.ship_face_images)
+    store.start_nightly_backup()
+    return store

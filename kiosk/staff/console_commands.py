@@ -16,6 +16,10 @@ from pathlib import Path
 from kiosk.staff.labels import ROLE_ZH, fmt_local
 
 CLI_ACTOR = "cli"
+# reset-pin and unlock ask no PIN: whoever has a shell on the kiosk computer can read the
+# database and key anyway, so shell access *is* admin access. Said plainly, and audited.
+SHELL_IS_ADMIN = ("note: shell access to this computer is administrator access; this action"
+                  " is recorded in the audit log as actor 'cli'.")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -103,6 +107,7 @@ def _reset(args: argparse.Namespace) -> int:
             print(f"not changed: {exc}", file=sys.stderr)
             return 1
     print(f"PIN reset for {args.username}")
+    print(SHELL_IS_ADMIN)
     return 0
 
 
@@ -111,6 +116,8 @@ def _unlock(args: argparse.Namespace) -> int:
     with _open_store() as store:
         ok = unlock_from_cli(store, args.username, actor=CLI_ACTOR)
     print(f"unlocked {args.username}" if ok else f"no user {args.username}")
+    if ok:
+        print(SHELL_IS_ADMIN)
     return 0 if ok else 1
 
 

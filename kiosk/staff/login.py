@@ -80,6 +80,19 @@ def check_pin_rules(pin: str) -> None:
         raise StaffError(f"a staff PIN is {MIN_PIN_DIGITS} to 12 digits")
 
 
+# One answer for an unknown user and a wrong PIN (same words, same scrypt cost), so the PIN
+# pad cannot be used to find out which user names exist. The count of attempts left stays in
+# LoginResult.attempts_left and the audit log, not on the screen.
+BAD_LOGIN_ZH = "工号或 PIN 不对。多次输错会锁定账号。"
+_DUMMY_HASH: list[str] = []
+
+
+def _spend_like_a_pin_check(pin: str) -> None:
+    if not _DUMMY_HASH:
+        _DUMMY_HASH.append(accounts.hash_pin("000000"))
+    accounts.check_pin(pin if pin.isdigit() else "0", _DUMMY_HASH[0])
+
+
 def _locked_until(conn: sqlite3.Connection, username: str) -> dt.datetime | None:
     row = conn.execute("SELECT locked_until FROM staff WHERE username = ?",
                        (username,)).fetchone()
@@ -90,9 +103,10 @@ def _login_tx(conn: sqlite3.Connection, audit_key: bytes, username: str, pin: st
               rules: StaffSection, now: dt.datetime) -> LoginResult:
     before = accounts.get_staff(conn, username)
     if before is None or not before.active:
+        _spend_like_a_pin_check(pin)          # same time as a real check: no user probing
         append_audit(conn, audit_key, actor="unknown", action="staff.login_failed",
                      subject="", detail={"why": "unknown_or_inactive"})
-        return LoginResult(False, "unknown", "没有这个工号，或账号已停用。")
+        return LoginResult(False, "unknown", BAD_LOGIN_ZH)
     locked = _locked_until(conn, username)
     if locked and locked > now:
         append_audit(conn, audit_key, actor=username, action="staff.login_refused",
@@ -114,8 +128,7 @@ def _login_tx(conn: sqlite3.Connection, audit_key: bytes, username: str, pin: st
     left = max(0, rules.lockout_attempts - failed)
     append_audit(conn, audit_key, actor=username, action="staff.login_failed", subject=username,
                  detail={"why": "wrong_pin", "failed": failed})
-    return LoginResult(False, "wrong_pin", f"PIN 不对。再错 {left} 次将锁定。",
-                       attempts_left=left)
+    return LoginResult(False, "wrong_pin", BAD_LOGIN_ZH, attempts_left=left)
 
 
 def _locked_text(until: dt.datetime) -> str:

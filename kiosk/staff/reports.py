@@ -135,10 +135,15 @@ def figures_row(f: PeriodFigures) -> list[str]:
             + [str(f.counts.get((c, r), 0)) for c in CHANNELS for r in RESULTS])
 
 
+def csv_safe(text: str) -> str:
+    """A cell Excel will not run as a formula: a leading = + - @ (or tab/CR) gets a quote."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def report_csv(report: Report) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow([report.title_zh])
+    writer.writerow([csv_safe(report.title_zh)])
     writer.writerow(CSV_HEADER)
     for figures in [*report.periods, report.totals]:
         writer.writerow(figures_row(figures))

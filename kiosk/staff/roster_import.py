@@ -98,13 +98,57 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
-def _csv_text(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
+MAX_ROWS = 200_000          # a county's roster is tens of thousands; more is not a roster
+MAX_COLUMNS = 64            # the roster has 8 columns; wider sheets are read only this far
+# Share of Chinese characters that must be common simplified ones (GB2312) for a file that
+# decodes as GB18030 to be taken as GB18030. Real rosters (names, addresses) are > 95 %
+# GB2312; Big5 (traditional) bytes read as GB18030 give ~40-60 % (garbled names).
+GB2312_SHARE = 0.85
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _gb2312_share(text: str) -> float:
+    wide = [c for c in text if ord(c) > 0x7F and not c.isspace()]
+    if not wide:
+        return 1.0
+    common = 0
+    for ch in wide:
         try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise RosterFileError("文件编码无法识别（请存为 UTF-8 或 GBK 的 CSV）。")
+            ch.encode("gb2312")
+            common += 1
+        except UnicodeEncodeError:
+            pass
+    return common / len(wide)
+
+
+def _csv_text(data: bytes) -> str:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise RosterFileError("文件编码无法识别（请存为 UTF-8 或 GBK 的 CSV）。") from None
+    if _gb2312_share(text) < GB2312_SHARE:
+        raise RosterFileError("文件的文字编码像是繁体（Big5）或其他编码，按 GBK 读出来会是乱码，"
+                              "没有导入。请在 Excel 里另存为“CSV UTF-8”后再导入。")
+    return text
+
+
+def _xlsx_rows(data: bytes) -> Iterator[list[Any]]:
+    """Rows streamed from the first sheet, at most MAX_COLUMNS wide; the book is closed at
+    the end (a sheet claiming 16,384 x 1,048,576 cells is never held in memory)."""
+    from openpyxl import load_workbook
+    book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        for count, row in enumerate(book.worksheets[0].iter_rows(
+                max_col=MAX_COLUMNS, values_only=True)):
+            if count > MAX_ROWS:
+                raise RosterFileError(f"文件超过 {MAX_ROWS} 行，不像是名册，没有导入。")
+            yield list(row)
+    finally:
+        book.close()
 
 
 def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]], str]:
@@ -113,20 +157,23 @@ def read_rows(path: Path) -> tuple[list[str], Iterator[tuple[int, list[Any]]], s
     digest = hashlib.sha256(data).hexdigest()
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        lines = list(csv.reader(io.StringIO(_csv_text(data))))
+        lines: Iterator[list[Any]] = iter(csv.reader(io.StringIO(_csv_text(data))))
     elif suffix in (".xlsx", ".xlsm"):
-        from openpyxl import load_workbook
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        lines = [list(r) for r in book.worksheets[0].iter_rows(values_only=True)]
-        book.close()
+        lines = _xlsx_rows(data)
     else:
         raise RosterFileError("只支持 .csv 和 .xlsx 文件。")
-    if not lines:
+    first = next(lines, None)
+    if first is None:
         raise RosterFileError("文件是空的。")
-    header = [_cell(h) for h in lines[0]]
-    body = ((n, row) for n, row in enumerate(lines[1:], start=2)
-            if any(_cell(c) for c in row))
-    return header, body, digest
+    header = [_cell(h) for h in first]
+
+    def body() -> Iterator[tuple[int, list[Any]]]:
+        for n, row in enumerate(lines, start=2):
+            if n > MAX_ROWS + 1:
+                raise RosterFileError(f"文件超过 {MAX_ROWS} 行，不像是名册，没有导入。")
+            if any(_cell(c) for c in row):
+                yield n, row
+    return header, body(), digest
 
 
 def _norm_date(text: str) -> dt.date | None:
@@ -157,6 +204,11 @@ def _check_row(line: int, raw: list[Any], cols: dict[str, int], today: dt.date,
         return _cell(raw[i]) if i is not None and i < len(raw) else ""
 
     bad = False
+    for key in cols:
+        if _CONTROL.search(get(key)):
+            problems.append(RowProblem(line, key, "control_character",
+                                       f"{HEADERS[key][1]}里有看不见的控制字符，请检查该格。"))
+            bad = True
     for key in REQUIRED:
         if not get(key):
             problems.append(RowProblem(line, key, "missing_field", f"缺少{HEADERS[key][1]}。"))

@@ -90,10 +90,11 @@ def sync_now(store: Store, settings: Settings, session: StaffSession, *,
     if not settings.sync.url:
         return SyncAnswer(False, "本机未设置同步地址（离线站点），请用U盘导出。")
     try:
-        from kiosk.sync.client import SyncWorker
+        from kiosk.sync.client import SyncWorker, secure_options
         worker = SyncWorker(store, _identity(store), url=settings.sync.url,
                             batch_size=settings.sync.batch_size,
-                            timeout_s=settings.sync.timeout_s)
+                            timeout_s=settings.sync.timeout_s,
+                            **secure_options(settings.sync))
         try:
             report = worker.sync_once(progress=None if progress is None else (
                 lambda stage, done, total: progress(progress_zh(stage, done, total))))
@@ -152,3 +153,48 @@ def import_usb(store: Store, settings: Settings, session: StaffSession, path: Pa
                 detail={"acked": report.acked, "seq": report.seq}).result()
     return SyncAnswer(True, f"已确认 {report.acked} 条记录；名册新增 {report.roster_inserted}，"
                             f"更新 {report.roster_updated}。")
+
+
+def roster_confirmation_zh(store: Store) -> str:
+    """The sync page's line when a full roster was refused for deactivating too many."""
+    pending = store.sync_state("roster_deactivation_pending", "")
+    if not pending:
+        return ""
+    would, _, active = pending.partition("/")
+    return (f"\n上级发来的整份名册会停用 {would} 位居民（共 {active} 位），数量异常，"
+            "已暂不采用。请管理员核实后在此确认，再同步或导入一次。")
+
+
+def confirm_roster_deactivation(store: Store, session: StaffSession) -> SyncAnswer:
+    """An administrator accepts the refused roster's deactivations (exactly that many)."""
+    session.require_admin("roster")
+    pending = store.sync_state("roster_deactivation_pending", "")
+    if not pending:
+        return SyncAnswer(False, "没有等待确认的名册。")
+    would = pending.partition("/")[0]
+    store.set_sync_state(roster_deactivation_confirmed=would,
+                         roster_deactivation_pending="").result()
+    store.audit(actor=session.actor, action="roster.mass_deactivation_confirmed",
+                detail={"residents": int(would)}).result()
+    return SyncAnswer(True, f"已确认：下次同步或导入时停用 {would} 位居民。")
+
+
+def quarantine_zh(store: Store) -> str:
+    """The sync page's line about rows set aside (empty when there are none)."""
+    rows = store.quarantined_outbox()
+    if not rows:
+        return ""
+    reasons: dict[str, int] = {}
+    for row in rows:
+        key = row.reason.split(":")[0]
+        reasons[key] = reasons.get(key, 0) + 1
+    why = "；".join(f"{_QUARANTINE_ZH.get(k, k)} {n} 条" for k, n in reasons.items())
+    return (f"\n有 {len(rows)} 条记录无法上传，已单独存放（其余记录照常同步）：{why}。"
+            "请联系技术支持，可用 kiosk sync quarantine --export 导出清单。")
+
+
+_QUARANTINE_ZH = {
+    "payload does not decrypt with this kiosk's key": "本机密钥无法解开",
+    "payload cannot be sent": "内容格式有误",
+    "receiver keeps failing on this record": "上级系统反复处理失败",
+}

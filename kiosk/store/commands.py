@@ -13,8 +13,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-evidence", action="store_true")
     p.set_defaults(func=cmd_simulate)
-    p = sub.add_parser("store", help="local database: status, retention")
-    p.add_argument("action", choices=("status", "retention"))
+    p = sub.add_parser("store", help="local database: status, retention, backup, restore")
+    p.add_argument("action", choices=("status", "retention", "backup", "restore"))
+    p.add_argument("file", nargs="?", help="restore: the backup file to put back")
+    p.add_argument("--to", help="backup: folder (default <data>/backups)")
+    p.add_argument("--keep", type=int, default=7, help="backup: how many copies to keep")
     p.set_defaults(func=cmd_store)
 
 
@@ -30,11 +33,44 @@ def cmd_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Put a backup in place of the database (kiosk stopped); the current file is kept aside."""
+    from pathlib import Path
+
+    from kiosk import paths
+    from kiosk.store.backup import BackupError, list_backups, restore_backup
+    from kiosk.store.crypto import StoreKey, key_path, read_master
+
+    db = paths.database_path()
+    if not args.file:
+        found = list_backups(db)
+        print("backups:" if found else "no backups found", *found, sep="\n  ")
+        return 2
+    try:
+        fingerprint = StoreKey.from_master(read_master(key_path(db.parent))).fingerprint
+    except (OSError, ValueError) as exc:
+        print(f"找不到可用的存储密钥（{exc}）：请先放回 keys/store.key 的备份。")
+        return 3
+    try:
+        aside = restore_backup(Path(args.file), db, key_fingerprint=fingerprint)
+    except BackupError as exc:
+        print(str(exc))
+        return 3
+    print(f"已恢复备份 {args.file}" + (f"；原文件另存为 {aside.name}" if aside else ""))
+    return 0
+
+
 def cmd_store(args: argparse.Namespace) -> int:
     from kiosk.config import load_settings
     from kiosk.store.database import Store
 
+    if args.action == "restore":
+        return cmd_restore(args)
     with Store.open() as store:
+        if args.action == "backup":
+            path = store.backup(args.to, keep=max(1, args.keep))
+            print(f"backup written: {path}")
+            return 0
         if args.action == "retention":
             days = load_settings().store.retention_days
             deleted = store.run_retention(retention_days=days).result()

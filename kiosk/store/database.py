@@ -26,7 +26,7 @@ import sqlite_utils
 from kiosk import paths
 from kiosk.store import audit as audit_mod
 from kiosk.store import certifications as certs
-from kiosk.store import outbox, retention, roster
+from kiosk.store import integrity, outbox, quarantine, retention, roster
 from kiosk.store.crypto import StoreKey, key_path, load_or_create_key
 from kiosk.store.migrations import migrate
 from kiosk.store.records import (
@@ -48,9 +48,11 @@ class Store:
     """Open with `Store.open(...)`; close with `close()` (or use it as a context manager)."""
 
     def __init__(self, path: Path, key: StoreKey, *, kiosk_id: str = "",
-                 ship_face_images: bool = False) -> None:
+                 ship_face_images: bool = False, key_file: Path | None = None) -> None:
         self.path = path
         self.key = key
+        self.key_file = key_file
+        self._nightly: Any = None
         self.ship_face_images = ship_face_images
         self._local = threading.local()
         self._readers: list[tuple[threading.Thread, sqlite3.Connection]] = []
@@ -63,28 +65,44 @@ class Store:
     def open(cls, path: Path | None = None, *, key: StoreKey | None = None,
              key_file: Path | None = None, kiosk_id: str = "",
              ship_face_images: bool | None = None) -> Store:
-        """Open (creating, migrating with a backup first) the store at `path`."""
+        """Open (creating, migrating with a backup first) the store at `path`.
+
+        Refuses (integrity.StoreUnavailable, nothing written) a damaged file, a missing key
+        for a store that holds data, and a key whose fingerprint is not the store's."""
         path = Path(path) if path else paths.database_path()
         path.parent.mkdir(parents=True, exist_ok=True)
+        integrity.quick_check(path)
         if key is None:
-            key = load_or_create_key(key_file or key_path(path.parent))
+            key_file = key_file or key_path(path.parent)
+            if not key_file.exists() and integrity.has_data(path):
+                raise integrity.key_missing(key_file)
+            key = load_or_create_key(key_file)
         if ship_face_images is None or not kiosk_id:
             from kiosk.config import load_settings
             settings = load_settings()
             if ship_face_images is None:
                 ship_face_images = settings.store.ship_face_images
             kiosk_id = kiosk_id or settings.kiosk.kiosk_id
-        return cls(path, key, kiosk_id=kiosk_id, ship_face_images=ship_face_images)
+        return cls(path, key, kiosk_id=kiosk_id, ship_face_images=ship_face_images,
+                   key_file=key_file)
 
     def _setup(self, conn: sqlite3.Connection, kiosk_id: str) -> None:
+        has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                                " AND name = 'meta'").fetchone()
+        if has_meta:                       # before migrating: nothing written under a wrong key
+            row = conn.execute("SELECT value FROM meta WHERE key = 'key_fingerprint'"
+                               ).fetchone()
+            integrity.check_fingerprint(row[0] if row else "", self.key.fingerprint,
+                                        self.key_file)
         self.migrated = migrate(conn, self.path)
+        quarantine.ensure_table(conn)
         conn.execute("BEGIN IMMEDIATE")
         row = conn.execute("SELECT value FROM meta WHERE key = 'kiosk_id'").fetchone()
         if row is None:
             conn.execute("INSERT INTO meta (key, value) VALUES ('kiosk_id', ?)",
                          (kiosk_id or str(uuidlib.uuid4()),))
-            conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('key_fingerprint', ?)",
-                         (self.key.fingerprint,))
+        conn.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('key_fingerprint', ?)",
+                     (self.key.fingerprint,))
         conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)",
                      (str(conn.execute("PRAGMA user_version").fetchone()[0]),))
         conn.execute("COMMIT")
@@ -133,6 +151,8 @@ class Store:
         return list(sqlite_utils.Database(self._reader()).query(sql, params))
 
     def close(self) -> None:
+        if self._nightly is not None:
+            self._nightly.stop()
         self._writer.close()
         with self._readers_lock:
             for _thread, conn in self._readers:
@@ -153,6 +173,32 @@ class Store:
 
     def integrity_check(self) -> str:
         return self.read(lambda c: c.execute("PRAGMA integrity_check").fetchone()[0])
+
+    # ---- backups ------------------------------------------------------------------------
+    def backup(self, backup_dir: Path | None = None, *, keep: int = 7) -> Path:
+        """An online copy (SQLite backup API) into `backup_dir`, keeping the newest `keep`."""
+        from kiosk.store.backup import default_dir, make_backup
+        source = sqlite3.connect(self.path, timeout=30)
+        try:
+            return make_backup(source, Path(backup_dir or default_dir(self.path)), keep=keep)
+        finally:
+            source.close()
+
+    def start_nightly_backup(self, backup_dir: Path | None = None, *, keep: int = 7,
+                             hour: int = 2) -> None:
+        """Back up once a night (and now, if the newest copy is over a day old)."""
+        import datetime as dt
+
+        from kiosk.store.backup import NightlyBackup, default_dir, list_backups
+        folder = Path(backup_dir or default_dir(self.path))
+
+        def newest() -> dt.datetime | None:
+            found = list_backups(self.path, folder)
+            if not found:
+                return None
+            return dt.datetime.fromtimestamp(found[-1].stat().st_mtime)
+        self._nightly = NightlyBackup(lambda: self.backup(folder, keep=keep), newest, hour=hour)
+        self._nightly.start()
 
     # ---- residents / roster ---------------------------------------------------------------
     def upsert_roster(self, entries: Iterable[RosterEntry], *, full: bool = False,
@@ -236,8 +282,35 @@ class Store:
     # ---- outbox / sync ------------------------------------------------------------------
     def pending_outbox(self, *, limit: int = 200, after_seq: int = 0,
                        include_synthetic: bool = False) -> list[OutboxItem]:
-        return self.read(lambda c: outbox.pending(c, self.key, limit=limit, after_seq=after_seq,
-                                                  include_synthetic=include_synthetic))
+        """Up to `limit` sendable rows after `after_seq`; rows that cannot be sent are
+        quarantined on the way (with their reason) instead of stopping the queue."""
+        while True:
+            items, bad = self.read(lambda c: outbox.pending(
+                c, self.key, limit=limit, after_seq=after_seq,
+                include_synthetic=include_synthetic))
+            if not bad:
+                return items
+            self.quarantine_rows(bad).result()
+
+    def quarantine_rows(self, rows: Iterable[tuple[int, str, str, str]]) -> Future[int]:
+        """Set (seq, uuid, kind, reason) rows aside; audited by count and reason only."""
+        items = list(rows)
+
+        def job(conn: sqlite3.Connection) -> int:
+            added = quarantine.add(conn, items)
+            for _seq, uuid, _kind, reason in items:
+                audit_mod.append_audit(conn, self.key.audit_key, actor="sync",
+                                       action="outbox.quarantined", subject=uuid,
+                                       detail={"reason": reason[:120]})
+            return added
+        return self.write(job)
+
+    def quarantined_outbox(self) -> list[quarantine.QuarantinedRow]:
+        return self.read(quarantine.listed)
+
+    def release_quarantined(self, seqs: Iterable[int]) -> Future[int]:
+        items = list(seqs)
+        return self.write(lambda c: quarantine.release(c, items))
 
     def mark_acked(self, uuids: Iterable[str], *, via: str) -> Future[int]:
         items = list(uuids)
@@ -248,6 +321,9 @@ class Store:
 
     def sync_state(self, name: str, default: str = "") -> str:
         return self.read(lambda c: outbox.get_state(c, name, default))
+
+    def set_sync_state(self, **values: Any) -> Future[None]:
+        return self.write(lambda c: outbox.set_state(c, **values))
 
     def run_retention(self, *, retention_days: int) -> Future[int]:
         return self.write(lambda c: retention.run_retention(c, self.key,

@@ -12,15 +12,23 @@ import sqlite3
 from collections.abc import Iterable
 from typing import Any
 
-from kiosk.store.crypto import StoreKey
+from kiosk.store.crypto import DecryptError, StoreKey
 from kiosk.store.records import OutboxItem, SyncStatus, utc_now
+from kiosk.strict_json import StrictJSONError, check_value
 
 _CTX = b"outbox"
+_NOT_QUARANTINED = " AND seq NOT IN (SELECT seq FROM outbox_quarantine)"
 
 
 def encode_payload(payload: dict[str, Any]) -> bytes:
-    return json.dumps(payload, ensure_ascii=False, sort_keys=True,
-                      separators=(",", ":")).encode("utf-8")
+    """Refuses (ValueError) what the wire would refuse later: NaN, infinity, lone surrogates,
+    integers past 64 bits — so such a row is never written, instead of blocking sync."""
+    try:
+        check_value(payload, max_depth=64)
+    except StrictJSONError as exc:
+        raise ValueError(f"record not saved: {exc}") from exc
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"),
+                      allow_nan=False).encode("utf-8")
 
 
 def enqueue(conn: sqlite3.Connection, key: StoreKey, *, uuid: str, kind: str,
@@ -34,15 +42,33 @@ def enqueue(conn: sqlite3.Connection, key: StoreKey, *, uuid: str, kind: str,
 
 
 def pending(conn: sqlite3.Connection, key: StoreKey, *, limit: int, after_seq: int = 0,
-            include_synthetic: bool = False) -> list[OutboxItem]:
-    """Unacknowledged rows in order; synthetic rows only when asked."""
+            include_synthetic: bool = False
+            ) -> tuple[list[OutboxItem], list[tuple[int, str, str, str]]]:
+    """(sendable rows in order, rows that cannot be sent with their reason).
+
+    Quarantined rows are skipped; synthetic rows only when asked. A row that does not decrypt
+    or whose payload the wire would refuse comes back in the second list, for quarantine."""
     sql = ("SELECT seq, uuid, kind, payload_enc, created_at FROM outbox"
-           " WHERE acked_at = '' AND seq > ?")
+           " WHERE acked_at = '' AND seq > ?" + _NOT_QUARANTINED)
     if not include_synthetic:
         sql += " AND synthetic = 0"
     rows = conn.execute(sql + " ORDER BY seq LIMIT ?", (after_seq, limit)).fetchall()
-    return [OutboxItem(r[0], r[1], r[2], json.loads(key.decrypt(r[3], context=_CTX)), r[4])
-            for r in rows]
+    items: list[OutboxItem] = []
+    bad: list[tuple[int, str, str, str]] = []
+    for seq, uuid, kind, blob, created in rows:
+        try:
+            payload = json.loads(key.decrypt(blob, context=_CTX))
+            if not isinstance(payload, dict):
+                raise ValueError("payload is not an object")
+            check_value(payload, max_depth=64)
+        except DecryptError:
+            bad.append((seq, uuid, kind, "payload does not decrypt with this kiosk's key"))
+            continue
+        except (ValueError, UnicodeDecodeError) as exc:
+            bad.append((seq, uuid, kind, f"payload cannot be sent: {str(exc)[:120]}"))
+            continue
+        items.append(OutboxItem(seq, uuid, kind, payload, created))
+    return items, bad
 
 
 def count_attempt(conn: sqlite3.Connection, seqs: Iterable[int]) -> None:
@@ -82,7 +108,9 @@ def record_failure(conn: sqlite3.Connection, error: str) -> None:
 
 def status(conn: sqlite3.Connection) -> SyncStatus:
     counts = dict(conn.execute(
-        "SELECT CASE WHEN acked_at != '' THEN 'acked' WHEN synthetic = 1 THEN 'synthetic'"
+        "SELECT CASE WHEN acked_at != '' THEN 'acked'"
+        " WHEN seq IN (SELECT seq FROM outbox_quarantine) THEN 'quarantined'"
+        " WHEN synthetic = 1 THEN 'synthetic'"
         " ELSE 'pending' END, count(*) FROM outbox GROUP BY 1").fetchall())
     state = dict(conn.execute("SELECT key, value FROM sync_state").fetchall())
     return SyncStatus(
@@ -92,4 +120,5 @@ def status(conn: sqlite3.Connection) -> SyncStatus:
         last_attempt_at=state.get("last_attempt_at", ""),
         last_error=state.get("last_error", ""), last_error_at=state.get("last_error_at", ""),
         consecutive_failures=int(state.get("consecutive_failures", "0") or 0),
-        roster_version=int(state.get("roster_version", "0") or 0))
+        roster_version=int(state.get("roster_version", "0") or 0),
+        quarantined=counts.get("quarantined", 0))

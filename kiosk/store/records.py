@@ -178,6 +178,7 @@ class SyncStatus:
     last_error_at: str
     consecutive_failures: int
     roster_version: int
+    quarantined: int = 0              # rows set aside (kiosk/store/quarantine.py), not pending
 
     @property
     def online_ok(self) -> bool:

@@ -20,6 +20,24 @@ RESIDENT_COLS = ("id, ref, id_number_enc, name, sex, birth_date, address, phone,
                  " face_template_enc IS NOT NULL")
 
 
+# A full roster may deactivate at most this share of the active residents (and always up to
+# MASS_FLOOR) without an administrator's confirmation. Why 10 %: a yearly roster loses the
+# residents who died or moved away — a few per cent of an elderly population a year — so a
+# roster that drops more is far more likely truncated, filtered to the wrong region or
+# hostile than real; the floor keeps small test sites from needing confirmations.
+MASS_SHARE = 0.10
+MASS_FLOOR = 5
+
+
+class RosterDeactivationRefused(ValueError):
+    """A full roster would deactivate too many residents; nothing was changed."""
+
+    def __init__(self, would: int, active: int) -> None:
+        super().__init__(f"full roster would deactivate {would} of {active} active residents;"
+                         " an administrator must confirm it on the staff console")
+        self.would, self.active = would, active
+
+
 @dataclass(frozen=True)
 class RosterReport:
     inserted: int
@@ -82,7 +100,11 @@ def upsert_one(conn: sqlite3.Connection, key: StoreKey, entry: RosterEntry, *,
 def upsert_roster(conn: sqlite3.Connection, key: StoreKey, entries: Iterable[RosterEntry], *,
                   full: bool = False, version: int | None = None,
                   synthetic: bool = False) -> RosterReport:
-    """Apply a roster batch (writer thread). `version` becomes the local roster cursor."""
+    """Apply a roster batch (writer thread). `version` becomes the local roster cursor.
+
+    A full roster that would deactivate more than MASS_SHARE of the active residents raises
+    RosterDeactivationRefused (the caller's transaction rolls back) unless an administrator
+    confirmed exactly that many (sync_state `roster_deactivation_confirmed`)."""
     inserted = updated = 0
     seen: set[int] = set()
     top = 0
@@ -97,9 +119,11 @@ def upsert_roster(conn: sqlite3.Connection, key: StoreKey, entries: Iterable[Ros
         conn.execute("CREATE TEMP TABLE IF NOT EXISTS _seen (id INTEGER PRIMARY KEY)")
         conn.execute("DELETE FROM _seen")
         conn.executemany("INSERT INTO _seen (id) VALUES (?)", [(i,) for i in seen])
+        _check_mass_deactivation(conn)
         cur = conn.execute("UPDATE residents SET active = 0, updated_at = ? WHERE ref IS NOT NULL"
                            " AND active = 1 AND id NOT IN (SELECT id FROM _seen)", (utc_now(),))
         deactivated = cur.rowcount
+        conn.execute("DELETE FROM sync_state WHERE key = 'roster_deactivation_pending'")
     cursor = version if version is not None else top
     if cursor:
         old = conn.execute("SELECT value FROM sync_state WHERE key = 'roster_version'").fetchone()
@@ -107,6 +131,21 @@ def upsert_roster(conn: sqlite3.Connection, key: StoreKey, entries: Iterable[Ros
             conn.execute("INSERT OR REPLACE INTO sync_state (key, value) VALUES"
                          " ('roster_version', ?)", (str(cursor),))
     return RosterReport(inserted, updated, deactivated, cursor)
+
+
+def _check_mass_deactivation(conn: sqlite3.Connection) -> None:
+    would = conn.execute("SELECT count(*) FROM residents WHERE ref IS NOT NULL AND active = 1"
+                         " AND id NOT IN (SELECT id FROM _seen)").fetchone()[0]
+    active = conn.execute("SELECT count(*) FROM residents WHERE ref IS NOT NULL"
+                          " AND active = 1").fetchone()[0]
+    if would <= max(MASS_FLOOR, int(MASS_SHARE * active)):
+        return
+    row = conn.execute("SELECT value FROM sync_state WHERE key = "
+                       "'roster_deactivation_confirmed'").fetchone()
+    if row is not None and row[0] == str(would):
+        conn.execute("DELETE FROM sync_state WHERE key = 'roster_deactivation_confirmed'")
+        return
+    raise RosterDeactivationRefused(would, active)
 
 
 def set_face_reference(conn: sqlite3.Connection, key: StoreKey, resident_id: int, *,

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from kiosk.strict_json import StrictJSONError, loads_strict
 from kiosk.sync.encoding import canonical
 from kiosk.sync.identity import Identity, PublicIdentity
 
@@ -35,6 +36,10 @@ MAGIC = b"ANXBNDL1"
 FORMAT = 1
 SIG_LEN = 64
 SUFFIX = ".anxb"
+# The most a bundle's content may expand to. A real bundle is records (≈1 KB each with a
+# template, compressing ~2:1) — 128 MiB is over 100,000 records; a crafted bundle of
+# zeros (510 KB -> 500 MB) stops here instead of exhausting memory.
+MAX_CONTENT = 128 * 1024 * 1024
 
 
 class BundleError(ValueError):
@@ -104,9 +109,23 @@ def read_manifest(data: bytes) -> tuple[dict[str, Any], bytes, bytes, bytes, byt
     return manifest, head, data[:pos + ct_len], cipher, data[pos + ct_len:]
 
 
+def inflate_bounded(plain: bytes, limit: int) -> bytes:
+    """zlib-decompress at most `limit` bytes, else BundleError (never more is allocated)."""
+    inflater = zlib.decompressobj()
+    try:
+        out = inflater.decompress(plain, limit + 1)
+    except zlib.error as exc:
+        raise BundleError("bundle content is damaged") from exc
+    if len(out) > limit or inflater.unconsumed_tail:
+        raise BundleError(f"bundle content expands past {limit} bytes; refused")
+    if not inflater.eof:
+        raise BundleError("bundle content is damaged (truncated)")
+    return out
+
+
 def open_bundle(data: bytes, *, recipient: Identity,
                 sender_key: Callable[[str], PublicIdentity | None],
-                kind: str) -> Opened:
+                kind: str, max_content: int = MAX_CONTENT) -> Opened:
     """Verify the signature, then decrypt; any failure rejects the whole bundle."""
     manifest, head, signed, cipher, signature = read_manifest(data)
     if manifest.get("kind") != kind:
@@ -129,16 +148,28 @@ def open_bundle(data: bytes, *, recipient: Identity,
     if hashlib.sha256(plain).hexdigest() != manifest.get("content_sha256"):
         raise BundleError("bundle content does not match its manifest")
     try:
-        content = json.loads(zlib.decompress(plain).decode("utf-8"))
-    except Exception as exc:
-        raise BundleError("bundle content is damaged") from exc
+        content = loads_strict(inflate_bounded(plain, max_content), max_depth=64)
+    except StrictJSONError as exc:
+        raise BundleError(f"bundle content is damaged ({exc})") from exc
     return Opened(manifest, content)
+
+
+def safe_name_part(text: str, length: int = 8) -> str:
+    """A piece of a kiosk id fit for a file name: letters, digits, '-' only (`/../../x` ->
+    `---x`), so a bundle can never be written outside the folder it was asked for."""
+    cleaned = "".join(c if c.isascii() and (c.isalnum() or c == "-") else "-"
+                      for c in text[:length])
+    return cleaned or "kiosk"
 
 
 def write_atomic(directory: Path, name: str, data: bytes, manifest: dict[str, Any]) -> Path:
     """Bundle file plus a readable `<name>.manifest.json`; each temp → fsync → rename."""
     from kiosk.files import atomic_write
 
+    if Path(name).name != name or name.startswith("."):
+        raise BundleError("a bundle file name must not contain a folder")
+
+    directory.mkdir(parents=True, exist_ok=True)
     target = directory / name
     atomic_write(target, data)
     atomic_write(directory / f"{name}.manifest.json",

@@ -10,9 +10,11 @@ staff console (`Store.sync_status()`).
 from __future__ import annotations
 
 import logging
+import ssl
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -21,21 +23,30 @@ import httpx
 from kiosk.store import outbox as outbox_mod
 from kiosk.store.database import Store
 from kiosk.store.records import RosterEntry
+from kiosk.store.roster import RosterDeactivationRefused
+from kiosk.sync import bundle
 from kiosk.sync.backoff import Backoff
 from kiosk.sync.encoding import WireRecord, encode_batch
-from kiosk.sync.identity import Identity, sign_request
+from kiosk.sync.identity import Identity, PublicIdentity, sign_request
+from kiosk.sync.roster_entries import RosterEntryError, parse_entry
 
 log = logging.getLogger(__name__)
-
-ROSTER_FIELDS = ("ref", "id_number", "name", "sex", "birth_date", "address", "phone", "region",
-                 "due_from", "due_until", "last_certified_at", "version", "active")
-
 
 Progress = Callable[[str, int, int], None]     # (stage, done, total)
 
 
 class SyncRejected(RuntimeError):
     """The receiver refused the request (4xx): unknown kiosk, bad signature, bad batch."""
+
+    def __init__(self, message: str, *, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+# Answers that may be caused by one record of the batch (the receiver failed on it, refused
+# its shape, or the batch is too big): the batch is split to find it. 401/403/429 concern
+# the kiosk or the receiver as a whole and stop the round as before.
+_ROW_SUSPECT = {413, 422}
 
 
 @dataclass(frozen=True)
@@ -51,11 +62,39 @@ class SyncReport:
         return not self.error
 
 
-def roster_entry(doc: dict[str, Any]) -> RosterEntry:
-    values = {k: doc[k] for k in ROSTER_FIELDS if k in doc and doc[k] is not None}
-    values["version"] = int(values.get("version", 0))
-    values["active"] = bool(values.get("active", True))
-    return RosterEntry(**values)
+def roster_entry(doc: Any, index: int = 0) -> RosterEntry:
+    """One incoming roster entry, validated as strictly as the staff CSV import
+    (RosterEntryError, a ValueError, with the entry's position and field)."""
+    return parse_entry(doc, index=index)
+
+
+def roster_page(answer: Any) -> tuple[list[RosterEntry], int, bool]:
+    """(entries, version, more) of a roster page; anything malformed is a ValueError."""
+    if not isinstance(answer, dict) or not isinstance(answer.get("residents"), list):
+        raise RosterEntryError("roster page is not an object with a residents list")
+    version, more = answer.get("version", 0), answer.get("more", False)
+    if isinstance(version, bool) or not isinstance(version, int) or not (
+            0 <= version < 2**63) or not isinstance(more, bool):
+        raise RosterEntryError("roster page version/more have the wrong type")
+    return ([roster_entry(d, i) for i, d in enumerate(answer["residents"])], version, more)
+
+
+def note_refused_roster(store: Store, exc: BaseException) -> None:
+    """Remember a refused mass deactivation so the staff console can ask an admin."""
+    if isinstance(exc, RosterDeactivationRefused):
+        store.set_sync_state(roster_deactivation_pending=f"{exc.would}/{exc.active}").result()
+
+
+def secure_options(sync_settings: Any) -> dict[str, Any]:
+    """SyncWorker's `receiver` and `tls_cert` from the [sync] settings: with a receiver public
+    key set, batches are encrypted to it and signatures name it; with `receiver_cert`, HTTPS
+    trusts only that certificate."""
+    options: dict[str, Any] = {}
+    if getattr(sync_settings, "receiver_public_key", ""):
+        options["receiver"] = PublicIdentity.load(Path(sync_settings.receiver_public_key))
+    if getattr(sync_settings, "receiver_cert", ""):
+        options["tls_cert"] = sync_settings.receiver_cert
+    return options
 
 
 class SyncWorker:
@@ -66,39 +105,98 @@ class SyncWorker:
                  base_backoff_s: float = 1.0, idle_s: float = 60.0,
                  include_synthetic: bool = False, backoff: Backoff | None = None,
                  transport: httpx.BaseTransport | None = None,
-                 wait: Callable[[threading.Event, float], bool] | None = None) -> None:
+                 wait: Callable[[threading.Event, float], bool] | None = None,
+                 receiver: PublicIdentity | None = None,
+                 tls_cert: str | Path | None = None) -> None:
+        """`receiver` (its public key): sign requests for it and encrypt batches to it, and
+        take roster pages only sealed by it. `tls_cert`: the receiver's certificate, the only
+        one trusted for HTTPS (pinned); an http:// URL is then refused."""
         self.store = store
         self.identity = identity
+        self.receiver = receiver
         self.url = url.rstrip("/")
+        verify: Any = True
+        if tls_cert:
+            if not self.url.startswith("https://"):
+                raise ValueError("a pinned receiver certificate needs an https:// sync url")
+            verify = ssl.create_default_context(cafile=str(tls_cert))
         self.batch_size = batch_size
         self.include_synthetic = include_synthetic
         self.idle_s = idle_s
         self.backoff = backoff or Backoff(base_s=base_backoff_s, cap_s=max_backoff_s)
         self._wait = wait or (lambda event, seconds: event.wait(seconds))
-        self._client = httpx.Client(timeout=httpx.Timeout(timeout_s), transport=transport)
+        self._client = httpx.Client(timeout=httpx.Timeout(timeout_s), transport=transport,
+                                    verify=verify)
 
     def close(self) -> None:
         self._client.close()
 
     # ---- HTTP --------------------------------------------------------------------------
     def _request(self, method: str, path: str, body: bytes = b"") -> dict[str, Any]:
-        headers = sign_request(self.identity, method, path, body)
-        headers["Content-Type"] = "application/json"
+        headers = sign_request(self.identity, method, path, body, receiver=self.receiver)
+        headers["Content-Type"] = ("application/octet-stream" if body.startswith(bundle.MAGIC)
+                                   else "application/json")
         response = self._client.request(method, self.url + path, content=body, headers=headers)
         if 400 <= response.status_code < 500:
             raise SyncRejected(f"receiver refused ({response.status_code}):"
-                               f" {response.text[:120]}")
+                               f" {response.text[:120]}", status=response.status_code)
         response.raise_for_status()
-        return response.json()
+        if self.receiver is None:
+            return response.json()
+        if not response.content.startswith(bundle.MAGIC):
+            if method == "GET":
+                raise SyncRejected("receiver answered the roster in clear; refused")
+            return response.json()              # an ack (UUIDs only) may come in clear
+        receiver = self.receiver
+        opened = bundle.open_bundle(response.content, recipient=self.identity,
+                                    kind="roster-page",
+                                    sender_key=lambda n: receiver if n == receiver.name else None)
+        return opened.content
+
+    def _batch_body(self, records: list[WireRecord]) -> bytes:
+        if self.receiver is None:
+            return encode_batch(self.identity.name, records)
+        data, _ = bundle.seal({"kiosk_id": self.identity.name,
+                               "records": [r.to_json() for r in records]}, kind="batch",
+                              sender=self.identity, recipient=self.receiver, seq=0)
+        return data
 
     def push_batch(self, items: list) -> int:
         """Send one batch; returns how many rows were acknowledged (and marks them)."""
         records = [WireRecord(i.uuid, i.kind, i.created_at, i.payload) for i in items]
         self.store.write(lambda c: outbox_mod.count_attempt(c, [i.seq for i in items])).result()
-        answer = self._request("POST", "/v1/records", encode_batch(self.identity.name, records))
+        answer = self._request("POST", "/v1/records", self._batch_body(records))
         sent = {i.uuid for i in items}
         acked = [u for u in answer.get("acked", []) if u in sent]
         return self.store.mark_acked(acked, via="network").result()
+
+    def _push_isolating(self, items: list, suspects: list[tuple[object, str]],
+                        proven: list[bool]) -> int:
+        """Push `items`; when the receiver fails on the batch, split it to find the row.
+
+        A single row is retried once; if it fails again it becomes a suspect, quarantined by
+        `push` only if the receiver accepted some other batch this round (so a receiver that
+        is down for everyone never gets good rows quarantined)."""
+        try:
+            acked = self.push_batch(items)
+            proven[0] = True
+            return acked
+        except (httpx.HTTPStatusError, SyncRejected) as exc:
+            status = (exc.response.status_code if isinstance(exc, httpx.HTTPStatusError)
+                      else exc.status)
+            if status < 500 and status not in _ROW_SUSPECT:
+                raise
+            if len(items) == 1:
+                try:
+                    acked = self.push_batch(items)
+                    proven[0] = True
+                    return acked
+                except (httpx.HTTPStatusError, SyncRejected) as again:
+                    suspects.append((items[0], _describe(again)))
+                    return 0
+        mid = len(items) // 2
+        return (self._push_isolating(items[:mid], suspects, proven)
+                + self._push_isolating(items[mid:], suspects, proven))
 
     def push(self, progress: Progress | None = None) -> tuple[int, int, int]:
         """(batches, sent, acked) — every pending row, oldest first, batch by batch."""
@@ -113,7 +211,17 @@ class SyncWorker:
                                               include_synthetic=self.include_synthetic)
             if not items:
                 return batches, sent, acked
-            acked += self.push_batch(items)
+            suspects: list[tuple[object, str]] = []
+            proven = [False]
+            acked += self._push_isolating(items, suspects, proven)
+            if suspects:
+                if not proven[0]:
+                    raise SyncRejected(f"receiver failed on every record: {suspects[0][1]}")
+                self.store.quarantine_rows(
+                    [(i.seq, i.uuid, i.kind, f"receiver keeps failing on this record: {why}")
+                     for i, why in suspects]).result()
+                log.warning("sync: %d record(s) set aside after repeated receiver errors",
+                            len(suspects))
             batches += 1
             sent += len(items)
             after = items[-1].seq
@@ -128,21 +236,23 @@ class SyncWorker:
         changed = 0
         while True:
             query = urlencode({"since": since, "limit": page})
-            answer = self._request("GET", f"/v1/roster?{query}")
-            entries = [roster_entry(d) for d in answer.get("residents", [])]
-            version = int(answer.get("version", since))
+            entries, version, more = roster_page(self._request("GET", f"/v1/roster?{query}"))
             if full:
                 collected.extend(entries)
             elif entries:
                 report = self.store.upsert_roster(entries, version=version,
                                                   source="sync").result()
                 changed += report.inserted + report.updated
-            if not answer.get("more") or version <= since:
+            if not more or version <= since:
                 break
             since = version
         if full and collected:
-            report = self.store.upsert_roster(collected, full=True, version=since if since else
-                                              None, source="sync").result()
+            try:
+                report = self.store.upsert_roster(collected, full=True, version=since if since
+                                                  else None, source="sync").result()
+            except RosterDeactivationRefused as exc:
+                note_refused_roster(self.store, exc)
+                raise
             changed += report.inserted + report.updated
         return changed
 

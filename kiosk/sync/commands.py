@@ -25,6 +25,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("bundle")
     p.add_argument("--receiver-key", help="receiver public key file (default: settings)")
     p.set_defaults(func=cmd_import)
+    p = sub.add_parser("quarantine", help="outbox rows set aside because they cannot be sent")
+    p.add_argument("--export", metavar="FILE", help="write the list (JSON) for support")
+    p.add_argument("--release", type=int, nargs="+", metavar="SEQ",
+                   help="put these rows back in the queue (after the cause was fixed)")
+    p.set_defaults(func=cmd_quarantine)
     p = sub.add_parser("identity", help="show (or write) this kiosk's public identity")
     p.add_argument("--out", help="write the public identity JSON here for the administrator")
     p.set_defaults(func=cmd_identity)
@@ -41,6 +46,28 @@ def _receiver(args: argparse.Namespace):  # noqa: ANN202
         raise SystemExit("no receiver public key: set [sync] receiver_public_key or pass"
                          " --receiver-key")
     return PublicIdentity.load(Path(path))
+
+
+def cmd_quarantine(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from kiosk.store.database import Store
+    from kiosk.store.quarantine import export_quarantine
+
+    with Store.open() as store:
+        if args.release:
+            released = store.release_quarantined(args.release).result()
+            store.audit(actor="shell", action="outbox.released",
+                        detail={"rows": released}).result()
+            print(f"{released} row(s) back in the queue")
+            return 0
+        rows = store.quarantined_outbox()
+        for row in rows:
+            print(f"{row.seq}\t{row.uuid}\t{row.kind}\t{row.quarantined_at}\t{row.reason}")
+        print(f"{len(rows)} row(s) set aside")
+        if args.export:
+            print(f"written: {export_quarantine(store, Path(args.export))}")
+    return 0
 
 
 def cmd_identity(args: argparse.Namespace) -> int:
@@ -64,7 +91,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
     from kiosk.config import load_settings
     from kiosk.store.database import Store
-    from kiosk.sync.client import SyncWorker
+    from kiosk.sync.client import SyncWorker, secure_options
     from kiosk.sync.kiosk_keys import kiosk_identity
 
     settings = load_settings().sync
@@ -76,7 +103,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         worker = SyncWorker(store, kiosk_identity(store), url=url,
                             batch_size=settings.batch_size, timeout_s=settings.timeout_s,
                             max_backoff_s=settings.max_backoff_s,
-                            include_synthetic=args.include_synthetic)
+                            include_synthetic=args.include_synthetic,
+                            **secure_options(settings))
         try:
             if not args.once:
                 stop = threading.Event()

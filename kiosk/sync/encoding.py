@@ -6,9 +6,12 @@ so hashes and signatures over it are stable on both sides.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
+
+from kiosk.strict_json import StrictJSONError, loads_strict
 
 KINDS = ("certification", "home_visit", "audit")
 
@@ -47,7 +50,17 @@ def record_from_json(item: Any) -> WireRecord:
         raise EncodingError(f"unknown record kind {kind!r}")
     if not isinstance(created, str) or not isinstance(payload, dict):
         raise EncodingError("record created_at must be text and payload an object")
+    if len(created) > 40 or not _is_time(created):
+        raise EncodingError("record created_at must be an ISO 8601 time")
     return WireRecord(uuid, kind, created, payload)
+
+
+def _is_time(text: str) -> bool:
+    try:
+        dt.datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def encode_batch(kiosk_id: str, records: list[WireRecord]) -> bytes:
@@ -56,9 +69,14 @@ def encode_batch(kiosk_id: str, records: list[WireRecord]) -> bytes:
 
 def decode_batch(data: bytes) -> tuple[str, list[WireRecord]]:
     try:
-        doc = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise EncodingError(f"not JSON: {exc}") from exc
+        doc = loads_strict(data)
+    except StrictJSONError as exc:
+        raise EncodingError(f"not acceptable JSON: {exc}") from exc
+    return batch_from_doc(doc)
+
+
+def batch_from_doc(doc: Any) -> tuple[str, list[WireRecord]]:
+    """(kiosk id, records) of an already parsed batch (plain JSON or a sealed batch)."""
     if not isinstance(doc, dict) or not isinstance(doc.get("records"), list):
         raise EncodingError("a batch is an object with a records list")
     kiosk_id = doc.get("kiosk_id")

@@ -24,6 +24,7 @@ HEADER_KIOSK = "X-Anxin-Kiosk"
 HEADER_TIME = "X-Anxin-Time"
 HEADER_NONCE = "X-Anxin-Nonce"
 HEADER_SIGNATURE = "X-Anxin-Signature"
+HEADER_RECEIVER = "X-Anxin-Receiver"     # fingerprint of the receiver a request is meant for
 
 
 def _b64(data: bytes) -> str:
@@ -44,6 +45,11 @@ class PublicIdentity:
     name: str                       # kiosk id, or "central"
     sign_public: bytes              # Ed25519, 32 bytes
     box_public: bytes               # X25519, 32 bytes
+
+    @property
+    def fingerprint(self) -> str:
+        """Short, non-secret id of this key pair (names a receiver in request signatures)."""
+        return hashlib.sha256(b"anxin-id" + self.sign_public).hexdigest()[:32]
 
     def to_json(self) -> dict[str, str]:
         return {"name": self.name, "sign_public": _b64(self.sign_public),
@@ -120,17 +126,26 @@ def kiosk_identity_path(data_dir: Path) -> Path:
 
 
 def request_message(method: str, path: str, kiosk: str, timestamp: str, nonce: str,
-                    body: bytes) -> bytes:
-    return "\n".join([method.upper(), path, kiosk, timestamp, nonce,
-                      hashlib.sha256(body).hexdigest()]).encode("utf-8")
+                    body: bytes, receiver: str = "") -> bytes:
+    """What a kiosk signs. With `receiver` (a receiver fingerprint) the signature names the
+    receiver it is meant for, so a request captured for one is refused by another."""
+    parts = [method.upper(), path, kiosk, timestamp, nonce, hashlib.sha256(body).hexdigest()]
+    if receiver:
+        parts.append("receiver=" + receiver)
+    return "\n".join(parts).encode("utf-8")
 
 
 def sign_request(identity: Identity, method: str, path: str, body: bytes, *,
-                 now: float | None = None) -> dict[str, str]:
+                 now: float | None = None, receiver: PublicIdentity | None = None
+                 ) -> dict[str, str]:
     """Headers that authenticate one request (path includes the query string)."""
     timestamp = str(int(now if now is not None else time.time()))
     nonce = os.urandom(16).hex()
+    bound = receiver.fingerprint if receiver is not None else ""
     signature = identity.sign(request_message(method, path, identity.name, timestamp, nonce,
-                                              body))
-    return {HEADER_KIOSK: identity.name, HEADER_TIME: timestamp, HEADER_NONCE: nonce,
-            HEADER_SIGNATURE: _b64(signature)}
+                                              body, bound))
+    headers = {HEADER_KIOSK: identity.name, HEADER_TIME: timestamp, HEADER_NONCE: nonce,
+               HEADER_SIGNATURE: _b64(signature)}
+    if bound:
+        headers[HEADER_RECEIVER] = bound
+    return headers

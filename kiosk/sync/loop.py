@@ -18,11 +18,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from typing import Any
 
 from kiosk.config import Settings
 from kiosk.store.database import Store
 from kiosk.sync.backoff import Backoff
-from kiosk.sync.client import SyncReport, SyncWorker
+from kiosk.sync.client import SyncReport, SyncWorker, secure_options
 from kiosk.sync.identity import Identity
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,10 @@ class BackgroundSync:
                  timeout_s: float = 10.0, max_backoff_s: float = 300.0,
                  base_backoff_s: float = 1.0, include_synthetic: bool = False,
                  backoff: Backoff | None = None,
-                 on_report: Callable[[SyncReport], None] | None = None) -> None:
+                 on_report: Callable[[SyncReport], None] | None = None,
+                 secure: dict[str, Any] | None = None) -> None:
         self.store = store
+        self.secure = secure or {}          # receiver / tls_cert for SyncWorker
         self.identity = identity
         self.url = url
         self.poll_interval_s = poll_interval_s
@@ -63,7 +66,8 @@ class BackgroundSync:
         s = settings.sync
         return cls(store, identity, url=s.url, poll_interval_s=s.poll_interval_s,
                    batch_size=s.batch_size, timeout_s=s.timeout_s,
-                   max_backoff_s=s.max_backoff_s, on_report=on_report)
+                   max_backoff_s=s.max_backoff_s, on_report=on_report,
+                   secure=secure_options(s))
 
     @property
     def running(self) -> bool:
@@ -88,7 +92,7 @@ class BackgroundSync:
                                 base_backoff_s=self.base_backoff_s,
                                 idle_s=self.poll_interval_s,
                                 include_synthetic=self.include_synthetic,
-                                backoff=self.backoff, wait=self._wait)
+                                backoff=self.backoff, wait=self._wait, **self.secure)
             self._thread = threading.Thread(target=self._run, args=(worker,),
                                             name="kiosk-sync", daemon=True)
             self._thread.start()

@@ -19,9 +19,10 @@ from kiosk.store.audit import append_audit
 from kiosk.store.database import Store
 from kiosk.store.records import utc_now
 from kiosk.sync import bundle
-from kiosk.sync.client import roster_entry
+from kiosk.sync.client import note_refused_roster, roster_page
 from kiosk.sync.encoding import WireRecord
 from kiosk.sync.identity import Identity, PublicIdentity
+from kiosk.sync.roster_entries import RosterEntryError
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def export_bundle(store: Store, identity: Identity, receiver: PublicIdentity, to
     data, manifest = bundle.seal({"records": records}, kind="outbox", sender=identity,
                                  recipient=receiver, seq=seq,
                                  extra={"count": len(records), "created_at": utc_now()})
-    name = f"anxin-{identity.name[:8]}-{seq:06d}{bundle.SUFFIX}"
+    name = f"anxin-{bundle.safe_name_part(identity.name)}-{seq:06d}{bundle.SUFFIX}"
     path = bundle.write_atomic(Path(to_dir), name, data, manifest)
     store.audit(actor="kiosk", action="bundle.exported",
                 subject=manifest["bundle_id"], detail={"records": len(records), "seq": seq})
@@ -80,25 +81,50 @@ def import_ack_bundle(store: Store, identity: Identity, receiver: PublicIdentity
         sender_key=lambda name: receiver if name == receiver.name else None)
     manifest, content = opened.manifest, opened.content
     seq = int(manifest.get("seq", 0))
+    acks, roster_doc = _checked_content(content)
 
     def apply(conn: sqlite3.Connection) -> ImportReport:
         last = int(outbox_mod.get_state(conn, "ack_bundle_seq", "0") or 0)
         if seq <= last:
             raise bundle.BundleError(f"bundle {seq} is not newer than the last one applied"
                                      f" ({last}): an old bundle replayed, nothing changed")
-        acked = outbox_mod.mark_acked(conn, content.get("acks", []), via="bundle")
+        acked = outbox_mod.mark_acked(conn, acks, via="bundle")
         report = roster_mod.RosterReport(0, 0, 0, 0)
-        roster_doc: dict[str, Any] = content.get("roster") or {}
-        if roster_doc.get("residents"):
-            entries = [roster_entry(d) for d in roster_doc["residents"]]
-            report = roster_mod.upsert_roster(conn, store.key, entries,
-                                              full=bool(roster_doc.get("full")),
-                                              version=int(roster_doc.get("version", 0)) or None)
+        if roster_doc is not None and roster_doc[0]:
+            entries, version, full = roster_doc
+            report = roster_mod.upsert_roster(conn, store.key, entries, full=full,
+                                              version=version or None)
         outbox_mod.set_state(conn, ack_bundle_seq=seq)
         append_audit(conn, store.key.audit_key, actor="bundle", action="bundle.imported",
                      subject=str(manifest.get("bundle_id")),
                      detail={"acked": acked, "roster_inserted": report.inserted,
                              "roster_updated": report.updated, "seq": seq})
         return ImportReport(acked, report.inserted, report.updated, report.deactivated, seq)
-    return store.write(apply).result()
+    try:
+        return store.write(apply).result()
+    except roster_mod.RosterDeactivationRefused as exc:
+        note_refused_roster(store, exc)
+        raise bundle.BundleError(f"nothing changed: {exc}") from exc
+
+
+def _checked_content(content: Any) -> tuple[list[str], tuple[list, int, bool] | None]:
+    """(acks, (roster entries, version, full) or None), or BundleError: a validly signed
+    bundle can still carry wrong types, and each one is refused with a reason."""
+    if not isinstance(content, dict):
+        raise bundle.BundleError("bundle content is not an object")
+    acks = content.get("acks", [])
+    if not isinstance(acks, list) or not all(isinstance(a, str) and 0 < len(a) <= 64
+                                             for a in acks):
+        raise bundle.BundleError("bundle acks must be a list of record ids")
+    doc = content.get("roster")
+    if doc is None:
+        return acks, None
+    full = doc.get("full", False) if isinstance(doc, dict) else None
+    if not isinstance(full, bool):
+        raise bundle.BundleError("bundle roster is not an object with a full flag")
+    try:
+        entries, version, _more = roster_page(doc)
+    except RosterEntryError as exc:
+        raise bundle.BundleError(f"bundle roster refused: {exc}") from exc
+    return acks, (entries, version, full)
 

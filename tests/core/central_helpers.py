@@ -17,6 +17,7 @@ import uvicorn
 
 from central.app import create_app
 from central.db import make_engine
+from central.guard import Limits
 from central.service import Receiver
 from kiosk.store.database import Store
 from kiosk.sync.identity import Identity
@@ -37,10 +38,14 @@ def make_receiver(db_url: str, key_dir: Path) -> Receiver:
 
 
 @contextlib.contextmanager
-def serve_in_thread(receiver: Receiver) -> Iterator[str]:
-    """uvicorn in a thread; yields the base URL."""
+def serve_in_thread(receiver: Receiver, *, admin_token: str = "",
+                    limits: Limits | None = None, tls: tuple[Path, Path] | None = None
+                    ) -> Iterator[str]:
+    """uvicorn in a thread; yields the base URL (https:// with `tls` = (cert, key))."""
     port = free_port()
-    config = uvicorn.Config(create_app(receiver), host="127.0.0.1", port=port,
+    ssl = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])} if tls else {}
+    config = uvicorn.Config(create_app(receiver, admin_token=admin_token, limits=limits),
+                            host="127.0.0.1", port=port, **ssl,
                             log_level="warning", lifespan="off")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
@@ -48,7 +53,7 @@ def serve_in_thread(receiver: Receiver) -> Iterator[str]:
     while not server.started:
         time.sleep(0.01)
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(10)
@@ -61,6 +66,7 @@ class ReceiverProcess:
         self.db_url, self.keys = db_url, keys
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
+        self.extra_args: list[str] = []
 
     @property
     def url(self) -> str:
@@ -69,7 +75,7 @@ class ReceiverProcess:
     def start(self) -> None:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "central.cli", "serve", "--db", self.db_url,
-             "--keys", str(self.keys), "--port", str(self.port)],
+             "--keys", str(self.keys), "--port", str(self.port), *self.extra_args],
             cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
             stderr=open(self.keys.with_name("receiver.stderr"), "ab"))  # noqa: SIM115
         deadline = time.monotonic() + 30
@@ -207,3 +213,54 @@ def wait_until(condition, what: str, limit_s: float = 30.0) -> None:  # noqa: AN
         if time.monotonic() > deadline:
             pytest.fail(f"never happened: {what}")
         time.sleep(0.02)
+
+
+def valid_id(seq: int, prefix: str = "32010219400101") -> str:
+    """A synthetic ID number with a correct check digit (the receiver validates it)."""
+    from kiosk.idcard.number import check_digit
+    first = f"{prefix}{seq:03d}"
+    return first + check_digit(first)
+
+
+def pg_bin() -> Path | None:
+    import glob
+    import shutil
+    found = shutil.which("initdb")
+    if found:
+        return Path(found).resolve().parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    return Path(candidates[-1]).parent if candidates else None
+
+
+@contextlib.contextmanager
+def throwaway_postgres(bindir: Path) -> Iterator[str]:
+    """A PostgreSQL cluster in a temp folder (initdb/pg_ctl); yields its URL, then removes it.
+    As root, the cluster runs as `postgres` (or `nobody`) via runuser."""
+    import pwd
+    import shutil
+    import tempfile
+    run_as: list[str] = []
+    base = Path(tempfile.mkdtemp(prefix="anxin_pg_"))
+    if os.geteuid() == 0:
+        user = "postgres"
+        try:
+            pwd.getpwnam(user)
+        except KeyError:
+            user = "nobody"
+        run_as = ["runuser", "-u", user, "--"]
+        os.chmod(base, 0o777)
+        shutil.chown(base, user=user)
+    data, port = base / "data", free_port()
+    subprocess.run([*run_as, str(bindir / "initdb"), "-D", str(data), "-U", "anxin",
+                    "--auth=trust", "-E", "UTF8"], check=True, capture_output=True)
+    subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l",
+                    str(base / "log"), "-o", f"-p {port} -k {base} -h 127.0.0.1 -N 300",
+                    "start"], check=True, capture_output=True)
+    try:
+        subprocess.run([*run_as, str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port),
+                        "-U", "anxin", "central"], check=True, capture_output=True)
+        yield f"postgresql://anxin@127.0.0.1:{port}/central"
+    finally:
+        subprocess.run([*run_as, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate",
+                        "stop"], capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)

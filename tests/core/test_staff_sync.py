@@ -63,15 +63,12 @@ def _day(store: Store) -> tuple[str, str]:
 
 
 def _held(receiver: Receiver, kind: str) -> list[dict]:
-    with receiver.engine.connect() as conn:
-        rows = conn.exec_driver_sql("SELECT payload FROM records WHERE kind = ?",
-                                    (kind,)).fetchall()
-    return [json.loads(r[0]) for r in rows]
+    return receiver.payloads(kind=kind)
 
 
 def test_sync_now_reports_progress_and_carries_visit_details(store: Store, receiver: Receiver,
                                                              tmp_path: Path) -> None:
-    register(receiver, store)
+    register(receiver, store, region="32")
     cert, visit = _day(store)
     pending = store.sync_status().pending
     assert pending == 4                       # 1 certification + 3 visit steps
@@ -123,7 +120,7 @@ def test_sync_now_offline_and_refused_answers_are_plain_chinese(store: Store,
 def test_usb_export_then_import_ack_through_the_console_actions(store: Store,
                                                                 receiver: Receiver,
                                                                 tmp_path: Path) -> None:
-    register(receiver, store)
+    register(receiver, store, region="32")
     _day(store)
     settings = _settings("", receiver, tmp_path)
     usb = tmp_path / "usb"
@@ -138,7 +135,8 @@ def test_usb_export_then_import_ack_through_the_console_actions(store: Store,
     assert result.new == 4
     held = [p for p in _held(receiver, "home_visit") if p["status"] == "done"]
     assert held and held[0]["outcome"] == "not_at_home" and held[0]["address"] == "幸福路1号"
-    receiver.load_roster([{"ref": "Z1", "id_number": "320102194001011236", "name": "新居民"}])
+    receiver.load_roster([{"ref": "Z1", "id_number": "32010219400101123X", "name": "新居民",
+                           "region": "320102"}])
     data, _manifest = receiver.export_ack_bundle(store.kiosk_id)
     ack = usb / "ack.anxb"
     ack.write_bytes(data)
@@ -162,7 +160,7 @@ def test_usb_export_then_import_ack_through_the_console_actions(store: Store,
 
 
 def test_background_sync_loop_sends_wakes_and_stops(store: Store, receiver: Receiver) -> None:
-    register(receiver, store)
+    register(receiver, store, region="32")
     _day(store)
     reports: list[SyncReport] = []
     got = threading.Event()

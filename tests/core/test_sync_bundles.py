@@ -12,6 +12,7 @@ from central.service import Receiver
 from kiosk.store.database import Store
 from kiosk.store.records import NewCertification
 from kiosk.store.simulate import simulate, synthetic_certification
+from kiosk.sync import bundle as bundle_mod
 from kiosk.sync.bundle import BundleError
 from kiosk.sync.identity import Identity
 from kiosk.sync.transfer import export_bundle, import_ack_bundle
@@ -22,7 +23,7 @@ from tests.core.central_helpers import make_receiver, register
 def setup(tmp_path: Path):
     receiver = make_receiver(f"sqlite:///{tmp_path / 'central.sqlite3'}", tmp_path)
     store = Store.open(tmp_path / "kiosk" / "kiosk.sqlite3")
-    identity = register(receiver, store)
+    identity = register(receiver, store, region="32")
     rng = random.Random(2)
     simulate(store, residents=2, certifications=0)
     rid = store.query("SELECT id FROM residents LIMIT 1")[0]["id"]
@@ -51,14 +52,15 @@ def test_round_trip_export_import_ack_and_roster(setup) -> None:
     again = receiver.import_bundle(second.path.read_bytes())
     assert again.new == 0 and again.duplicates == 12
     assert receiver.stats()["certifications"] == 12
-    receiver.load_roster([{"ref": "Z1", "id_number": "320102194001011236", "name": "新居民"}])
+    receiver.load_roster([{"ref": "Z1", "id_number": "32010219400101123X", "name": "新居民",
+                           "region": "320102"}])
     data, manifest = receiver.export_ack_bundle(identity.name)
     ack = usb / "ack.anxb"
     ack.write_bytes(data)
     report = import_ack_bundle(store, identity, public, ack)
     assert report.acked == 12 and report.roster_inserted == 1
     assert store.sync_status().pending == 0
-    assert store.find_resident_by_id_number("320102194001011236").name == "新居民"
+    assert store.find_resident_by_id_number("32010219400101123X").name == "新居民"
     with pytest.raises(BundleError, match="replayed"):         # the same ack bundle again
         import_ack_bundle(store, identity, public, ack)
     assert store.verify_audit().ok
@@ -116,3 +118,31 @@ def test_replayed_old_bundle_is_rejected(setup) -> None:
     receiver.import_bundle(new)
     _rejected(receiver, old, "older|replayed")
     _rejected(receiver, new, "replayed")
+
+
+def test_a_bundle_that_expands_past_the_bound_is_refused(setup) -> None:
+    """A validly sealed bundle whose content inflates far past its size (a zip bomb)."""
+    receiver, store, identity, _usb = setup
+    content = {"records": [], "pad": "0" * (8 * 1024 * 1024)}       # 8 MB of zeros
+    data, _ = bundle_mod.seal(content, kind="outbox", sender=identity,
+                              recipient=receiver.identity.public, seq=99)
+    assert len(data) < 64 * 1024                                    # ~8 KB on disk
+    with pytest.raises(BundleError, match="expands past"):
+        bundle_mod.open_bundle(data, recipient=receiver.identity, kind="outbox",
+                               sender_key=receiver.kiosk_public, max_content=1024 * 1024)
+    opened = bundle_mod.open_bundle(data, recipient=receiver.identity, kind="outbox",
+                                    sender_key=receiver.kiosk_public)
+    assert len(opened.content["pad"]) == 8 * 1024 * 1024           # under the default bound
+
+
+def test_a_hostile_kiosk_id_cannot_write_outside_the_folder(tmp_path: Path) -> None:
+    receiver = make_receiver(f"sqlite:///{tmp_path / 'central.sqlite3'}", tmp_path)
+    store = Store.open(tmp_path / "k" / "kiosk.sqlite3", kiosk_id="/../../x")
+    try:
+        identity = Identity.generate("/../../x")
+        usb = tmp_path / "deep" / "er" / "usb"
+        report = export_bundle(store, identity, receiver.identity.public, usb)
+        assert report.path.parent == usb and report.path.name.startswith("anxin-")
+        assert not list((tmp_path / "deep").glob("x*")) and not list(tmp_path.glob("x*"))
+    finally:
+        store.close()

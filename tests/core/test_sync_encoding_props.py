@@ -21,7 +21,7 @@ json_values = st.recursive(json_scalars, lambda inner: st.one_of(
     max_leaves=12)
 records = st.builds(
     WireRecord, uuid=st.uuids().map(str), kind=st.sampled_from(["certification", "home_visit"]),
-    created_at=st.text(max_size=32),
+    created_at=st.datetimes().map(lambda d: d.isoformat(timespec="microseconds")),
     payload=st.dictionaries(st.text(max_size=10), json_values, max_size=6))
 id_numbers = st.builds(lambda body, check: body + check,
                        st.text("0123456789", min_size=17, max_size=17),

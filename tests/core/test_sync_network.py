@@ -17,7 +17,7 @@ from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import SyncWorker
 from kiosk.sync.encoding import WireRecord, encode_batch
 from kiosk.sync.identity import Identity, sign_request
-from tests.core.central_helpers import make_receiver, register, serve_in_thread
+from tests.core.central_helpers import make_receiver, register, serve_in_thread, valid_id
 
 
 @pytest.fixture()
@@ -78,16 +78,16 @@ def test_roster_full_then_delta_keeps_local_certifications(store: Store,
                                                            receiver: Receiver) -> None:
     identity = register(receiver, store, region="3201")
     receiver.load_roster([
-        {"ref": f"R{i}", "id_number": f"32010219400101{i:03d}X"[:18], "name": f"居民{i}",
+        {"ref": f"R{i}", "id_number": valid_id(i), "name": f"居民{i}",
          "region": "320102"} for i in range(30)] + [
-        {"ref": "OTHER", "id_number": "110101194001011234", "name": "外区", "region": "1101"}])
+        {"ref": "OTHER", "id_number": valid_id(1, "11010119400101"), "name": "外区", "region": "1101"}])
     with serve_in_thread(receiver) as url:
         worker = SyncWorker(store, identity, url=url)
         assert worker.sync_once().ok
         assert store.sync_status().roster_version == 30
-        resident = store.find_resident_by_id_number("32010219400101005X"[:18])
+        resident = store.find_resident_by_id_number(valid_id(5))
         assert resident is not None and resident.ref == "R5"
-        assert store.find_resident_by_id_number("110101194001011234") is None
+        assert store.find_resident_by_id_number(valid_id(1, "11010119400101")) is None
         uid = store.save_certification(NewCertification(
             resident_id=resident.id, channel="kiosk_self", result="passed",
             started_at=utc_now(), finished_at=utc_now())).result()

@@ -145,10 +145,12 @@ class SyncPage(QWidget):
         self.sync_button = button("立即同步", kind="primary", on_click=self.sync_now)
         self.export_button = button("导出到U盘（管理员）", on_click=self.export_usb)
         self.import_button = button("从U盘导入回执/名册", on_click=self.import_usb)
+        self.confirm_button = button("确认采用这份名册（管理员）", on_click=self.confirm_roster)
         self.progress = _Progress(self)
         self.progress.text.connect(self.result.setText, Qt.ConnectionType.QueuedConnection)
         layout.addWidget(self.status)
         layout.addLayout(row(self.sync_button, self.export_button, self.import_button))
+        layout.addWidget(self.confirm_button)
         layout.addWidget(self.result)
         layout.addWidget(text("没有网络也没关系：记录都安全保存在本机，有网时会自动上传；"
                               "也可以用U盘带到上级单位导入。", role="muted"))
@@ -165,9 +167,18 @@ class SyncPage(QWidget):
         self.status.setText(
             f"状态：{state}\n待上传：{s.pending} 条　已确认：{s.acknowledged} 条　"
             f"名册版本：{s.roster_version}\n上次成功：{fmt_local(s.last_success_at) or '从未'}　"
-            f"上次尝试：{fmt_local(s.last_attempt_at) or '从未'}{problem}")
+            f"上次尝试：{fmt_local(s.last_attempt_at) or '从未'}{problem}"
+            + sync_actions.quarantine_zh(self.ctx.store)
+            + sync_actions.roster_confirmation_zh(self.ctx.store))
         admin = bool(self.ctx.session and self.ctx.session.is_admin)
         self.export_button.setEnabled(admin)
+        pending = bool(sync_actions.roster_confirmation_zh(self.ctx.store))
+        self.confirm_button.setVisible(pending)
+        self.confirm_button.setEnabled(admin and pending)
+
+    def confirm_roster(self) -> None:
+        self._answer(sync_actions.confirm_roster_deactivation(self.ctx.store, self.ctx.actor()),
+                     None)
 
     def _answer(self, answer: object, error: Exception | None) -> None:
         self.sync_button.setEnabled(True)
