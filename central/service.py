@@ -256,7 +256,22 @@ class Receiver:
                     select(func.count()).select_from(db.bundles)).scalar_one(),
                 "residents": conn.execute(
                     select(func.count()).select_from(db.residents)).scalar_one(),
+                "with_face_data": _with_face_data(conn),
             }
+
+
+def _with_face_data(conn: Any) -> int:
+    """Certifications whose payload carries a face template or image (kiosks send none
+    unless the deployment allows it and the resident consented)."""
+    rows = conn.execute(select(db.records.c.payload).where(
+        db.records.c.kind == "certification",
+        db.records.c.payload.like('%"template"%') | db.records.c.payload.like('%"evidence"%')))
+    n = 0
+    for (text,) in rows:
+        body = json.loads(text)
+        if body.get("template") or body.get("evidence"):
+            n += 1
+    return n
 
 
 def dumps(value: Any) -> str:

@@ -184,6 +184,8 @@ class MatchDone:
     score: float | None = None
     reference: str = ""
     reason: str = ""
+    outcome: str = ""                      # accept | review | reject ("" = from `passed`)
+    detail: str = ""                       # for staff: e.g. card_portrait=two_faces
 
 
 @dataclass(frozen=True)

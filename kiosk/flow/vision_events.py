@@ -122,4 +122,6 @@ class ResultTranslator:
         d = result.decision
         if d is None:
             return ev.MatchDone(False, None, "", result.reason)
-        return ev.MatchDone(bool(d.matched), d.score, d.reference or "", d.reason)
+        return ev.MatchDone(bool(d.matched), d.score, d.reference or "", d.reason,
+                            outcome=getattr(d, "outcome", ""),
+                            detail=getattr(d, "note", ""))

@@ -48,10 +48,11 @@ class Store:
     """Open with `Store.open(...)`; close with `close()` (or use it as a context manager)."""
 
     def __init__(self, path: Path, key: StoreKey, *, kiosk_id: str = "",
-                 ship_face_images: bool = False) -> None:
+                 ship_face_images: bool = False, ship_face_templates: bool = False) -> None:
         self.path = path
         self.key = key
         self.ship_face_images = ship_face_images
+        self.ship_face_templates = ship_face_templates   # with the resident's consent only
         self._local = threading.local()
         self._readers: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._readers_lock = threading.Lock()
@@ -62,19 +63,23 @@ class Store:
     @classmethod
     def open(cls, path: Path | None = None, *, key: StoreKey | None = None,
              key_file: Path | None = None, kiosk_id: str = "",
-             ship_face_images: bool | None = None) -> Store:
+             ship_face_images: bool | None = None,
+             ship_face_templates: bool | None = None) -> Store:
         """Open (creating, migrating with a backup first) the store at `path`."""
         path = Path(path) if path else paths.database_path()
         path.parent.mkdir(parents=True, exist_ok=True)
         if key is None:
             key = load_or_create_key(key_file or key_path(path.parent))
-        if ship_face_images is None or not kiosk_id:
+        if ship_face_images is None or ship_face_templates is None or not kiosk_id:
             from kiosk.config import load_settings
             settings = load_settings()
             if ship_face_images is None:
                 ship_face_images = settings.store.ship_face_images
+            if ship_face_templates is None:
+                ship_face_templates = settings.sync.ship_face_templates
             kiosk_id = kiosk_id or settings.kiosk.kiosk_id
-        return cls(path, key, kiosk_id=kiosk_id, ship_face_images=ship_face_images)
+        return cls(path, key, kiosk_id=kiosk_id, ship_face_images=ship_face_images,
+                   ship_face_templates=ship_face_templates)
 
     def _setup(self, conn: sqlite3.Connection, kiosk_id: str) -> None:
         self.migrated = migrate(conn, self.path)
@@ -190,7 +195,8 @@ class Store:
     def save_certification(self, new: NewCertification) -> Future[str]:
         """Certification + attempts + evidence + audit + outbox in one transaction."""
         return self.write(lambda c: certs.save_certification(
-            c, self.key, new, ship_face_images=self.ship_face_images))
+            c, self.key, new, ship_face_images=self.ship_face_images,
+            ship_face_templates=self.ship_face_templates))
 
     def last_certification(self, resident_id: int, *, passed_only: bool = True
                            ) -> Certification | None:
