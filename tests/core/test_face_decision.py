@@ -173,3 +173,29 @@ def test_face_data_ships_only_with_setting_and_separate_consent(resident) -> Non
         assert "evidence" not in p                     # images need ship_face_images too
     finally:
         store.close()
+
+
+def test_receiver_counts_records_that_carry_face_data(kiosk_home, tmp_path) -> None:
+    """Real sync over HTTP on 127.0.0.1: default records carry no face data; one consented
+    record from a kiosk that allows it is counted by the receiver."""
+    from kiosk.sync.client import SyncWorker
+    from tests.core.central_helpers import make_receiver, register, serve_in_thread
+
+    receiver = make_receiver(f"sqlite:///{tmp_path / 'central.sqlite3'}", tmp_path)
+    store = Store.open(tmp_path / "kiosk" / "kiosk.sqlite3", ship_face_templates=True)
+    try:
+        store.upsert_roster([RosterEntry(ref="R1", id_number="32010219400101123X",
+                                         name="张秀英")]).result()
+        rid = store.find_resident_by_id_number("32010219400101123X").id
+        identity = register(receiver, store)
+        for consent in (False, False, True):
+            _save(store, rid, consent=consent)
+        with serve_in_thread(receiver) as url:
+            worker = SyncWorker(store, identity, url=url, batch_size=10)
+            report = worker.sync_once(roster=False)
+            worker.close()
+        assert report.ok and report.acked == 3
+        stats = receiver.stats()
+        assert stats["certifications"] == 3 and stats["with_face_data"] == 1
+    finally:
+        store.close()
