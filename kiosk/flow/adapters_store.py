@@ -92,13 +92,12 @@ def _scores(best: AttemptRecord | None, settings: Settings) -> dict[str, Any]:
     the deciding distance and reference, the outcome, and the settings in force."""
     if best is None:
         return {}
-    from kiosk.vision.match import DEFAULT_REVIEW_BANDS, DEFAULT_THRESHOLDS
+    from kiosk.vision.match import configured_band
 
-    v = settings.vision
+    band = configured_band(settings.vision)
     return {"distance": best.score, "reference": best.reference,
             "outcome": {"passed": "accept", "review": "review"}.get(best.outcome, "reject"),
-            "threshold": {**DEFAULT_THRESHOLDS, **v.thresholds}.get(v.model),
-            "review_band": {**DEFAULT_REVIEW_BANDS, **v.review_bands}.get(v.model)}
+            "threshold": band.threshold, "review_band": band.review_band}
 
 
 def _attempt(a: AttemptRecord) -> Any:

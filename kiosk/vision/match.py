@@ -35,6 +35,16 @@ MODEL_FILES = {"Dlib": "dlib_resnet", "ArcFace": "arcface", "Facenet512": "facen
 # calibrates them and sets [vision] thresholds / review_bands.
 DEFAULT_THRESHOLDS = {"Dlib": 0.049, "ArcFace": 0.68, "Facenet512": 0.30, "SFace": 0.593}
 DEFAULT_REVIEW_BANDS = {"Dlib": 0.034, "ArcFace": 0.0, "Facenet512": 0.0, "SFace": 0.0}
+
+
+def configured_band(vision: object) -> Band:
+    """The strict threshold and review band the settings' [vision] section puts in force."""
+    model = getattr(vision, "model", "Dlib")
+    t = {**DEFAULT_THRESHOLDS, **getattr(vision, "thresholds", {})}[model]
+    b = {**DEFAULT_REVIEW_BANDS, **getattr(vision, "review_bands", {})}[model]
+    return Band(float(t), float(b))
+
+
 INPUT_SIZE = {"Dlib": 150, "ArcFace": 112, "Facenet512": 160, "SFace": 112}
 
 # ArcFace's 5-point template for a 112 x 112 crop (image-left eye, image-right eye, nose,
