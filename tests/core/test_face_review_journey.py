@@ -72,6 +72,8 @@ def test_review_outcome_goes_to_the_queue_and_staff_approve_it(vision_link, stor
     assert item.reason_codes == ("face_review",)
     assert item.scores["outcome"] == "review" and item.scores["reference"] == "enrolled"
     assert item.attempts[0].liveness_passed is True
+    line = review.face_decision_zh(item)          # what the staff console shows beside photos
+    assert "待人工核对" in line and "决定照片：名册照片" in line and "活体：通过" in line
     evidence = review.review_evidence(store, item)
     assert evidence.live and evidence.live[0][:2] == b"\xff\xd8"        # the live crop
     assert evidence.enrolled_photo                                     # beside the reference
