@@ -28,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="strict threshold (default: the model's configured one)")
     faces.add_argument("--review-band", type=float, default=None,
                        help="width of the staff-review band (default: the configured one)")
+    faces.add_argument("--clips", type=Path, default=None,
+                       help="also a clips CSV (file or path column): frames of each clip are "
+                            "genuine pairs, against every image impostor pairs")
     faces.add_argument("--folds", type=int, default=5,
                        help="leave-identities-out folds for the threshold rule (0: skip)")
     faces.add_argument("--json", action="store_true", help="machine-readable output")
@@ -83,7 +86,8 @@ def _eval_faces(args: argparse.Namespace) -> int:
         results, summary = evaluate_faces(args.pairs, model=model, threshold=args.threshold,
                                           thresholds=dict(vision.thresholds),
                                           review_band=args.review_band,
-                                          review_bands=dict(vision.review_bands))
+                                          review_bands=dict(vision.review_bands),
+                                          clips=_clip_paths(args.clips))
     except ModelError as exc:
         print(f"model not ready: {exc}\nprovision the models first (kiosk models provision)",
               file=sys.stderr)
@@ -119,6 +123,23 @@ def _eval_faces(args: argparse.Namespace) -> int:
     if cv is not None:
         _print_cv(cv)
     return 0
+
+
+def _clip_paths(clips_csv: Path | None) -> list[Path]:
+    """Video files named in a clips CSV (`file` or `path` column), relative to it."""
+    if clips_csv is None:
+        return []
+    import csv
+
+    with open(clips_csv, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    out = []
+    for r in rows:
+        rel = r.get("file") or r.get("path") or ""
+        path = clips_csv.parent / rel
+        if rel.endswith((".mp4", ".avi", ".mov", ".mkv")) and path.is_file():
+            out.append(path)
+    return out
 
 
 def _print_cv(cv: dict[str, Any]) -> None:

@@ -110,10 +110,52 @@ def summarise(results: list[PairResult], *, threshold: float, model: str,
         frr_strict=strict_rej / len(gen_all) if gen_all else 0.0)
 
 
+CLIP_FRAMES = 3                   # frames taken from each clip, spread over its length
+
+
+def clip_frames(path: Path, n: int = CLIP_FRAMES) -> list[tuple[str, np.ndarray]]:
+    """n frames spread over a clip (names `clip#index`), as the kiosk's probes would be."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    out = []
+    for k in range(n):
+        index = int((k + 0.5) * total / n) if total else k * 30
+        cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, frame = cap.read()
+        if ok:
+            out.append((f"{path.name}#{index}", frame))
+    cap.release()
+    return out
+
+
+def add_clip_pairs(results: list[PairResult], vectors: dict[str, np.ndarray | None],
+                   clip_vectors: dict[str, np.ndarray | None]) -> list[PairResult]:
+    """Pairs the clips add: frames of one clip are genuine pairs; a clip frame against
+    every labelled image and every other clip's frames is an impostor pair (the clips show
+    people who have no picture among the images)."""
+    from kiosk.vision.match import cosine_distance
+
+    def dist(a: np.ndarray | None, b: np.ndarray | None) -> float | None:
+        return None if a is None or b is None else cosine_distance(a, b)
+
+    names = sorted(clip_vectors)
+    out = list(results)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            out.append(PairResult(a, b, a.split("#")[0] == b.split("#")[0],
+                                  dist(clip_vectors[a], clip_vectors[b])))
+        for img in sorted(vectors):
+            out.append(PairResult(a, img, False, dist(clip_vectors[a], vectors[img])))
+    return out
+
+
 def evaluate_faces(pairs_csv: Path, *, model: str = "Dlib", threshold: float | None = None,
                    thresholds: dict[str, float] | None = None,
                    review_band: float | None = None,
-                   review_bands: dict[str, float] | None = None
+                   review_bands: dict[str, float] | None = None,
+                   clips: list[Path] | None = None
                    ) -> tuple[list[PairResult], FaceEvalSummary]:
     from kiosk.camera.sources import read_image
     from kiosk.vision.match import FaceMatcher
@@ -129,6 +171,8 @@ def evaluate_faces(pairs_csv: Path, *, model: str = "Dlib", threshold: float | N
             image = read_image(root / name)
             vectors[name] = (None if image is None
                              else matcher.embed_still(image, single_face=False))
+        clip_vectors = {name: matcher.embed_still(frame, single_face=False)
+                        for clip in clips or () for name, frame in clip_frames(clip)}
     finally:
         matcher.close()
     from kiosk.vision.match import cosine_distance
@@ -138,7 +182,9 @@ def evaluate_faces(pairs_csv: Path, *, model: str = "Dlib", threshold: float | N
         va, vb = vectors[a], vectors[b]
         d = None if va is None or vb is None else cosine_distance(va, vb)
         results.append(PairResult(a, b, same, d))
-    fte = sum(v is None for v in vectors.values())
+    if clip_vectors:
+        results = add_clip_pairs(results, vectors, clip_vectors)
+    fte = sum(v is None for v in (*vectors.values(), *clip_vectors.values()))
     return results, summarise(results, threshold=matcher.threshold, model=model,
                               failures_to_enrol=fte, review_band=matcher.review_band)
 
@@ -155,9 +201,11 @@ def cross_validate_faces(results: list[PairResult], pairs_csv: Path, *, folds: i
         ids = cal.read_identities(ids_file)
     else:
         ids = cal.identities_from_pairs([(r.img_a, r.img_b, r.same) for r in results])
+    def who(name: str) -> str:          # a clip frame's identity is its clip
+        return ids.get(name) or name.split("#")[0]
+
     labelled = [cal.LabelledPair(r.img_a, r.img_b, r.same, r.distance,
-                                 frozenset({ids.get(r.img_a, r.img_a), ids.get(r.img_b, r.img_b)}))
-                for r in results]
+                                 frozenset({who(r.img_a), who(r.img_b)})) for r in results]
     fold_rows, overall = cal.cross_validate(labelled, k=folds, seed=seed)
     full = cal.band_from([r.distance for r in results if r.same],
                          [r.distance for r in results if not r.same])

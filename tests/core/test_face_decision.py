@@ -199,3 +199,18 @@ def test_receiver_counts_records_that_carry_face_data(kiosk_home, tmp_path) -> N
         assert stats["certifications"] == 3 and stats["with_face_data"] == 1
     finally:
         store.close()
+
+
+def test_clip_frames_add_genuine_pairs_within_a_clip_and_impostors_against_images() -> None:
+    import numpy as np
+
+    from kiosk.vision.evaluate import add_clip_pairs
+
+    v = {"img/a.jpg": np.array([1.0, 0.0]), "img/b.jpg": None}
+    clips = {"c1.mp4#10": np.array([1.0, 0.1]), "c1.mp4#90": np.array([1.0, 0.12]),
+             "c2.mp4#5": np.array([0.0, 1.0])}
+    out = add_clip_pairs([], v, clips)
+    same = {(p.img_a, p.img_b) for p in out if p.same}
+    assert same == {("c1.mp4#10", "c1.mp4#90")}
+    assert len(out) == 3 + 3 * 2 and sum(p.distance is None for p in out) == 3
+    assert all(not p.same for p in out if "img/" in p.img_b)
