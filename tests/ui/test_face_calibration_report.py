@@ -62,3 +62,41 @@ def test_calibration_from_review_decisions(kiosk_home, tmp_path, capsys) -> None
 def test_threshold_for_review_rate_needs_no_data_to_be_invented() -> None:
     assert threshold_for_review_rate([], BAND) is None
     assert threshold_for_review_rate([0.01] * 9 + [0.06], BAND) == 0.049   # already 10 %
+
+
+def test_review_page_shows_the_face_decision_beside_the_photos(kiosk_home, qtbot, qapp) -> None:
+    """A referred face_review attempt: the staff page names the outcome, the deciding photo
+    (marked under its picture), the distance against the settings and the liveness result."""
+    from PySide6.QtWidgets import QLabel
+    from staff_fixtures import open_store
+
+    from kiosk.config import Settings
+    from ui.app import make_app
+    from ui.staff.base import ConsoleContext
+    from ui.staff.review_page import ReviewPage
+
+    make_app()
+    store = open_store(kiosk_home)
+    try:
+        add_staff(store)
+        (rid,) = residents(store, 1)
+        store.set_face_reference(rid, template=None, photo=b"not-an-image").result()
+        new = NewCertification(
+            resident_id=rid, channel="kiosk_self", result="referred",
+            started_at="2026-03-01T01:00:00+00:00", finished_at="2026-03-01T01:00:00+00:00",
+            scores={"distance": 0.061, "reference": "enrolled", "outcome": "review",
+                    "threshold": 0.049, "review_band": 0.034},
+            reason_codes=("face_review",),
+            attempts=(AttemptRecord(1, "2026-03-01T01:00:00+00:00", "2026-03-01T01:00:00+00:00",
+                                    "failed", True, 0.061, "face_review", ("blink",)),))
+        store.save_certification(new).result()
+        page = ReviewPage(ConsoleContext(store=store, settings=Settings()))
+        qtbot.addWidget(page)
+        page.refresh()
+        text = page.details.text()
+        assert "待人工核对" in text and "决定照片：名册照片" in text
+        assert "距离 0.061（自动通过 ≤ 0.049，复核带上限 0.083）" in text and "活体：通过" in text
+        captions = [w.text() for w in page.findChildren(QLabel)]
+        assert "名册照片（决定）" in captions and "身份证照片" in captions
+    finally:
+        store.close()
