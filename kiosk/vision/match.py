@@ -262,8 +262,14 @@ class FaceMatcher:
         """The aligned crop of the one face in a still, or why there is none. Two faces of
         similar size in a reference: we cannot know which is the resident, so neither is
         used. (`single_face=False`: labelled evaluation pictures, judged by the main face.)"""
-        if image is None or getattr(image, "size", 0) == 0 or image.ndim != 3:
+        if image is None or getattr(image, "size", 0) == 0 or image.ndim not in (2, 3):
             return StillFace(None, problem="unreadable")
+        if image.ndim == 2 or image.shape[2] != 3:      # a grey or BGRA chip photo
+            import cv2
+
+            code = cv2.COLOR_GRAY2BGR if image.ndim == 2 or image.shape[2] == 1 \
+                else cv2.COLOR_BGRA2BGR
+            image = cv2.cvtColor(image, code)
         for variant, scale in prepare_still(image):
             obs = self._observer().observe(variant)
             if not obs.has_face:

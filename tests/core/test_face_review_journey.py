@@ -146,5 +146,8 @@ def test_each_bad_reference_gets_its_reason(vision_link, probes, shared_file) ->
         d = m.decide(refs + [Reference("enrolled", frame)], probes)   # one good photo decides
         assert d.outcome == "accept" and d.reference == "enrolled"
         assert m.decide([], probes).reason == "no_reference_face"
+        grey = cv2.cvtColor(cv2.resize(frame, (240, 240)), cv2.COLOR_BGR2GRAY)   # 2-D array
+        still = m.inspect_still(grey)
+        assert still.crop is not None and still.problem == "" and still.face_px > 40
     finally:
         m.close()
