@@ -292,6 +292,20 @@ class Receiver:
                 for r in rows]
 
     # ---- numbers -----------------------------------------------------------------------
+    def _with_face_data(self, conn: Any) -> int:
+        """Certifications whose payload carries a face template or image (kiosks send none
+        unless the deployment allows it and the resident consented). Payloads are encrypted
+        at rest, so each is opened: a scan, for an administrator's stats call."""
+        rows = conn.execute(select(db.records.c.payload, db.records.c.kiosk_id,
+                                   db.records.c.uuid).where(
+            db.records.c.kind == "certification"))
+        n = 0
+        for payload, kiosk_id, uuid in rows:
+            body = json.loads(self.at_rest.open(payload, kiosk_id=kiosk_id, uuid=uuid))
+            if body.get("face_data") or body.get("template") or body.get("evidence"):
+                n += 1
+        return n
+
     def stats(self) -> dict[str, Any]:
         with self.engine.connect() as conn:
             by_kind = dict(conn.execute(select(db.records.c.kind, func.count()).group_by(
@@ -309,6 +323,7 @@ class Receiver:
                     select(func.count()).select_from(db.bundles)).scalar_one(),
                 "residents": conn.execute(
                     select(func.count()).select_from(db.residents)).scalar_one(),
+                "with_face_data": self._with_face_data(conn),
             }
 
 

@@ -102,6 +102,8 @@ class VisionQualitySection:
 class VisionSection:
     model: Literal["Dlib", "ArcFace", "Facenet512", "SFace"] = "Dlib"
     thresholds: dict[str, float] = field(default_factory=dict)  # per-model distance override
+    # per-model width of the staff-review band above the strict threshold (0 = no review)
+    review_bands: dict[str, float] = field(default_factory=dict)
     probes: int = 5                    # K best frames compared
     challenges_per_attempt: int = 2
     challenge_timeout_s: float = 12.0
@@ -160,6 +162,8 @@ class SyncSection:
     receiver_public_key: str = ""      # path to the receiver's public key (for bundles)
     receiver_cert: str = ""            # receiver's HTTPS certificate (PEM), the only one trusted
     poll_interval_s: float = 60.0      # background sync: pause after a successful round
+    # face templates/images leave the kiosk only if this is set AND the resident consented
+    ship_face_templates: bool = False
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,9 @@ class ResultTranslator:
         d = result.decision
         if d is None:
             return ev.MatchDone(False, None, "", result.reason, evidence)
-        return ev.MatchDone(bool(d.matched), d.score, d.reference or "", d.reason, evidence)
+        return ev.MatchDone(bool(d.matched), d.score, d.reference or "", d.reason, evidence,
+                            outcome=getattr(d, "outcome", ""),
+                            detail=getattr(d, "note", ""))
 
 
 def card_event(result: CardCoaching | CardNumberRead) -> ev.Event:

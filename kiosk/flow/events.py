@@ -188,6 +188,8 @@ class MatchDone:
     reference: str = ""
     reason: str = ""
     evidence: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    outcome: str = ""                      # accept | review | reject ("" = from `passed`)
+    detail: str = ""                       # for staff: e.g. card_portrait=two_faces
 
 
 @dataclass(frozen=True)

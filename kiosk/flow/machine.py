@@ -22,6 +22,7 @@ from kiosk.idcard.number import validate_id_number
 log = logging.getLogger(__name__)
 
 CHALLENGES = tuple(CHALLENGE_PROMPT)
+NO_REFERENCE = ("no_reference", "no_reference_face")   # nothing to compare the face with
 GOODBYE_S = 10.0                 # the thank-you screen returns to welcome by itself
 CAMERA_STATES = {State.IDENTITY, State.FACE_ALIGN, State.LIVENESS}
 BUSY_STATES = {State.ELIGIBILITY, State.MATCHING}   # the kiosk works; nobody is idle
@@ -197,6 +198,10 @@ class CertificationFlow:
         if not isinstance(e, ev.MatchDone) or s is None:
             return None
         s.evidence = e.evidence
+        if e.outcome == "review":
+            return self._referred_for_review(e)
+        if e.reason in NO_REFERENCE:
+            return self._no_reference(e)
         if not e.passed:
             return self._attempt_failed("no_match", e.reason, score=e.score,
                                         reference=e.reference)
@@ -209,6 +214,33 @@ class CertificationFlow:
         record = self._record("kiosk_self", "passed", now)
         s.saved = True
         return self._enter(State.RESULT_PASSED) + [self._save(record)]
+
+    def _referred_for_review(self, e: ev.MatchDone) -> list[ev.Effect]:
+        """Too close to call: saved as `referred` for a staff member to compare the pictures;
+        the resident is told calmly that someone will check, never shown a score."""
+        s = self.session
+        assert s
+        now = self.clock()
+        s.attempts.append(self._attempt("review", now, score=e.score, reference=e.reference,
+                                        reason="face_review"))
+        record = self._record("kiosk_self", "referred", now, reason="face_review")
+        s.saved = True
+        return ([self._save(record), ev.CallStaff("face_review")]
+                + self._enter(State.GOODBYE, detail="review"))
+
+    def _no_reference(self, e: ev.MatchDone) -> list[ev.Effect]:
+        """No usable photo to compare with: nothing the resident can fix by trying again,
+        so staff are called (with the detail) and the visit is saved as `referred`."""
+        s = self.session
+        assert s
+        now = self.clock()
+        s.attempts.append(self._attempt("no_reference", now, reason=e.reason))
+        s.saved = True
+        record = self._record("kiosk_self", "referred", now, reason=e.reason)
+        log.info("no usable reference: %s", e.detail or e.reason)
+        return ([self._save(record),
+                 ev.CallStaff(f"{e.reason}:{e.detail}" if e.detail else e.reason)]
+                + self._enter(State.ASSISTANCE, detail="no_reference"))
 
     def _in_result_passed(self, e: ev.Event) -> list[ev.Effect] | None:
         s = self.session

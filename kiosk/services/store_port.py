@@ -75,7 +75,7 @@ class StoreAdapter:
             result=record.result,  # type: ignore[arg-type]
             started_at=_iso(record.started), finished_at=_iso(record.finished),
             uuid=str(uuid.UUID(hex=record.session_id)),
-            scores={"distance": best.score, "reference": best.reference} if best else {},
+            scores=_scores(best, self.settings),
             liveness={"challenges": [list(a.challenges) for a in record.attempts],
                       "outcomes": [a.outcome for a in record.attempts]},
             model_versions={"face": self.settings.vision.model},
@@ -101,13 +101,26 @@ class StoreAdapter:
                 log.exception("record-saved listener failed")
 
 
+def _scores(best: AttemptRecord | None, settings: Settings) -> dict[str, Any]:
+    """What the decision rested on, for staff review and the site calibration report:
+    the deciding distance and reference, the outcome, and the settings in force."""
+    if best is None:
+        return {}
+    from kiosk.vision.match import configured_band
+
+    band = configured_band(settings.vision)
+    return {"distance": best.score, "reference": best.reference,
+            "outcome": {"passed": "accept", "review": "review"}.get(best.outcome, "reject"),
+            "threshold": band.threshold, "review_band": band.review_band}
+
+
 def _attempt(a: AttemptRecord) -> Any:
     from kiosk.store.records import AttemptRecord as StoreAttempt
 
     return StoreAttempt(
         number=a.number, started_at=_iso(a.started), finished_at=_iso(a.finished),
         outcome="passed" if a.outcome == "passed" else "failed",
-        liveness_passed=a.outcome in ("passed", "no_match"),
+        liveness_passed=a.outcome in ("passed", "no_match", "review", "no_reference"),
         match_distance=a.score, reason_code=a.reason or a.outcome,
         challenges=a.challenges)
 

@@ -26,6 +26,12 @@ from kiosk.store.database import Store
 from kiosk.store.records import utc_now
 
 REVIEW_ACTIONS = ("review.approved", "review.rejected")
+FACE_OUTCOME_ZH = {"accept": "自动通过", "review": "待人工核对（相似度在复核带内）",
+                   "reject": "不相似"}
+REFERENCE_ZH = {"card_portrait": "身份证照片", "chip_portrait": "芯片照片",
+                "enrolled": "名册照片", "last_certification": "上次认证照片"}
+REASON_ZH = {"face_review": "人脸相似度在复核带内，请核对", "no_reference": "没有可比对的照片",
+             "no_reference_face": "照片里找不到可用的人脸"}
 
 
 class ReviewError(ValueError):
@@ -104,6 +110,25 @@ def _queue(conn: sqlite3.Connection, store: Store, limit: int) -> list[ReviewIte
 def review_queue(store: Store, *, limit: int = 200) -> list[ReviewItem]:
     """Oldest first."""
     return store.read(lambda c: _queue(c, store, limit))
+
+
+def face_decision_zh(item: ReviewItem) -> str:
+    """The staff console's line on the face decision: outcome, deciding photo, distance
+    against the settings in force, and liveness. (Staff only: residents never see a score.)"""
+    s = item.scores
+    if s.get("distance") is None:
+        return "人脸比对：" + "、".join(REASON_ZH.get(r, r) for r in item.reason_codes) \
+            if item.reason_codes else "人脸比对：无"
+    parts = [f"人脸比对：{FACE_OUTCOME_ZH.get(str(s.get('outcome')), str(s.get('outcome', '')))}",
+             f"决定照片：{REFERENCE_ZH.get(str(s.get('reference')), str(s.get('reference')))}",
+             f"距离 {float(s['distance']):.3f}"]
+    if s.get("threshold") is not None:
+        upper = float(s["threshold"]) + float(s.get("review_band") or 0.0)
+        parts[-1] += f"（自动通过 ≤ {float(s['threshold']):.3f}，复核带上限 {upper:.3f}）"
+    live = [a.liveness_passed for a in item.attempts]
+    if live:
+        parts.append("活体：" + ("通过" if live[-1] else "未通过"))
+    return " · ".join(parts)
 
 
 def review_evidence(store: Store, item: ReviewItem) -> ReviewEvidence:

@@ -5,12 +5,11 @@ address/phone/contact/reason/outcome are columns (`VisitDetails`), its remark is
 
 `save_certification` writes the certification, its attempts, its evidence (encrypted), one
 audit row and one outbox row in ONE transaction: after a crash either all of them are there
-or none. Face images go into the outbox payload only when the deployment allows it.
+or none. Face data goes into the outbox payload only as `kiosk.store.face_payload` allows.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import sqlite3
@@ -20,6 +19,7 @@ from typing import Any
 from kiosk.store import outbox
 from kiosk.store.audit import append_audit
 from kiosk.store.crypto import StoreKey
+from kiosk.store.face_payload import face_fields
 from kiosk.store.records import (
     CHANNELS,
     RESULTS,
@@ -57,7 +57,8 @@ def _staff_name(conn: sqlite3.Connection, staff_id: int | None) -> str | None:
 
 
 def save_certification(conn: sqlite3.Connection, key: StoreKey, new: NewCertification, *,
-                       ship_face_images: bool = False) -> str:
+                       ship_face_images: bool = False, ship_face_templates: bool = False
+                       ) -> str:
     """Write one decision and everything that goes with it; returns its UUID (writer only)."""
     if new.channel not in CHANNELS:
         raise ValueError(f"unknown channel {new.channel!r}")
@@ -96,13 +97,10 @@ def save_certification(conn: sqlite3.Connection, key: StoreKey, new: NewCertific
         "liveness": new.liveness, "model_versions": new.model_versions,
         "staff": _staff_name(conn, new.staff_id), "reason_codes": list(new.reason_codes),
         "attempts": len(new.attempts), "synthetic": new.synthetic,
-        "template": base64.b64encode(new.template).decode() if new.template else None,
+        **face_fields(new, ship_templates=ship_face_templates, ship_images=ship_face_images),
     }
     if new.attestation:
         payload["attestation"] = new.attestation
-    if ship_face_images:
-        payload["evidence"] = [{"kind": e.kind, "data": base64.b64encode(e.data).decode()}
-                               for e in new.evidence]
     append_audit(conn, key.audit_key, actor=_staff_name(conn, new.staff_id) or "kiosk",
                  action="certification.decided", subject=uid,
                  detail={"channel": new.channel, "result": new.result,

@@ -48,12 +48,14 @@ class Store:
     """Open with `Store.open(...)`; close with `close()` (or use it as a context manager)."""
 
     def __init__(self, path: Path, key: StoreKey, *, kiosk_id: str = "",
-                 ship_face_images: bool = False, key_file: Path | None = None) -> None:
+                 ship_face_images: bool = False, ship_face_templates: bool = False,
+                 key_file: Path | None = None) -> None:
         self.path = path
         self.key = key
         self.key_file = key_file
         self._nightly: Any = None
         self.ship_face_images = ship_face_images
+        self.ship_face_templates = ship_face_templates   # with the resident's consent only
         self._local = threading.local()
         self._readers: list[tuple[threading.Thread, sqlite3.Connection]] = []
         self._readers_lock = threading.Lock()
@@ -64,7 +66,8 @@ class Store:
     @classmethod
     def open(cls, path: Path | None = None, *, key: StoreKey | None = None,
              key_file: Path | None = None, kiosk_id: str = "",
-             ship_face_images: bool | None = None) -> Store:
+             ship_face_images: bool | None = None,
+             ship_face_templates: bool | None = None) -> Store:
         """Open (creating, migrating with a backup first) the store at `path`.
 
         Refuses (integrity.StoreUnavailable, nothing written) a damaged file, a missing key
@@ -77,14 +80,16 @@ class Store:
             if not key_file.exists() and integrity.has_data(path):
                 raise integrity.key_missing(key_file)
             key = load_or_create_key(key_file)
-        if ship_face_images is None or not kiosk_id:
+        if ship_face_images is None or ship_face_templates is None or not kiosk_id:
             from kiosk.config import load_settings
             settings = load_settings()
             if ship_face_images is None:
                 ship_face_images = settings.store.ship_face_images
+            if ship_face_templates is None:
+                ship_face_templates = settings.sync.ship_face_templates
             kiosk_id = kiosk_id or settings.kiosk.kiosk_id
         return cls(path, key, kiosk_id=kiosk_id, ship_face_images=ship_face_images,
-                   key_file=key_file)
+                   ship_face_templates=ship_face_templates, key_file=key_file)
 
     def _setup(self, conn: sqlite3.Connection, kiosk_id: str) -> None:
         has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'"
@@ -236,7 +241,8 @@ class Store:
     def save_certification(self, new: NewCertification) -> Future[str]:
         """Certification + attempts + evidence + audit + outbox in one transaction."""
         return self.write(lambda c: certs.save_certification(
-            c, self.key, new, ship_face_images=self.ship_face_images))
+            c, self.key, new, ship_face_images=self.ship_face_images,
+            ship_face_templates=self.ship_face_templates))
 
     def last_certification(self, resident_id: int, *, passed_only: bool = True
                            ) -> Certification | None:

@@ -99,11 +99,12 @@ class NewCertification:
     model_versions: dict[str, str] = field(default_factory=dict)
     staff_id: int | None = None
     reason_codes: tuple[str, ...] = ()
-    template: bytes | None = None     # face template (embedding bytes); synced by default
+    template: bytes | None = None     # face template (embedding bytes); kept on the kiosk
     attempts: tuple[AttemptRecord, ...] = ()
     evidence: tuple[EvidenceItem, ...] = ()
     synthetic: bool = False
     attestation: dict[str, Any] = field(default_factory=dict)   # staff-decided routes only
+    face_data_consent: bool = False   # the resident's separate consent to ship face data
 
 
 @dataclass(frozen=True)

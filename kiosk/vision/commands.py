@@ -25,7 +25,14 @@ def register(sub: argparse._SubParsersAction) -> None:
                        help="CSV img_a,img_b,same (paths relative to the CSV)")
     faces.add_argument("--model", default=None, help="Dlib | ArcFace | Facenet512 | SFace")
     faces.add_argument("--threshold", type=float, default=None,
-                       help="distance threshold (default: the model's configured one)")
+                       help="strict threshold (default: the model's configured one)")
+    faces.add_argument("--review-band", type=float, default=None,
+                       help="width of the staff-review band (default: the configured one)")
+    faces.add_argument("--clips", type=Path, default=None,
+                       help="also a clips CSV (file or path column): frames of each clip are "
+                            "genuine pairs, against every image impostor pairs")
+    faces.add_argument("--folds", type=int, default=5,
+                       help="leave-identities-out folds for the threshold rule (0: skip)")
     faces.add_argument("--json", action="store_true", help="machine-readable output")
     faces.set_defaults(func=_eval_faces)
 
@@ -77,14 +84,29 @@ def _eval_faces(args: argparse.Namespace) -> int:
 
     try:
         results, summary = evaluate_faces(args.pairs, model=model, threshold=args.threshold,
-                                          thresholds=dict(vision.thresholds))
+                                          thresholds=dict(vision.thresholds),
+                                          review_band=args.review_band,
+                                          review_bands=dict(vision.review_bands),
+                                          clips=_clip_paths(args.clips))
     except ModelError as exc:
         print(f"model not ready: {exc}\nprovision the models first (kiosk models provision)",
               file=sys.stderr)
         return 3
+    cv = None
+    if args.folds and args.folds > 1:
+        from kiosk.vision.evaluate import cross_validate_faces
+
+        try:
+            cv = cross_validate_faces(results, args.pairs, folds=args.folds)
+        except ValueError as exc:
+            print(f"cross-validation skipped: {exc}", file=sys.stderr)
     if args.json:
-        print(json.dumps(_clean({"pairs": [dataclasses.asdict(r) for r in results],
-                                 "summary": dataclasses.asdict(summary)}), indent=2))
+        out = {"pairs": [dataclasses.asdict(r) for r in results],
+               "summary": dataclasses.asdict(summary)}
+        if cv is not None:
+            out["summary"]["cross_validation"] = cv["overall"]
+            out["cross_validation"] = cv
+        print(json.dumps(_clean(out), indent=2))
         return 0
     for r in results:
         d = "FTE" if r.distance is None else f"{r.distance:.4f}"
@@ -92,12 +114,54 @@ def _eval_faces(args: argparse.Namespace) -> int:
     s = summary
     print(f"\nmodel {s.model}: pairs {s.pairs} (genuine {s.genuine}, impostor {s.impostor}), "
           f"failures_to_enrol {s.failures_to_enrol} ({s.pairs_with_fte} pairs)")
-    print(f"threshold {s.threshold:.4f}  accuracy {s.accuracy:.4f}  far {s.far:.4f}  "
-          f"frr {s.frr:.4f}  eer {s.eer:.4f}  auc {s.auc:.4f}")
+    print(f"threshold {s.threshold:.4f} review band {s.review_band:.4f}  far {s.far:.4f}  "
+          f"frr {s.frr:.4f}  review_rate {s.review_rate:.4f}  (accuracy at the strict "
+          f"threshold {s.accuracy:.4f}, eer {s.eer:.4f}, auc {s.auc:.4f})")
     if s.max_threshold_zero_far is not None:
         print(f"largest threshold with no false accept: {s.max_threshold_zero_far:.4f} "
-              f"(frr there {s.frr_at_zero_far:.4f})")
+              f"(strict frr there {s.frr_at_zero_far:.4f})")
+    if cv is not None:
+        _print_cv(cv)
     return 0
+
+
+def _clip_paths(clips_csv: Path | None) -> list[Path]:
+    """Video files named in a clips CSV (`file` or `path` column), relative to it."""
+    if clips_csv is None:
+        return []
+    import csv
+
+    with open(clips_csv, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    out = []
+    for r in rows:
+        rel = r.get("file") or r.get("path") or ""
+        path = clips_csv.parent / rel
+        if rel.endswith((".mp4", ".avi", ".mov", ".mkv")) and path.is_file():
+            out.append(path)
+    return out
+
+
+def _print_cv(cv: dict[str, Any]) -> None:
+    rule = cv["rule"]
+    print(f"\nleave-identities-out cross-validation, {rule['folds']} folds (rule: threshold = "
+          f"min impostor - {rule['impostor_margin_sd']} sd, band to max genuine + "
+          f"{rule['genuine_margin_sd']} sd)")
+    print("fold  threshold  band   genuine  impostor  far     frr     review_rate  "
+          "closest unseen impostor  identities")
+    for f in cv["folds"]:
+        closest = "-" if f["min_impostor_test"] is None else f"{f['min_impostor_test']:.4f}"
+        print(f"{f['fold']:>4}  {f['threshold']:.3f}      {f['review_band']:.3f}  "
+              f"{f['genuine']:>7}  {f['impostor']:>8}  {f['far']:.4f}  {f['frr']:.4f}  "
+              f"{f['review_rate']:.4f}       {closest:>8}                 "
+              f"{','.join(f['identities'])}")
+    o = cv["overall"]
+    print(f"overall: genuine {o['genuine']} impostor {o['impostor']}  far {o['far']:.4f}  "
+          f"frr {o['frr']:.4f}  review_rate {o['review_rate']:.4f}  smallest margin to an "
+          f"unseen impostor {o['smallest_unseen_impostor_margin']:.4f}")
+    full = cv["rule_on_all_pairs"]
+    print(f"rule on all pairs: threshold {full['threshold']:.3f} review band "
+          f"{full['review_band']:.3f}")
 
 
 def _eval_liveness(args: argparse.Namespace) -> int:

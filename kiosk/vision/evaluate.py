@@ -1,9 +1,12 @@
 """Evaluation behind `kiosk eval faces` and `kiosk eval liveness` (calibrate, hold the bar).
 
 Faces: every image of a pairs CSV is embedded once; distances of genuine and impostor pairs
-give FAR/FRR at the threshold, the EER and the ROC AUC. An image with no usable face is a
-failure to enrol: counted, and its pairs count as errors at the decision (a genuine pair
-rejected, an impostor pair not accepted), never silently dropped.
+give, at the configured strict threshold and review band, far (impostors auto-accepted),
+frr (genuine pairs auto-rejected) and review_rate (pairs sent to staff), plus the EER and the
+ROC AUC; `cross_validate_faces` checks the threshold rule on identities it never saw
+(kiosk.vision.calibrate). An image with no usable face is a failure to enrol: counted, and
+its pairs count as errors at the decision (a genuine pair rejected, an impostor pair not
+accepted), never silently dropped.
 
 Liveness: each clip or still is replayed as fast as possible through the same observer and
 liveness session the kiosk uses; a genuine clip is asked for exactly its listed actions.
@@ -12,12 +15,15 @@ liveness session the kiosk uses; a genuine clip is asked for exactly its listed 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import random
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from kiosk.vision.decision import Band, rates
 
 
 @dataclass(frozen=True)
@@ -38,12 +44,16 @@ class FaceEvalSummary:
     pairs_with_fte: int
     threshold: float
     accuracy: float
-    far: float
-    frr: float
+    far: float                    # impostor pairs auto-accepted / impostor pairs
+    frr: float                    # genuine pairs auto-rejected (beyond the band) / genuine
     eer: float
     auc: float
     max_threshold_zero_far: float | None   # largest threshold still accepting no impostor
     frr_at_zero_far: float | None
+    review_band: float = 0.0
+    review_rate: float = 0.0      # pairs sent to staff review / all pairs
+    reviews: int = 0
+    frr_strict: float = 0.0       # genuine pairs above the strict threshold (review or reject)
 
 
 def read_pairs(path: Path) -> list[tuple[str, str, bool]]:
@@ -72,18 +82,19 @@ def equal_error_rate(genuine: np.ndarray, impostor: np.ndarray) -> float:
 
 
 def summarise(results: list[PairResult], *, threshold: float, model: str,
-              failures_to_enrol: int) -> FaceEvalSummary:
+              failures_to_enrol: int, review_band: float = 0.0) -> FaceEvalSummary:
     gen_all = [r for r in results if r.same]
     imp_all = [r for r in results if not r.same]
     gen = np.array([r.distance for r in gen_all if r.distance is not None])
     imp = np.array([r.distance for r in imp_all if r.distance is not None])
     fte_pairs = sum(r.distance is None for r in results)
     # FTE genuine pairs are false rejections; FTE impostor pairs are (correct) rejections.
-    false_rej = int((gen > threshold).sum()) + sum(r.distance is None for r in gen_all)
+    strict_rej = int((gen > threshold).sum()) + sum(r.distance is None for r in gen_all)
     false_acc = int((imp <= threshold).sum())
+    r3 = rates([r.distance for r in gen_all], [r.distance for r in imp_all],
+               Band(threshold, review_band))
     far = false_acc / len(imp_all) if imp_all else 0.0
-    frr = false_rej / len(gen_all) if gen_all else 0.0
-    correct = len(results) - false_rej - false_acc
+    correct = len(results) - strict_rej - false_acc
     zero_far_t = float(imp.min()) - 1e-6 if imp.size else None
     frr0 = None
     if zero_far_t is not None and gen_all:
@@ -92,26 +103,76 @@ def summarise(results: list[PairResult], *, threshold: float, model: str,
     return FaceEvalSummary(
         model=model, pairs=len(results), genuine=len(gen_all), impostor=len(imp_all),
         failures_to_enrol=failures_to_enrol, pairs_with_fte=fte_pairs, threshold=threshold,
-        accuracy=correct / len(results) if results else 0.0, far=far, frr=frr,
+        accuracy=correct / len(results) if results else 0.0, far=far, frr=float(r3["frr"]),
         eer=equal_error_rate(gen, imp), auc=roc_auc(gen, imp),
-        max_threshold_zero_far=zero_far_t, frr_at_zero_far=frr0)
+        max_threshold_zero_far=zero_far_t, frr_at_zero_far=frr0, review_band=review_band,
+        review_rate=float(r3["review_rate"]), reviews=int(r3["reviews"]),
+        frr_strict=strict_rej / len(gen_all) if gen_all else 0.0)
+
+
+CLIP_FRAMES = 3                   # frames taken from each clip, spread over its length
+
+
+def clip_frames(path: Path, n: int = CLIP_FRAMES) -> list[tuple[str, np.ndarray]]:
+    """n frames spread over a clip (names `clip#index`), as the kiosk's probes would be."""
+    import cv2
+
+    cap = cv2.VideoCapture(str(path))
+    total = int(cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0)
+    out = []
+    for k in range(n):
+        index = int((k + 0.5) * total / n) if total else k * 30
+        cap.set(cv2.CAP_PROP_POS_FRAMES, index)
+        ok, frame = cap.read()
+        if ok:
+            out.append((f"{path.name}#{index}", frame))
+    cap.release()
+    return out
+
+
+def add_clip_pairs(results: list[PairResult], vectors: dict[str, np.ndarray | None],
+                   clip_vectors: dict[str, np.ndarray | None]) -> list[PairResult]:
+    """Pairs the clips add: frames of one clip are genuine pairs; a clip frame against
+    every labelled image and every other clip's frames is an impostor pair (the clips show
+    people who have no picture among the images)."""
+    from kiosk.vision.match import cosine_distance
+
+    def dist(a: np.ndarray | None, b: np.ndarray | None) -> float | None:
+        return None if a is None or b is None else cosine_distance(a, b)
+
+    names = sorted(clip_vectors)
+    out = list(results)
+    for i, a in enumerate(names):
+        for b in names[i + 1:]:
+            out.append(PairResult(a, b, a.split("#")[0] == b.split("#")[0],
+                                  dist(clip_vectors[a], clip_vectors[b])))
+        for img in sorted(vectors):
+            out.append(PairResult(a, img, False, dist(clip_vectors[a], vectors[img])))
+    return out
 
 
 def evaluate_faces(pairs_csv: Path, *, model: str = "Dlib", threshold: float | None = None,
-                   thresholds: dict[str, float] | None = None
+                   thresholds: dict[str, float] | None = None,
+                   review_band: float | None = None,
+                   review_bands: dict[str, float] | None = None,
+                   clips: list[Path] | None = None
                    ) -> tuple[list[PairResult], FaceEvalSummary]:
     from kiosk.camera.sources import read_image
     from kiosk.vision.match import FaceMatcher
 
     pairs = read_pairs(pairs_csv)
     root = pairs_csv.parent
-    matcher = FaceMatcher(model, threshold=threshold, thresholds=thresholds)
+    matcher = FaceMatcher(model, threshold=threshold, thresholds=thresholds,
+                          review_band=review_band, review_bands=review_bands)
     try:
         matcher.warm_up()
         vectors: dict[str, np.ndarray | None] = {}
         for name in sorted({p for a, b, _ in pairs for p in (a, b)}):
             image = read_image(root / name)
-            vectors[name] = None if image is None else matcher.embed_still(image)
+            vectors[name] = (None if image is None
+                             else matcher.embed_still(image, single_face=False))
+        clip_vectors = {name: matcher.embed_still(frame, single_face=False)
+                        for clip in clips or () for name, frame in clip_frames(clip)}
     finally:
         matcher.close()
     from kiosk.vision.match import cosine_distance
@@ -121,9 +182,43 @@ def evaluate_faces(pairs_csv: Path, *, model: str = "Dlib", threshold: float | N
         va, vb = vectors[a], vectors[b]
         d = None if va is None or vb is None else cosine_distance(va, vb)
         results.append(PairResult(a, b, same, d))
-    fte = sum(v is None for v in vectors.values())
+    if clip_vectors:
+        results = add_clip_pairs(results, vectors, clip_vectors)
+    fte = sum(v is None for v in (*vectors.values(), *clip_vectors.values()))
     return results, summarise(results, threshold=matcher.threshold, model=model,
-                              failures_to_enrol=fte)
+                              failures_to_enrol=fte, review_band=matcher.review_band)
+
+
+def cross_validate_faces(results: list[PairResult], pairs_csv: Path, *, folds: int = 5,
+                         seed: int = 0) -> dict[str, Any]:
+    """The threshold rule under leave-identities-out cross-validation, and what the rule
+    gives on all pairs (the value to configure). Identities come from identities.csv
+    beside the pairs file, else from the genuine pairs."""
+    from kiosk.vision import calibrate as cal
+
+    ids_file = pairs_csv.parent / "identities.csv"
+    if ids_file.is_file():
+        ids = cal.read_identities(ids_file)
+    else:
+        ids = cal.identities_from_pairs([(r.img_a, r.img_b, r.same) for r in results])
+    def who(name: str) -> str:          # a clip frame's identity is its clip
+        return ids.get(name) or name.split("#")[0]
+
+    labelled = [cal.LabelledPair(r.img_a, r.img_b, r.same, r.distance,
+                                 frozenset({who(r.img_a), who(r.img_b)})) for r in results]
+    fold_rows, overall = cal.cross_validate(labelled, k=folds, seed=seed)
+    full = cal.band_from([r.distance for r in results if r.same],
+                         [r.distance for r in results if not r.same])
+    margins = [f.min_impostor_test - f.threshold for f in fold_rows
+               if f.min_impostor_test is not None]
+    return {
+        "rule": {"impostor_margin_sd": cal.IMPOSTOR_MARGIN_SD,
+                 "genuine_margin_sd": cal.GENUINE_MARGIN_SD, "folds": len(fold_rows),
+                 "seed": seed},
+        "folds": [dataclasses.asdict(f) for f in fold_rows],
+        "overall": {**overall, "smallest_unseen_impostor_margin": min(margins, default=None)},
+        "rule_on_all_pairs": {"threshold": full.threshold, "review_band": full.review_band},
+    }
 
 
 # --- liveness -------------------------------------------------------------------------------

@@ -1,14 +1,16 @@
 """Face matching: DeepFace embeddings of crops aligned from our own landmarks, fused over
-several probe frames and several references.
+several probe frames and several references, into accept / review / reject.
 
 No second face detector runs: crops are aligned with a similarity transform from MediaPipe's
 five points (eye centres, nose tip, mouth corners) and given to DeepFace with
 `detector_backend="skip"`. The embedding model is built once and kept warm. One bad frame
-decides nothing: each reference is scored by the median distance over the probes.
+decides nothing: each reference is scored by the median distance over the probes; the
+references are fused and the outcome chosen by `kiosk.vision.decision` (the documented rule).
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 import time
@@ -18,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
+from kiosk.vision.decision import MIN_USABLE_FACE_PX, Band, ScoredReference, fuse
 from kiosk.vision.observe import FaceObservation, FaceObserver
 
 log = logging.getLogger(__name__)
@@ -25,10 +28,23 @@ log = logging.getLogger(__name__)
 # Registry names of the embedding weights (kiosk.models) per DeepFace model name.
 MODEL_FILES = {"Dlib": "dlib_resnet", "ArcFace": "arcface", "Facenet512": "facenet512",
                "SFace": "sface"}
-# Cosine-distance thresholds. Dlib's was calibrated on ../shared/data/faces/pairs.csv with
-# `kiosk eval faces` (see docs/vision.md); the others are DeepFace's published values until
-# a deployer calibrates them and sets [vision] thresholds.
-DEFAULT_THRESHOLDS = {"Dlib": 0.07, "ArcFace": 0.68, "Facenet512": 0.30, "SFace": 0.593}
+# Strict (auto-accept) cosine-distance thresholds and review band widths. Dlib's come from
+# the rule in kiosk.vision.calibrate applied to ../shared/data/faces (`kiosk eval faces`,
+# docs/vision.md): 0.0949 - 1.5 x 0.0303 -> 0.049; 0.0702 + 1.0 x 0.0126 -> 0.083 (band
+# 0.034). The others are DeepFace's published values, without a band, until a deployer
+# calibrates them and sets [vision] thresholds / review_bands.
+DEFAULT_THRESHOLDS = {"Dlib": 0.049, "ArcFace": 0.68, "Facenet512": 0.30, "SFace": 0.593}
+DEFAULT_REVIEW_BANDS = {"Dlib": 0.034, "ArcFace": 0.0, "Facenet512": 0.0, "SFace": 0.0}
+
+
+def configured_band(vision: object) -> Band:
+    """The strict threshold and review band the settings' [vision] section puts in force."""
+    model = getattr(vision, "model", "Dlib")
+    t = {**DEFAULT_THRESHOLDS, **getattr(vision, "thresholds", {})}[model]
+    b = {**DEFAULT_REVIEW_BANDS, **getattr(vision, "review_bands", {})}[model]
+    return Band(float(t), float(b))
+
+
 INPUT_SIZE = {"Dlib": 150, "ArcFace": 112, "Facenet512": 160, "SFace": 112}
 
 # ArcFace's 5-point template for a 112 x 112 crop (image-left eye, image-right eye, nose,
@@ -83,10 +99,12 @@ def align_mesh(image: np.ndarray, landmarks: np.ndarray, size: int = 150) -> np.
 
 @dataclass(frozen=True, eq=False)
 class Reference:
-    """A photo to compare against: card_portrait | enrolled | last_certification."""
+    """A photo to compare against: card_portrait | chip_portrait | enrolled |
+    last_certification. `age_years`: how old the photo is, when known."""
 
     kind: str
-    image: np.ndarray = field(repr=False)
+    image: np.ndarray | None = field(repr=False)
+    age_years: float | None = None
 
 
 @dataclass(frozen=True, eq=False)
@@ -98,23 +116,34 @@ class Probe:
     quality: float = 0.0
 
 
+ReferenceScore = ScoredReference   # kind, distance (median over probes), face_px, age, problem
+
+
 @dataclass(frozen=True)
-class ReferenceScore:
-    kind: str
-    distance: float | None         # fused (median over probes); None = no face in reference
+class StillFace:
+    """What a reference still gave: its aligned crop, or the problem (for the staff console)."""
+
+    crop: np.ndarray | None = field(repr=False)
+    faces: int = 0
+    face_px: float = 0.0           # face width in the original picture's pixels
+    problem: str = ""              # unreadable | no_face | two_faces | too_small | ""
 
 
 @dataclass(frozen=True)
 class MatchDecision:
-    matched: bool
-    reason: str                    # match | no_match | no_reference_face | no_probe | face_swapped
-    score: float | None            # best fused distance (lower = more alike)
+    matched: bool                  # outcome == "accept"
+    reason: str                    # match | review | no_match | no_reference_face | no_probe
+    #                                | face_swapped
+    score: float | None            # the deciding reference's distance (lower = more alike)
     threshold: float
     reference: str | None          # kind of the reference that decided
     per_reference: tuple[ReferenceScore, ...] = ()
     probes_used: int = 0
     model: str = "Dlib"
     elapsed_s: float = 0.0
+    outcome: str = "reject"        # accept | review | reject
+    review_band: float = 0.0
+    note: str = ""                 # why (references_disagree:..., reference_review_only:...)
 
 
 def align_face(image: np.ndarray, points: np.ndarray, size: int = 150,
@@ -133,26 +162,28 @@ def align_face(image: np.ndarray, points: np.ndarray, size: int = 150,
                           borderMode=cv2.BORDER_REPLICATE)
 
 
-def prepare_still(image: np.ndarray) -> list[np.ndarray]:
-    """Variants of a still to find a face in: as is, upscaled if tiny (the 102x126 chip
-    portrait), padded (a tightly cropped portrait), downscaled if huge."""
+def prepare_still(image: np.ndarray) -> list[tuple[np.ndarray, float]]:
+    """Variants of a still to find a face in, each with its scale to the original: as is,
+    upscaled if tiny (the 102x126 chip portrait), padded (a tightly cropped portrait),
+    downscaled if huge."""
     import cv2
 
     h, w = image.shape[:2]
-    out = []
+    scale = 1.0
     if max(h, w) > 1600:
         s = 1280.0 / max(h, w)
         image = cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_AREA)
+        scale *= s
         h, w = image.shape[:2]
     if max(h, w) < 320:
         s = 320.0 / max(h, w)
         image = cv2.resize(image, None, fx=s, fy=s, interpolation=cv2.INTER_CUBIC)
+        scale *= s
         h, w = image.shape[:2]
-    out.append(image)
     pad = int(max(h, w) * 0.35)
-    out.append(cv2.copyMakeBorder(image, pad, pad, pad, pad, cv2.BORDER_CONSTANT,
-                                  value=(128, 128, 128)))
-    return out
+    return [(image, scale), (cv2.copyMakeBorder(image, pad, pad, pad, pad,
+                                                cv2.BORDER_CONSTANT, value=(128, 128, 128)),
+                             scale)]
 
 
 def cosine_distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -164,18 +195,27 @@ class FaceMatcher:
 
     def __init__(self, model_name: str = "Dlib", *, threshold: float | None = None,
                  thresholds: dict[str, float] | None = None,
+                 review_band: float | None = None,
+                 review_bands: dict[str, float] | None = None,
                  models_dir: Path | None = None) -> None:
         if model_name not in MODEL_FILES:
             raise ValueError(f"unknown face model {model_name!r}")
         self.model_name = model_name
         merged = {**DEFAULT_THRESHOLDS, **(thresholds or {})}
         self.threshold = threshold if threshold is not None else merged[model_name]
+        bands = {**DEFAULT_REVIEW_BANDS, **(review_bands or {})}
+        self.review_band = review_band if review_band is not None else bands[model_name]
         self.size = INPUT_SIZE[model_name]
         self._models_dir = models_dir
         self._still_observer: FaceObserver | None = None
         self._lock = threading.Lock()
+        self._ref_cache: dict[bytes, tuple[StillFace, np.ndarray | None]] = {}
         self.warm = False
         self.cold_start_s: float | None = None
+
+    @property
+    def band(self) -> Band:
+        return Band(self.threshold, self.review_band)
 
     def warm_up(self) -> float:
         """Verify the weights, build the model once, run one embedding. Returns seconds."""
@@ -217,15 +257,36 @@ class FaceMatcher:
             self._still_observer = FaceObserver(path, video=False, max_faces=3)
         return self._still_observer
 
-    def align_still(self, image: np.ndarray) -> np.ndarray | None:
-        """Aligned crop of the largest face in a still, or None (failure to enrol)."""
-        if image is None or image.size == 0:
-            return None
-        for variant in prepare_still(image):
+    def inspect_still(self, image: np.ndarray | None, *, single_face: bool = True
+                      ) -> StillFace:
+        """The aligned crop of the one face in a still, or why there is none. Two faces of
+        similar size in a reference: we cannot know which is the resident, so neither is
+        used. (`single_face=False`: labelled evaluation pictures, judged by the main face.)"""
+        if image is None or getattr(image, "size", 0) == 0 or image.ndim not in (2, 3):
+            return StillFace(None, problem="unreadable")
+        if image.ndim == 2 or image.shape[2] != 3:      # a grey or BGRA chip photo
+            import cv2
+
+            code = cv2.COLOR_GRAY2BGR if image.ndim == 2 or image.shape[2] == 1 \
+                else cv2.COLOR_BGRA2BGR
+            image = cv2.cvtColor(image, code)
+        for variant, scale in prepare_still(image):
             obs = self._observer().observe(variant)
-            if obs.has_face:
-                return self.align(variant, obs)
-        return None
+            if not obs.has_face:
+                continue
+            assert obs.box is not None
+            width = float(obs.box[2]) / scale
+            big_others = [b for b in obs.other_boxes if b[2] >= 0.6 * obs.box[2]]
+            if big_others and single_face:
+                return StillFace(None, obs.faces, width, "two_faces")
+            if width < MIN_USABLE_FACE_PX and single_face:
+                return StillFace(None, obs.faces, width, "too_small")
+            return StillFace(self.align(variant, obs), obs.faces, width)
+        return StillFace(None, problem="no_face")
+
+    def align_still(self, image: np.ndarray) -> np.ndarray | None:
+        """Aligned crop of the face in a still, or None (failure to enrol)."""
+        return self.inspect_still(image).crop
 
     def align(self, image: np.ndarray, obs: FaceObservation) -> np.ndarray:
         """The model's input crop, aligned from our own landmarks (no second detector)."""
@@ -236,9 +297,30 @@ class FaceMatcher:
         assert pts is not None
         return align_face(image, pts, self.size)
 
-    def embed_still(self, image: np.ndarray) -> np.ndarray | None:
-        crop = self.align_still(image)
-        return None if crop is None else self.embed_aligned([crop])[0]
+    def embed_still(self, image: np.ndarray, *, single_face: bool = True
+                    ) -> np.ndarray | None:
+        if not single_face:
+            still = self.inspect_still(image, single_face=False)
+            return None if still.crop is None else self.embed_aligned([still.crop])[0]
+        return self.embed_reference(image)[1]
+
+    def embed_reference(self, image: np.ndarray | None
+                        ) -> tuple[StillFace, np.ndarray | None]:
+        """Inspect and embed a reference still; cached by content, since the same enrolled
+        photo or portrait comes back at every retry of a journey."""
+        key = b""
+        if isinstance(image, np.ndarray) and image.size:
+            key = hashlib.sha1(image.tobytes()).digest() + str(image.shape).encode()
+            hit = self._ref_cache.get(key)
+            if hit is not None:
+                return hit
+        still = self.inspect_still(image)
+        vec = None if still.crop is None else self.embed_aligned([still.crop])[0]
+        if key:
+            if len(self._ref_cache) >= 16:
+                self._ref_cache.pop(next(iter(self._ref_cache)))
+            self._ref_cache[key] = (still, vec)
+        return still, vec
 
     def embed_probes(self, probes: Sequence[Probe]) -> list[np.ndarray]:
         crops = []
@@ -249,44 +331,46 @@ class FaceMatcher:
 
     def decide(self, references: Sequence[Reference], probes: Sequence[Probe], *,
                swap_factor: float = 1.0) -> MatchDecision:
-        """Fused decision: each reference scored by the median distance over the probes;
-        the best reference decides. Two probes that would not match each other (frames of
-        one attempt showing two people) = face_swapped."""
+        """Fused three-way decision: each reference scored by the median distance over the
+        probes, then `kiosk.vision.decision.fuse`. Two probes that would not match each
+        other (frames of one attempt showing two people) = face_swapped."""
         t0 = time.perf_counter()
         if not self.warm:
             self.warm_up()
         probe_vecs = self.embed_probes(probes)
-        base = dict(threshold=self.threshold, model=self.model_name)
+        base = dict(threshold=self.threshold, model=self.model_name,
+                    review_band=self.review_band)
         if not probe_vecs:
             return MatchDecision(False, "no_probe", None, reference=None, **base)
         if len(probe_vecs) >= 2:
             spread = max(cosine_distance(a, b) for i, a in enumerate(probe_vecs)
                          for b in probe_vecs[i + 1:])
-            if spread > self.threshold * swap_factor:
+            if spread > self.band.upper * swap_factor:
                 log.warning("probe embeddings disagree (spread %.3f)", spread)
                 return MatchDecision(False, "face_swapped", None, reference=None,
                                      probes_used=len(probe_vecs),
                                      elapsed_s=time.perf_counter() - t0, **base)
         scores = []
         for ref in references:
-            vec = self.embed_still(ref.image)
-            if vec is None:
-                scores.append(ReferenceScore(ref.kind, None))
-                continue
-            d = float(np.median([cosine_distance(vec, p) for p in probe_vecs]))
-            scores.append(ReferenceScore(ref.kind, d))
-        usable = [s for s in scores if s.distance is not None]
+            still, vec = self.embed_reference(ref.image)
+            d = None if vec is None else float(
+                np.median([cosine_distance(vec, p) for p in probe_vecs]))
+            if still.problem:
+                log.info("reference %s not usable: %s", ref.kind, still.problem)
+            scores.append(ScoredReference(ref.kind, d, still.face_px, ref.age_years,
+                                          still.problem))
         elapsed = time.perf_counter() - t0
-        if not usable:
+        if all(s.distance is None for s in scores):
+            problems = ",".join(f"{s.kind}={s.problem or 'no_face'}" for s in scores)
             return MatchDecision(False, "no_reference_face", None, reference=None,
                                  per_reference=tuple(scores), probes_used=len(probe_vecs),
-                                 elapsed_s=elapsed, **base)
-        best = min(usable, key=lambda s: s.distance or 0.0)
-        assert best.distance is not None
-        matched = best.distance <= self.threshold
-        return MatchDecision(matched, "match" if matched else "no_match", best.distance,
-                             reference=best.kind, per_reference=tuple(scores),
-                             probes_used=len(probe_vecs), elapsed_s=elapsed, **base)
+                                 elapsed_s=elapsed, note=problems or "none", **base)
+        fused = fuse(scores, self.band)
+        reason = {"accept": "match", "review": "review"}.get(fused.outcome, "no_match")
+        return MatchDecision(fused.outcome == "accept", reason, fused.distance,
+                             reference=fused.reference, per_reference=tuple(scores),
+                             probes_used=len(probe_vecs), elapsed_s=elapsed,
+                             outcome=fused.outcome, note=fused.note, **base)
 
     def close(self) -> None:
         if self._still_observer is not None:

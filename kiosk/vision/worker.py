@@ -65,6 +65,7 @@ class WorkerStatus:
 class VisionOptions:
     model: str = "Dlib"
     thresholds: dict[str, float] = field(default_factory=dict)
+    review_bands: dict[str, float] = field(default_factory=dict)
     probes: int = 5
     challenges_per_attempt: int = 2
     liveness: LivenessConfig = field(default_factory=LivenessConfig)
@@ -75,7 +76,8 @@ class VisionOptions:
     @classmethod
     def from_settings(cls, settings: Any) -> VisionOptions:
         v = settings.vision
-        return cls(model=v.model, thresholds=dict(v.thresholds), probes=v.probes,
+        return cls(model=v.model, thresholds=dict(v.thresholds),
+                   review_bands=dict(v.review_bands), probes=v.probes,
                    challenges_per_attempt=v.challenges_per_attempt,
                    liveness=LivenessConfig(challenge_timeout_s=v.challenge_timeout_s),
                    require_pad_model=v.require_pad_model, quality=v.quality)
@@ -171,7 +173,8 @@ class VisionWorker:
         self._pad = PadModel.load()
         ready = False
         try:
-            self._matcher = FaceMatcher(self.options.model, thresholds=self.options.thresholds)
+            self._matcher = FaceMatcher(self.options.model, thresholds=self.options.thresholds,
+                                        review_bands=self.options.review_bands)
             if self.options.warm_match_model:
                 self._matcher.warm_up()
                 ready = True

@@ -20,13 +20,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("staff-console", help="open the staff console as its own window")
     p.add_argument("--windowed", action="store_true", help="a window instead of fullscreen")
     p.set_defaults(func=_console)
-    p = sub.add_parser("report", help="daily/monthly certification report as PDF or CSV")
-    p.add_argument("--from", dest="first", required=True, type=dt.date.fromisoformat,
-                   metavar="YYYY-MM-DD")
-    p.add_argument("--to", dest="last", required=True, type=dt.date.fromisoformat,
-                   metavar="YYYY-MM-DD")
+    p = sub.add_parser("report", help="daily/monthly certification report as PDF or CSV; "
+                                      "`report calibration`: face thresholds from reviews")
+    p.add_argument("what", nargs="?", choices=("calibration",),
+                   help="calibration: distances of staff-approved and rejected attempts")
+    p.add_argument("--from", dest="first", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
+    p.add_argument("--to", dest="last", type=dt.date.fromisoformat, metavar="YYYY-MM-DD")
     p.add_argument("--monthly", action="store_true", help="one row per month (default: day)")
-    p.add_argument("--out", required=True, type=Path, help="FILE.pdf or FILE.csv")
+    p.add_argument("--out", type=Path, help="FILE.pdf or FILE.csv")
     p.set_defaults(func=_report)
     p = sub.add_parser("slip", help="write a certification slip (凭条) as PDF")
     p.add_argument("cert_id", help="certification UUID")
@@ -49,6 +50,13 @@ def _report(args: argparse.Namespace) -> int:
     from kiosk.config import load_settings
     from kiosk.staff import reports
     from kiosk.store.database import Store
+    if args.what == "calibration":
+        from ui.staff.calibration_cmd import calibration_report
+        return calibration_report(args.out, qt_app=_qt_app)
+    if args.first is None or args.last is None or args.out is None:
+        print("kiosk report needs --from, --to and --out (or: kiosk report calibration)",
+              file=sys.stderr)
+        return 2
     suffix = args.out.suffix.lower()
     if suffix not in (".pdf", ".csv"):
         print("--out must end in .pdf or .csv", file=sys.stderr)

@@ -124,10 +124,14 @@ class ReviewPage(QWidget):
         if item is None:
             return
         ev = review.review_evidence(self.ctx.store, item)
+        decided = str(item.scores.get("reference") or "")
+
+        def caption(kind: str) -> str:
+            return review.REFERENCE_ZH[kind] + ("（决定）" if kind == decided else "")
         self.photos.addWidget(photo_label(ev.live[0] if ev.live else None, "现场照片"))
-        self.photos.addWidget(photo_label(ev.card_portrait, "身份证照片"))
-        self.photos.addWidget(photo_label(ev.enrolled_photo, "名册照片"))
-        self.photos.addWidget(photo_label(ev.last_passed, "上次认证照片"))
+        self.photos.addWidget(photo_label(ev.card_portrait, caption("card_portrait")))
+        self.photos.addWidget(photo_label(ev.enrolled_photo, caption("enrolled")))
+        self.photos.addWidget(photo_label(ev.last_passed, caption("last_certification")))
         self.photos.addStretch(1)
         tries = "；".join(
             f"第{a.number}次 {label(RESULT_ZH, a.outcome)} 活体{'通过' if a.liveness_passed else '未过'}"
@@ -137,6 +141,7 @@ class ReviewPage(QWidget):
         scores = "，".join(f"{k}={v}" for k, v in item.scores.items())
         live = "，".join(f"{k}={v}" for k, v in item.liveness.items())
         self.details.setText(f"{label(CHANNEL_ZH, item.channel)} · {label(RESULT_ZH, item.result)}"
+                             f"\n{review.face_decision_zh(item)}"
                              f"\n比对：{scores or '无'}\n活体：{live or '无'}\n{tries}")
 
     def _decide(self, want: str) -> None:
