@@ -49,10 +49,16 @@ class VisionSection:
     require_pad_model: bool = False
 
 
+# Chip reader choices (docs/idcard.md); "camera" and "none" mean no chip reader.
+IDCARD_READERS = ("auto", "samv", "sdtapi", "termb", "simulated", "camera", "none")
+
+
 @dataclass(frozen=True)
 class IdCardSection:
-    reader: str = "camera"             # camera | simulated | none
+    reader: str = "camera"             # one of IDCARD_READERS
     simulated_dir: str = ""
+    port: str = ""                     # samv: /dev/ttyUSB0 or COM3; sdtapi/termb: 1001, 1 …
+    library: str = ""                  # sdtapi/termb: path of the vendor library
     steady_frames: int = 3
     reject_copies: bool = True         # refuse black-and-white copies of a card
 
@@ -189,6 +195,9 @@ def _validate_ranges(s: Settings) -> None:
     for value, low, high, key in checks:
         if not low <= value <= high:
             raise ConfigError(f"{key}: {value} is outside {low}..{high}")
+    if s.idcard.reader not in IDCARD_READERS:
+        raise ConfigError(f"idcard.reader: {s.idcard.reader!r} is not one of "
+                          f"{', '.join(IDCARD_READERS)}")
 
 
 def load_settings(path: Path | None = None) -> Settings:

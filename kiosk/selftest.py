@@ -129,9 +129,15 @@ def check_deployment() -> list[CheckResult]:
     return run_all()
 
 
+def check_chip_reader() -> list[CheckResult]:
+    from kiosk.idcard.reader_check import check_chip_reader as check
+
+    return check()
+
+
 CHECKS: list[Callable[[], list[CheckResult]]] = [
     check_settings, check_models, check_database, check_speech, check_font, check_camera,
-    check_deployment,
+    check_chip_reader, check_deployment,
 ]
 
 

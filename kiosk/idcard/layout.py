@@ -206,7 +206,6 @@ def _portrait_box(rows: list[parse.Row], num: OcrLine, unit: float
     if height < 4 * unit:
         return None
     x0 = max(ln.box[2] for r in rows for ln in r.lines) + 0.5 * unit
-    x0 = min(x0, num.box[2] - 0.8 * height)
     return (x0, top, x0 + 0.8 * height, bottom)
 
 

@@ -167,6 +167,14 @@ def read_card(image: np.ndarray, *, ocr: CardOcr | None = None, want: str | None
 NO_FALLBACK = frozenset({"photocopy", "wrong_side"})
 
 
+def _runs_off(box: tuple[float, float, float, float], shape: tuple[int, ...]) -> bool:
+    """More than a tenth of the portrait box lies beyond the frame edge."""
+    x0, y0, x1, y1 = box
+    h, w = shape[:2]
+    mx, my = 0.1 * (x1 - x0), 0.1 * (y1 - y0)
+    return x0 < -mx or y0 < -my or x1 > w + mx or y1 > h + my
+
+
 def _better(first: CardReadResult, second: CardReadResult | None) -> CardReadResult:
     """The outline read unless the layout read did better (an accepted number, or at least a
     number to tell the resident about where the outline read found no card at all)."""
@@ -196,6 +204,8 @@ def read_whole_frame(image: np.ndarray, *, ocr: CardOcr, reject_copies: bool = T
     warnings = ["layout_read"]
     portrait = None
     if found.portrait_box is not None:
+        if _runs_off(found.portrait_box, big.shape):
+            return _fail("partly_outside", t0, want="front")     # the face reference is cut
         portrait = layout.cut_box(big, found.angle_deg, found.centre, found.portrait_box)
     area = (None if found.text_box is None else
             layout.cut_box(big, found.angle_deg, found.centre, found.text_box))
