@@ -17,7 +17,7 @@ import cv2
 import numpy as np
 
 from kiosk.idcard import fields as parse
-from kiosk.idcard import layout
+from kiosk.idcard import fast_read, layout
 from kiosk.idcard.detect import CARD_H, CARD_W, CardDetector, side_hint, warp_card
 from kiosk.idcard.messages import message_for
 from kiosk.idcard.number import IdNumberCheck, mask_id_number, validate_id_number
@@ -228,7 +228,7 @@ def _read_straightened(image: np.ndarray, *, ocr: CardOcr | None = None, want: s
     warped, reason = straighten(image, detector=detector)
     if warped is None:
         return _fail(reason, t0, want=want)
-    _, flipped_hint = side_hint(warped)
+    hint, flipped_hint = side_hint(warped)
     if flipped_hint:
         warped = cv2.rotate(warped, cv2.ROTATE_180)
     warnings: list[str] = []
@@ -236,6 +236,11 @@ def _read_straightened(image: np.ndarray, *, ocr: CardOcr | None = None, want: s
         if reject_copies:
             return _fail("photocopy", t0, want=want, warped=warped)
         warnings.append("photocopy")
+    if want != "back" and hint != "back":
+        quick = _fast_front(warped, ocr, t0, upside_down=flipped_hint, warnings=warnings,
+                            today=today)
+        if quick is not None:
+            return quick
     lines = (ocr or get_ocr()).lines(warped)
     if not lines:
         return _fail("unreadable", t0, want=want, warped=warped, warnings=tuple(warnings))
@@ -258,6 +263,19 @@ def _read_straightened(image: np.ndarray, *, ocr: CardOcr | None = None, want: s
                             warnings=warnings, today=today)
     return _finish_front(lines, t0, warped=warped, upside_down=upside_down,
                          warnings=warnings, today=today)
+
+
+def _fast_front(warped: np.ndarray, ocr: CardOcr, t0: float, *, upside_down: bool,
+                warnings: list[str], today: dt.date | None) -> CardReadResult | None:
+    """The recogniser-only read (fast_read.py), kept only when it passes every check."""
+    lines = fast_read.fast_lines(warped, ocr)
+    front_votes, back_votes = parse.side_votes(lines)
+    if front_votes < 2 or back_votes > front_votes or _orientation_flipped(lines, "front"):
+        return None
+    result = _finish_front(lines, t0, warped=warped, upside_down=upside_down,
+                           warnings=list(warnings) + (["upside_down"] if upside_down else []),
+                           today=today)
+    return result if result.ok else None
 
 
 def _finish_front(lines: list[OcrLine], t0: float, *, warped: np.ndarray, upside_down: bool,

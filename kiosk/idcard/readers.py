@@ -61,6 +61,10 @@ class ReaderError(RuntimeError):
     """The reader is absent, unplugged or failed; the flow falls back to camera or keypad."""
 
 
+class CardReadFailed(ReaderError):
+    """A card lies on the reader but could not be read (moved too soon, damaged chip)."""
+
+
 @runtime_checkable
 class IdCardReader(Protocol):
     """What the flow needs from any chip reader. Calls may block: run them off the GUI thread."""

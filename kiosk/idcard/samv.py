@@ -15,7 +15,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from kiosk.idcard.readers import ChipCardData, ReaderError, chip_card_data
+from kiosk.idcard.readers import CardReadFailed, ChipCardData, ReaderError, chip_card_data
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,23 @@ def _exactly(port: Any, n: int, deadline: float) -> bytes:
     return out
 
 
+def _port_errors() -> tuple[type[BaseException], ...]:
+    """What a pulled cable raises: pyserial's error, an OS error, or (POSIX) termios.error."""
+    import serial
+
+    errors: tuple[type[BaseException], ...] = (serial.SerialException, OSError)
+    try:
+        import termios
+
+        errors += (termios.error,)
+    except ImportError:
+        pass
+    return errors
+
+
+_PORT_ERRORS = _port_errors()
+
+
 class SamvReader:
     """`IdCardReader` over a SAM-V module on a serial port (pyserial)."""
 
@@ -120,15 +137,13 @@ class SamvReader:
             self._port = None
 
     def _ask(self, cmd: int, para: int) -> tuple[int, bytes]:
-        import serial
-
         if self._port is None:
             raise ReaderError("samv: reader not opened")
         try:
             self._port.reset_input_buffer()
             self._port.write(command_frame(cmd, para))
             frame = read_frame(self._port, head_len=3, timeout_s=self.reply_timeout_s)
-        except (serial.SerialException, OSError) as exc:
+        except _PORT_ERRORS as exc:
             self.close()
             raise ReaderError(f"samv: reader unplugged or failed ({exc})") from exc
         return frame.head[2], frame.data
@@ -144,11 +159,13 @@ class SamvReader:
             sw3, _ = self._ask(*FIND)
             if sw3 == FOUND:
                 sw3, _ = self._ask(*SELECT)
+                if sw3 not in (OK, SELECT_FAILED):
+                    raise ReaderError(f"samv: select 0x{sw3:02X} ({SW3_WORDS.get(sw3, '?')})")
                 if sw3 == OK:
                     sw3, data = self._ask(*READ)
                     if sw3 == OK:
                         return parse_read_reply(data, source=f"samv:{self.port_name}")
-                    raise ReaderError(f"samv: read failed 0x{sw3:02X} "
+                    raise CardReadFailed(f"samv: read failed 0x{sw3:02X} "
                                       f"({SW3_WORDS.get(sw3, '?')})")
             elif sw3 != NO_CARD:
                 raise ReaderError(f"samv: find card 0x{sw3:02X} ({SW3_WORDS.get(sw3, '?')})")

@@ -15,7 +15,7 @@ import sys
 import time
 
 from kiosk.idcard.chip_text import PHOTO_LEN, TEXT_LEN
-from kiosk.idcard.readers import ChipCardData, ReaderError, chip_card_data
+from kiosk.idcard.readers import CardReadFailed, ChipCardData, ReaderError, chip_card_data
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ class SdtapiReader:
             if code == FOUND:
                 code = self._call("SDT_SelectIDCard", scratch, 1)
                 if code != OK:
-                    raise ReaderError(f"sdtapi: select card returned 0x{code:02X}")
+                    raise CardReadFailed(f"sdtapi: select card returned 0x{code:02X}")
                 return self._read_base()
             if code != NO_CARD:
                 raise ReaderError(f"sdtapi: find card returned 0x{code:02X} (unplugged?)")
@@ -102,6 +102,6 @@ class SdtapiReader:
         code = self._call("SDT_ReadBaseMsg", text, ctypes.byref(text_len), photo,
                           ctypes.byref(photo_len), 1)
         if code != OK:
-            raise ReaderError(f"sdtapi: read returned 0x{code:02X}")
+            raise CardReadFailed(f"sdtapi: read returned 0x{code:02X}")
         return chip_card_data(text.raw[:text_len.value], photo.raw[:photo_len.value],
                               source=f"sdtapi:{self._open_port}")

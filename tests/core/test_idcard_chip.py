@@ -232,3 +232,41 @@ def test_kiosk_idcard_chip_reads_once_masked(sim, capsys):
     assert out["fields"]["id_number"][-4:] == card["id_number"][-4:]
     args = build_parser().parse_args(["idcard", "chip", "--port", sim.path, "--show-number"])
     assert run(args) == 0 and card["id_number"] in capsys.readouterr().out
+
+
+# ---- the watcher the journey listens to ------------------------------------------------
+
+@pty_only
+def test_watcher_turns_reader_happenings_into_calm_events(sim):
+    from kiosk.idcard.chip_watch import ChipWatcher
+
+    events = []
+    watcher = ChipWatcher(SamvReader(sim.path, reply_timeout_s=0.5), events.append)
+    watcher.reader.open()
+    watcher.poll_once()
+    assert events == []                                   # nothing on the reader
+    first = card_of(40)
+    sim.present(first)
+    watcher.poll_once()
+    watcher.poll_once()                                   # same card still there: no event
+    assert [e.kind for e in events] == ["card_read"] and events[0].usable
+    assert events[0].card.accepted_number == first["id_number"]
+    sim.present(card_of(41, expired=True))                # another person's card
+    watcher.poll_once()
+    assert events[-1].kind == "card_swapped" and events[-1].reason == "chip_expired"
+    assert events[-1].usable and "有效期" in events[-1].message_zh
+    sim.present(card_of(42, wrong_check=True))
+    watcher.poll_once()
+    assert events[-1].reason == "chip_number_invalid" and not events[-1].usable
+    sim.present({"name": "史密斯", "sex": "男", "id_number": "USA310012345678",
+                 "card_type": "foreign_permanent"})
+    watcher.poll_once()
+    assert events[-1].reason == "chip_foreign_card" and not events[-1].usable
+    sim.present(card_of(43))
+    sim.read_status = samv.READ_FAILED
+    watcher.poll_once()
+    assert events[-1].kind == "failed" and events[-1].reason == "chip_read_failed"
+    sim.unplug()
+    watcher.poll_once()
+    assert events[-1].kind == "reader_lost" and events[-1].reason == "reader_unplugged"
+    assert all(e.message_zh and "0x" not in e.message_zh for e in events)
