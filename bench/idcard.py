@@ -154,11 +154,13 @@ def bench_versus_raw(ocr: object, n: int) -> dict[str, dict[str, object]]:
             right = wrong = 0
             wall = cpu = 0.0
             reasons: Counter = Counter()
+            routes: Counter = Counter()
             for sc in scenes:
                 w0, c0 = time.perf_counter(), time.process_time()
                 if name == "ours":
                     r = read_card(sc.frame, ocr=ocr, want="front")
                     number, reason = r.accepted_number, r.reason
+                    routes[r.route] += 1
                 else:
                     number = raw_number([ln.text for ln in ocr.lines(sc.frame)])
                     reason = "ok" if number else "none"
@@ -170,6 +172,8 @@ def bench_versus_raw(ocr: object, n: int) -> dict[str, dict[str, object]]:
             row[name] = {"number_exact": f"{right}/{n}", "wrong_number": wrong,
                          "wall_s_per_card": round(wall / n, 3),
                          "cpu_s_per_card": round(cpu / n, 3), "reasons": dict(reasons)}
+            if routes:
+                row[name]["routes"] = dict(routes)
         out[f"{size[0]}x{size[1]}"] = row
     out["load_avg_1min"] = {"value": round(os.getloadavg()[0], 2)}
     return out

@@ -52,6 +52,7 @@ class CardReadResult:
     upside_down: bool = False
     warnings: tuple[str, ...] = ()
     elapsed: float = 0.0
+    route: str = "outline"       # fast (recogniser only) | outline (full OCR) | layout (frame)
 
     @property
     def accepted_number(self) -> str | None:
@@ -77,6 +78,7 @@ class CardReadResult:
             "number_check": None if nc is None else {"ok": nc.ok, "code": nc.code,
                                                      "message": nc.message_zh},
             "portrait": self.portrait is not None, "elapsed_s": round(self.elapsed, 3),
+            "route": self.route,
         }
 
 
@@ -213,8 +215,9 @@ def read_whole_frame(image: np.ndarray, *, ocr: CardOcr, reject_copies: bool = T
         if reject_copies:
             return _fail("photocopy", t0, want="front")
         warnings.append("photocopy")
-    return _judge_front(found.fields, found.confidences, found.problems, t0, warped=None,
-                        portrait=portrait, upside_down=False, warnings=warnings, today=today)
+    result = _judge_front(found.fields, found.confidences, found.problems, t0, warped=None,
+                          portrait=portrait, upside_down=False, warnings=warnings, today=today)
+    return replace(result, route="layout")
 
 
 def _read_straightened(image: np.ndarray, *, ocr: CardOcr | None = None, want: str | None = "front",
@@ -275,7 +278,7 @@ def _fast_front(warped: np.ndarray, ocr: CardOcr, t0: float, *, upside_down: boo
     result = _finish_front(lines, t0, warped=warped, upside_down=upside_down,
                            warnings=list(warnings) + (["upside_down"] if upside_down else []),
                            today=today)
-    return result if result.ok else None
+    return replace(result, route="fast") if result.ok else None
 
 
 def _finish_front(lines: list[OcrLine], t0: float, *, warped: np.ndarray, upside_down: bool,
