@@ -130,7 +130,7 @@ def check_deployment() -> list[CheckResult]:
 
 
 def check_chip_reader() -> list[CheckResult]:
-    from kiosk.idcard.reader_check import check_chip_reader as check
+    from kiosk.idcard.reader_choice import check_chip_reader as check
 
     return check()
 

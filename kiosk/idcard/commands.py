@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _chip(args: argparse.Namespace) -> int:
-    from kiosk.idcard.reader_check import cmd_chip
+    from kiosk.idcard.reader_choice import cmd_chip
 
     return cmd_chip(args)
 

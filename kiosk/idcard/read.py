@@ -16,8 +16,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from kiosk.idcard import fields as parse
 from kiosk.idcard import fast_read, layout
+from kiosk.idcard import fields as parse
 from kiosk.idcard.detect import CARD_H, CARD_W, CardDetector, side_hint, warp_card
 from kiosk.idcard.messages import message_for
 from kiosk.idcard.number import IdNumberCheck, mask_id_number, validate_id_number

@@ -11,6 +11,7 @@ and the reader bench.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -64,10 +65,8 @@ class SamvSimulator:
         self._stop.set()
         for fd in (self._master, self._slave):
             if fd >= 0:
-                try:
+                with contextlib.suppress(OSError):
                     os.close(fd)
-                except OSError:
-                    pass
         self._master = self._slave = -1
 
     stop = unplug
@@ -129,10 +128,8 @@ class SamvSimulator:
 
     def _send(self, frame: bytes) -> None:
         time.sleep(len(frame) * 10 / self.baud)       # the line's own transfer time
-        try:
+        with contextlib.suppress(OSError):
             os.write(self._master, frame)
-        except OSError:
-            pass
 
 
 def serve_forever(card_path: Path) -> int:

@@ -226,7 +226,7 @@ def reader_from_settings(reader: str, *, simulated_dir: str = "", port: str = ""
 
         return TermbReader(library, port=int(port) if port else 0)
     if reader == "auto":
-        from kiosk.idcard.discover import discover_reader
+        from kiosk.idcard.reader_choice import discover_reader
 
         return discover_reader(port=port, library=library)
     return None

@@ -10,6 +10,7 @@ Modules run at 115200 baud on a USB-serial or COM port.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -130,10 +131,8 @@ class SamvReader:
 
     def close(self) -> None:
         if self._port is not None:
-            try:
+            with contextlib.suppress(OSError):
                 self._port.close()
-            except OSError:
-                pass
             self._port = None
 
     def _ask(self, cmd: int, para: int) -> tuple[int, bytes]:

@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from kiosk.config import ConfigError, parse_settings
-from kiosk.idcard import samv, synthetic as syn
+from kiosk.idcard import samv
+from kiosk.idcard import synthetic as syn
 from kiosk.idcard.chip_text import ChipTextError, decode_text, encode_text
 from kiosk.idcard.readers import ReaderError, reader_from_settings
 from kiosk.idcard.samv import SamvReader

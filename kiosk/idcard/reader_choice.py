@@ -1,16 +1,51 @@
-"""The chip reader line of `kiosk selftest`, and the one-shot `kiosk idcard chip` read.
+"""Choosing the chip reader: `reader = "auto"` discovery, the `kiosk selftest` line and the
+one-shot `kiosk idcard chip` read.
 
-A missing or silent reader is a warning, never a failure: the camera and the keypad still
-identify the resident. Nothing personal is printed unless `--show-number` is asked for.
+Discovery order: a vendor library that loads and opens a port (sdtapi, then Termb), then a
+SAM-V module answering the status command on a serial port; each probe is closed again and
+the caller opens the reader it gets back. A missing or silent reader is a warning, never a
+failure: the camera and the keypad still identify the resident. Nothing personal is
+printed unless `--show-number` is asked for.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 from typing import Any
 
 from kiosk.idcard.readers import ChipCardData, IdCardReader, ReaderError, reader_from_settings
+
+log = logging.getLogger(__name__)
+
+
+def serial_ports() -> list[str]:
+    from serial.tools import list_ports
+
+    return [p.device for p in list_ports.comports()]
+
+
+def discover_reader(*, port: str = "", library: str = "") -> IdCardReader | None:
+    from kiosk.idcard.samv import SamvReader
+    from kiosk.idcard.sdtapi import SdtapiReader
+    from kiosk.idcard.termb import TermbReader
+
+    numeric = int(port) if port.isdigit() else 0
+    candidates: list[IdCardReader] = [SdtapiReader(library, port=numeric),
+                                      TermbReader(library, port=numeric)]
+    candidates += [SamvReader(p, reply_timeout_s=0.3)
+                   for p in ([port] if port and not numeric else serial_ports())]
+    for reader in candidates:
+        try:
+            reader.open()
+        except ReaderError as exc:
+            log.debug("no %s reader: %s", reader.name, exc)
+            continue
+        reader.close()
+        log.info("chip reader found: %s", reader.name)
+        return reader
+    return None
 
 
 def configured_reader(port: str | None = None) -> tuple[str, IdCardReader | None]:
