@@ -1,6 +1,11 @@
 """ID card figures: detection ms/frame at 640×480, read time per card, per-field accuracy.
 
-    uv run python bench/idcard.py [--synthetic 24] [--json] [--glare-sweep]
+    uv run python bench/idcard.py [--synthetic 24] [--json] [--glare-sweep] [--scenes 22]
+
+Each run also reads the same webcam scenes (scene_sets.py: blur, JPEG 60, lamp light,
+fingers, card filling the frame, small card; 1280×720 and 640×360) with `read_card` and with
+raw RapidOCR + a regex, printing number accuracy and CPU/wall seconds per card side by side,
+and times the chip-reader path on the SAM-V simulator (card laid → fields parsed).
 
 --glare-sweep also places highlights of several strengths over each region of the card,
 reads every scene, and prints the confusion of the detector's `glare` against "OCR misread a
@@ -135,6 +140,73 @@ def bench_read(ocr: object, n: int = 8) -> dict[str, float]:
             "load_avg_1min": round(os.getloadavg()[0], 2)}
 
 
+def bench_versus_raw(ocr: object, n: int) -> dict[str, dict[str, object]]:
+    """Ours vs raw RapidOCR + regex on the same frames, per resolution (same run)."""
+    from kiosk.idcard.read import read_card
+    from kiosk.idcard.scene_sets import raw_number, webcam_scenes
+
+    out: dict[str, dict[str, object]] = {}
+    for size in ((1280, 720), (640, 360)):
+        scenes = list(webcam_scenes(n, size, seed=1))
+        read_card(scenes[0].frame, ocr=ocr)                       # warm at this size
+        row: dict[str, object] = {"cards": n}
+        for name in ("ours", "raw"):
+            right = wrong = 0
+            wall = cpu = 0.0
+            reasons: Counter = Counter()
+            routes: Counter = Counter()
+            for sc in scenes:
+                w0, c0 = time.perf_counter(), time.process_time()
+                if name == "ours":
+                    r = read_card(sc.frame, ocr=ocr, want="front")
+                    number, reason = r.accepted_number, r.reason
+                    routes[r.route] += 1
+                else:
+                    number = raw_number([ln.text for ln in ocr.lines(sc.frame)])
+                    reason = "ok" if number else "none"
+                wall += time.perf_counter() - w0
+                cpu += time.process_time() - c0
+                right += number == sc.person.id_number
+                wrong += number not in (None, sc.person.id_number)
+                reasons[reason] += 1
+            row[name] = {"number_exact": f"{right}/{n}", "wrong_number": wrong,
+                         "wall_s_per_card": round(wall / n, 3),
+                         "cpu_s_per_card": round(cpu / n, 3), "reasons": dict(reasons)}
+            if routes:
+                row[name]["routes"] = dict(routes)
+        out[f"{size[0]}x{size[1]}"] = row
+    out["load_avg_1min"] = {"value": round(os.getloadavg()[0], 2)}
+    return out
+
+
+def bench_chip_reader(cards: int = 20) -> dict[str, float] | None:
+    """Card laid on the simulated SAM-V module → fields parsed, over a real pty and pyserial.
+    The simulator paces replies at 115200 baud; the card's own radio time is not modelled."""
+    if sys.platform == "win32":
+        return None
+    from kiosk.idcard.reader_sim import SamvSimulator
+    from kiosk.idcard.samv import SamvReader
+
+    times, sizes = [], []
+    with SamvSimulator() as sim:
+        reader = SamvReader(sim.path)
+        reader.open()
+        for i in range(cards):
+            p = syn.fake_resident(7000 + i)
+            sim.present({"name": p.name, "sex": p.sex, "ethnicity": p.ethnicity,
+                         "birth": p.birth.isoformat(), "address": p.address,
+                         "id_number": p.id_number, "authority": p.authority,
+                         "valid_from": p.valid_from.isoformat(), "valid_to": "长期"})
+            t0 = time.perf_counter()
+            data = reader.read(timeout_s=2)
+            times.append(time.perf_counter() - t0)
+            sizes.append(data is not None and data.accepted_number == p.id_number)
+        reader.close()
+    return {"ms_mean": round(1000 * statistics.mean(times), 1),
+            "ms_max": round(1000 * max(times), 1), "read_right": f"{sum(sizes)}/{cards}",
+            "line_time_ms_at_115200": round(1000 * (10 + 10 + 10 + 1295 + 30) * 10 / 115200, 1)}
+
+
 def synthetic_manifest(folder: Path, n: int) -> Path:
     rng = random.Random(7)
     rows = []
@@ -188,6 +260,7 @@ def main() -> int:
     ap.add_argument("--synthetic", type=int, default=24, help="synthetic scenes to read")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--glare-sweep", action="store_true", help="glare calibration sweep")
+    ap.add_argument("--scenes", type=int, default=22, help="webcam scenes per resolution")
     args = ap.parse_args()
     results: dict[str, object] = {}
     t0 = time.perf_counter()
@@ -197,6 +270,8 @@ def main() -> int:
     results["ocr_load_s"] = round(time.perf_counter() - t0, 2)
     results["detection_640x480"] = bench_detection()
     results["read_time"] = bench_read(ocr)
+    results["versus_raw"] = bench_versus_raw(ocr, args.scenes)
+    results["chip_reader_sim"] = bench_chip_reader()
     if args.glare_sweep:
         results["glare_sweep"] = bench_glare_sweep(ocr)
     with tempfile.TemporaryDirectory() as tmp:
@@ -214,6 +289,9 @@ def main() -> int:
     print(f"OCR engine load: {results['ocr_load_s']} s")
     print(f"detection 640x480: {results['detection_640x480']}")
     print(f"read time per card (1280x720 scenes): {results['read_time']}")
+    for key, row in results["versus_raw"].items():
+        print(f"{key}: {row}")
+    print(f"chip reader (SAM-V simulator, card laid -> fields): {results['chip_reader_sim']}")
     if "glare_sweep" in results:
         print(f"glare sweep (detector said / OCR outcome): {results['glare_sweep']}")
     for name in ("synthetic", "shared"):

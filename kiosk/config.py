@@ -29,9 +29,6 @@ log = logging.getLogger(__name__)
 # written again; any other value is refused, because it would be silently ignored.
 RETIRED: dict[str, tuple[Any, str]] = {
     "camera.mirror_preview": (True, "the face preview is always mirrored"),
-    "idcard.reader": ("camera", "cards are read with the camera; a chip reader is not "
-                                "connected to the flow in this version"),
-    "idcard.simulated_dir": ("", "there is no simulated reader in the kiosk flow"),
 }
 
 
@@ -117,8 +114,16 @@ class VisionSection:
         return tuple(a.strip() for a in self.challenge_pool.split(",") if a.strip())
 
 
+# Chip reader choices (docs/idcard.md); "camera" and "none" mean no chip reader.
+IDCARD_READERS = ("auto", "samv", "sdtapi", "termb", "simulated", "camera", "none")
+
+
 @dataclass(frozen=True)
 class IdCardSection:
+    reader: str = "camera"             # one of IDCARD_READERS
+    simulated_dir: str = ""
+    port: str = ""                     # samv: /dev/ttyUSB0 or COM3; sdtapi/termb: 1001, 1 …
+    library: str = ""                  # sdtapi/termb: path of the vendor library
     steady_frames: int = setting(3, 1, 30, "frames the card must be held still, sharp and "
                                  "glare-free before OCR runs")
     reject_copies: bool = True         # refuse black-and-white copies of a card
@@ -278,6 +283,9 @@ def _validate_ranges(s: Settings) -> None:
     if unknown:
         raise ConfigError(f"vision.challenge_pool: {unknown[0]!r} is not one of "
                           f"{', '.join(LIVENESS_ACTIONS)}")
+    if s.idcard.reader not in IDCARD_READERS:
+        raise ConfigError(f"idcard.reader: {s.idcard.reader!r} is not one of "
+                          f"{', '.join(IDCARD_READERS)}")
 
 
 def _declared_ranges(obj: Any, where: str) -> typing.Iterator[tuple[Any, float, float, str]]:

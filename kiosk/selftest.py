@@ -123,9 +123,16 @@ def check_deployment() -> list[CheckResult]:
     return run_all()
 
 
+def check_chip_reader() -> list[CheckResult]:
+    from kiosk.idcard.reader_choice import reader_status
+
+    status, reason = reader_status()
+    return [CheckResult("chip_reader", status, reason)]
+
+
 CHECKS: list[Callable[[], list[CheckResult]]] = [
     check_settings, check_models, check_database, check_speech, check_font, check_qt_platform,
-    check_camera, check_deployment,
+    check_camera, check_chip_reader, check_deployment,
 ]
 
 

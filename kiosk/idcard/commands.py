@@ -12,7 +12,7 @@ from pathlib import Path
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    parser = sub.add_parser("idcard", help="ID card: read a card image")
+    parser = sub.add_parser("idcard", help="ID card: read a card image or the chip reader")
     inner = parser.add_subparsers(dest="idcard_command", metavar="ACTION")
     read = inner.add_parser("read", help="read the fields of a card photo or scan")
     read.add_argument("image", type=Path, help="a photo, scan or camera frame of the card")
@@ -29,7 +29,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     check = inner.add_parser("check", help="validate a typed ID number (GB 11643)")
     check.add_argument("number")
     check.set_defaults(func=cmd_check)
+    chip = inner.add_parser("chip", help="read the card lying on the chip reader once")
+    chip.add_argument("--port", help="serial device of a SAM-V module (else from settings)")
+    chip.add_argument("--json", action="store_true", help="print JSON")
+    chip.add_argument("--show-number", action="store_true",
+                      help="print the full number instead of the masked one")
+    chip.add_argument("--timeout", type=float, default=5.0, help="seconds to wait for a card")
+    chip.set_defaults(func=_chip)
+    sim = inner.add_parser("reader-sim", help="simulate a SAM-V reader on a pseudo-terminal")
+    sim.add_argument("card", type=Path, help="card description (JSON with the chip fields)")
+    sim.set_defaults(func=_reader_sim)
     parser.set_defaults(func=lambda args: parser.print_help() or 2)
+
+
+def _chip(args: argparse.Namespace) -> int:
+    from kiosk.idcard.reader_choice import cmd_chip
+
+    return cmd_chip(args)
+
+
+def _reader_sim(args: argparse.Namespace) -> int:
+    from kiosk.idcard.reader_sim import serve_forever
+
+    return serve_forever(args.card)
 
 
 def cmd_read(args: argparse.Namespace) -> int:

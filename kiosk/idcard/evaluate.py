@@ -86,7 +86,7 @@ def run_eval(manifest: Path, *, ocr: Any = None) -> EvalReport:
         report.times.append(time.perf_counter() - t0)
         report.cards += 1
         entry: dict[str, Any] = {"path": row["path"], "reason": result.reason,
-                                 "side": result.side, "wrong": []}
+                                 "side": result.side, "route": result.route, "wrong": []}
         if result.ok:
             report.read += 1
         else:

@@ -3,11 +3,13 @@
 A chip reader returns the fields and the 102 × 126 chip photo straight from the card, signed
 by the issuing authority, so nothing needs OCR. Real readers ship a Windows SDK DLL; see
 docs/idcard.md ("Chip readers") for how one plugs in behind `IdCardReader`. No vendor
-hardware is faked here: only `SimulatedReader` exists until a reader can be tested.
+hardware is faked here: the real readers live in samv.py (serial protocol), sdtapi.py and
+termb.py (vendor libraries); `SimulatedReader` reads card files for demos.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import threading
@@ -18,6 +20,7 @@ from typing import Protocol, runtime_checkable
 import cv2
 import numpy as np
 
+from kiosk.config import IDCARD_READERS
 from kiosk.idcard.number import IdNumberCheck, mask_id_number, validate_id_number
 
 log = logging.getLogger(__name__)
@@ -35,15 +38,31 @@ class ChipCardData:
     photo: np.ndarray | None = field(default=None, repr=False)    # BGR, 126 × 102
     number_check: IdNumberCheck | None = None
     source: str = ""
+    card_type: str = "resident"        # resident | permit_hmt | foreign_permanent
+    wlt: bytes = field(default=b"", repr=False)   # the chip's compressed photo, kept as read
+    notes: tuple[str, ...] = ()        # for the staff console, e.g. photo_not_decoded
 
     @property
     def accepted_number(self) -> str | None:
         nc = self.number_check
         return nc.number if nc is not None and nc.ok else None
 
+    @property
+    def expired(self) -> bool:
+        """Past its validity (the pension is still due: the flow warns, never refuses)."""
+        end = self.fields.get("valid_to", "")
+        try:
+            return bool(end) and end != "长期" and dt.date.fromisoformat(end) < dt.date.today()
+        except ValueError:
+            return False
+
 
 class ReaderError(RuntimeError):
     """The reader is absent, unplugged or failed; the flow falls back to camera or keypad."""
+
+
+class CardReadFailed(ReaderError):
+    """A card lies on the reader but could not be read (moved too soon, damaged chip)."""
 
 
 @runtime_checkable
@@ -157,8 +176,57 @@ def write_simulated_card(folder: Path, name: str, fields: dict[str, str], *,
     return path
 
 
-def reader_from_settings(reader: str, *, simulated_dir: str = "") -> IdCardReader | None:
-    """The configured chip reader, or None for camera-only/keypad-only kiosks."""
+def chip_card_data(text_block: bytes, wlt: bytes, *, source: str) -> ChipCardData:
+    """What any real reader returns, from the chip's raw text block and WLT photo bytes.
+
+    The foreigner's permanent residence card carries a 15-character number outside GB 11643,
+    so it has no number check; the flow tells the resident to see the counter staff.
+    """
+    from kiosk.idcard.chip_text import ChipTextError, decode_text
+    from kiosk.idcard.wlt import decode_wlt
+
+    try:
+        text = decode_text(text_block)
+    except ChipTextError as exc:
+        raise ReaderError(f"{source}: {exc}") from exc
+    number = text.fields.get("id_number")
+    check = (validate_id_number(number) if number and text.card_type != "foreign_permanent"
+             else None)
+    photo, note = decode_wlt(wlt)
+    notes = (note,) if note else ()
+    log.info("chip read (%s): type=%s number=%s photo=%s", source, text.card_type,
+             mask_id_number(number), "decoded" if photo is not None else note)
+    return ChipCardData(text.fields, photo, check, source, text.card_type, bytes(wlt), notes)
+
+
+READER_NAMES = IDCARD_READERS
+
+
+def reader_from_settings(reader: str, *, simulated_dir: str = "", port: str = "",
+                         library: str = "") -> IdCardReader | None:
+    """The configured chip reader, or None for camera-only/keypad-only kiosks.
+
+    `auto` tries a vendor library that can be loaded, then a SAM-V module on the serial
+    ports; it returns None (camera and keypad only) when nothing answers.
+    """
+    if reader not in READER_NAMES:
+        raise ValueError(f"idcard.reader: {reader!r} is not one of {', '.join(READER_NAMES)}")
     if reader == "simulated":
         return SimulatedReader(simulated_dir, auto=True)
+    if reader == "samv":
+        from kiosk.idcard.samv import SamvReader
+
+        return SamvReader(port)
+    if reader == "sdtapi":
+        from kiosk.idcard.sdtapi import SdtapiReader
+
+        return SdtapiReader(library, port=int(port) if port else 0)
+    if reader == "termb":
+        from kiosk.idcard.termb import TermbReader
+
+        return TermbReader(library, port=int(port) if port else 0)
+    if reader == "auto":
+        from kiosk.idcard.reader_choice import discover_reader
+
+        return discover_reader(port=port, library=library)
     return None

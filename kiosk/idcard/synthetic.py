@@ -204,6 +204,24 @@ class SceneParams:
                                                   # of the card); None: upper right-of-centre
     glare_size: float = 1.0               # scale of the highlight's ellipse
     noise: float = 3.0
+    jpeg_quality: int = 0                 # > 0: the frame goes through JPEG at this quality
+    hand: bool = False                    # fingers over the lower-left edge, holding the card
+    light_spot: float = 0.0               # uneven light: a warm lamp pool off one corner, 0..1
+
+
+def _hand(out: np.ndarray, pts: np.ndarray, rng: np.random.Generator) -> None:
+    """Skin-toned fingers over the card's left edge, the way a resident holds it up."""
+    tl, _, _, bl = pts
+    skin = np.array(rng.choice([(150, 170, 205), (120, 150, 190), (170, 190, 225)]), np.float32)
+    edge = bl - tl
+    across = np.array([edge[1], -edge[0]]) / max(np.linalg.norm(edge), 1.0)
+    length = np.linalg.norm(edge)
+    for k in range(4):
+        at = tl + edge * (0.45 + 0.13 * k)
+        tip = at - across * length * rng.uniform(0.08, 0.13)    # reaches onto the card
+        base = at + across * length * 0.35
+        cv2.line(out, tuple(int(v) for v in base), tuple(int(v) for v in tip),
+                 skin.tolist(), max(3, int(length * 0.11)), cv2.LINE_AA)
 
 
 def place_in_scene(card: np.ndarray, p: SceneParams, *, seed: int = 0
@@ -244,9 +262,19 @@ def place_in_scene(card: np.ndarray, p: SceneParams, *, seed: int = 0
         cv2.ellipse(g, (gx, gy), axes, 30, 0, 360, 1.0, -1)
         g = cv2.GaussianBlur(g, (0, 0), cw * 0.02)
         out += (g * 255 * 1.5 * p.glare)[..., None]
+    if p.light_spot:
+        yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+        pool = np.exp(-((xx - 0.1 * w) ** 2 + (yy - 0.1 * h) ** 2) / (2 * (0.45 * w) ** 2))
+        out *= (1.0 - 0.55 * p.light_spot + 0.7 * p.light_spot * pool)[..., None]
+        out[..., 2] *= 1.0 + 0.08 * p.light_spot
+    if p.hand:
+        _hand(out, pts, rng)
     if p.noise:
         out += rng.normal(0, p.noise, out.shape).astype(np.float32)
     frame = np.clip(out, 0, 255).astype(np.uint8)
     if p.blur:
         frame = cv2.GaussianBlur(frame, (0, 0), p.blur)
+    if p.jpeg_quality:
+        ok, buf = cv2.imencode(".jpg", frame, [cv2.IMWRITE_JPEG_QUALITY, p.jpeg_quality])
+        frame = cv2.imdecode(buf, cv2.IMREAD_COLOR)
     return frame, pts.astype(np.float32)
