@@ -23,7 +23,8 @@ from kiosk.flow import events as ev
 READY_FRAMES = 8            # consecutive good frames before liveness may start
 STABLE_FRAMES = 3           # a coaching reason must hold this long before it is spoken
 SPOOF_REASONS = frozenset({"planar_motion", "frozen_frame", "screen_texture",
-                           "pad_model_spoof", "face_swapped"})
+                           "pad_model_spoof", "face_swapped", "handheld_plane",
+                           "camera_changed", "injected_stream"})
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class ResultTranslator:
         self._pending: tuple[str, int] = ("", 0)
         self._started_index = -1
         self._passed_count = 0
+        self._coached = ""
 
     def start_attempt(self) -> None:
         self.attempt_active = True
@@ -99,6 +101,10 @@ class ResultTranslator:
         if p.phase == "challenge" and p.challenge and p.index != self._started_index:
             self._started_index = p.index
             out.append(ev.ChallengeStarted(p.challenge))
+        coaching = getattr(p, "coaching", None) or ""
+        if coaching and coaching != self._coached:      # a wrong action, coached once
+            out.append(ev.ChallengeStarted(coaching))
+        self._coached = coaching
         return out
 
     def _announce_passed(self, completed: tuple[str, ...]) -> list[ev.Event]:
