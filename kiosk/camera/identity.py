@@ -24,7 +24,9 @@ CAMERA_CHANGED = "camera_changed"
 INJECTED_STREAM = "injected_stream"
 NOISE_MIN_SHARE = 0.4       # live noise below 40 % of the recorded level: not this sensor
 INTERVAL_TOLERANCE = 0.5    # mean interval off the recorded one by more than 50 %
-WINDOW = 45                 # frames judged together (1.5 s at 30 fps)
+WINDOW = 45                 # frame intervals judged together (1.5 s at 30 fps)
+NOISE_EVERY = 5             # noise from every fifth frame pair: it changes slowly
+NOISE_SAMPLES = 12
 
 
 def temporal_noise(a: np.ndarray, b: np.ndarray) -> float:
@@ -119,10 +121,11 @@ class StreamGuard:
             return self._refuse(CAMERA_CHANGED, f"{w}x{h} instead of "
                                 f"{self.recorded.width}x{self.recorded.height}")
         self._times.append(timestamp_s)
-        if self._prev is not None and len(self._noise) < WINDOW:
+        n = len(self._times)
+        if self._prev is not None and len(self._noise) < NOISE_SAMPLES:
             self._noise.append(temporal_noise(self._prev, frame))
-        self._prev = frame
-        if len(self._times) < WINDOW:
+        self._prev = frame if n % NOISE_EVERY == 0 else None
+        if n < WINDOW or not self._noise:
             return None
         iv = float(np.median(np.diff(self._times[-WINDOW:]))) * 1000.0
         noise = float(np.median(self._noise))
