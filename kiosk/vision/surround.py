@@ -17,8 +17,7 @@ import numpy as np
 from kiosk.vision.observe import FaceObservation
 
 SCALE = 0.5            # work on a half-size grey image: enough for corners, cheap
-EVERY = 3              # track on every third frame (10 a second at 30 fps)
-ENOUGH = 90            # moving frames kept; the median is settled long before
+EVERY = 2              # track on every second frame
 MIN_FACE_SHIFT = 1.0   # px (half size) between tracked frames for a frame to count as moving
 MIN_POINTS = 8
 
@@ -54,7 +53,7 @@ class SurroundTracker:
         import cv2
 
         self._n += 1
-        if self._n % EVERY or frame is None or frame.ndim != 3 or len(self.ratios) >= ENOUGH:
+        if self._n % EVERY or frame is None or frame.ndim != 3:
             return
         if not obs.has_face or obs.box is None or obs.landmarks is None:
             self._prev = None
@@ -70,7 +69,7 @@ class SurroundTracker:
         if float(np.hypot(*face)) < MIN_FACE_SHIFT:
             return
         mask = ring_mask(gray.shape, obs.box)
-        pts = cv2.goodFeaturesToTrack(prev, maxCorners=40, qualityLevel=0.01, minDistance=5,
+        pts = cv2.goodFeaturesToTrack(prev, maxCorners=60, qualityLevel=0.01, minDistance=5,
                                       mask=mask)
         if pts is None or len(pts) < MIN_POINTS:
             return
