@@ -60,6 +60,50 @@ class CameraSection:
     height: int = 480
     lost_after_s: float = 2.0          # no frame for this long = camera lost
     reopen_every_s: float = 3.0        # watchdog pace
+    replay_for_tests: bool = False     # TESTS/DEMOS ONLY: accept a file as the camera, relax
+                                       # liveness timing and stream checks (self-test warns)
+
+
+@dataclass(frozen=True)
+class LivenessSettings:
+    """[vision.liveness]: every threshold of the active-liveness session (see docs/vision.md
+    for how each was chosen). Range-checked; the rule reads `metadata["doc"]`."""
+
+    baseline_s: float = setting(1.0, 0.5, 3.0, "resting face measured over this long first")
+    challenge_timeout_s: float = setting(12.0, 4.0, 60.0, "a step never lasts longer than this")
+    blink_closed_ratio: float = setting(0.25, 0.05, 0.6, "eye openness / baseline at a blink's bottom")
+    blink_open_ratio: float = setting(0.70, 0.4, 0.95, "eyes back above this share = open again")
+    blink_max_s: float = setting(1.2, 0.3, 3.0, "a longer closure is a look down, not a blink")
+    blink_min_blendshape: float = setting(0.45, 0.0, 1.0, "MediaPipe blink score a blink reaches")
+    mouth_delta: float = setting(0.12, 0.03, 0.5, "lip gap / face height above the resting mouth")
+    mouth_min: float = setting(0.18, 0.05, 0.6, "lip gap / face height an open mouth reaches")
+    turn_deg: float = setting(18.0, 8.0, 45.0, "yaw away from rest that makes a head turn")
+    nod_deg: float = setting(12.0, 5.0, 40.0, "pitch down from rest that makes a nod")
+    rest_deg: float = setting(8.0, 2.0, 20.0, "within this of the resting pose = at rest")
+    action_min_s: float = setting(0.10, 0.0, 1.0, "an action is held at least this long")
+    hold_s: float = setting(0.5, 0.1, 3.0, "mouth/turn held this long counts without returning")
+    max_face_gap_s: float = setting(1.0, 0.2, 5.0, "face missing longer than this ends the attempt")
+    max_jump_frac: float = setting(0.6, 0.1, 3.0, "box centre jump (face widths) = another face")
+    max_size_ratio: float = setting(1.6, 1.1, 4.0, "box size jump between frames = another face")
+    other_face_frac: float = setting(0.35, 0.1, 1.0, "a second face this wide (x ours) is a person")
+    crowd_frames: int = setting(3, 1, 30, "frames running with a second face end the attempt")
+    planar_max_residual: float = setting(0.055, 0.0, 0.5, "homography residual below = flat picture")
+    planar_min_frames: int = setting(5, 1, 100, "turned frames needed before the planar test votes")
+    planar_yaw_deg: float = setting(12.0, 2.0, 30.0, "yaw off rest that makes a frame 'turned'")
+    planar_pitch_deg: float = setting(12.0, 2.0, 30.0, "pitch off rest that makes a frame 'turned'")
+    frozen_diff: float = setting(0.02, 0.0, 5.0, "thumbnail difference below = the same frame")
+    frozen_max_share: float = setting(0.9, 0.1, 1.0, "share of identical frame pairs = a still")
+    onset_window_s: float = setting(4.0, 1.5, 15.0, "the action must begin this soon after the prompt")
+    finish_s: float = setting(2.5, 0.5, 10.0, "time to complete an action once begun in the window")
+    still_grace_s: float = setting(0.5, 0.0, 3.0, "'hold still' starts this long after its prompt")
+    still_s: float = setting(1.5, 0.5, 5.0, "how long 'hold still' lasts")
+    still_max_deg: float = setting(12.0, 1.0, 30.0, "yaw/pitch range allowed while holding still")
+    still_max_shift: float = setting(0.15, 0.02, 2.0, "face centre travel (face widths) when still")
+    prompt_fallback_s: float = setting(3.0, 0.5, 15.0, "prompt counted delivered if never told")
+    stall_s: float = setting(1.0, 0.2, 10.0, "no frame for this long = the stream stalled")
+    same_stamp_frames: int = setting(3, 1, 100, "frames in a row without time passing = bad clock")
+    surround_max_ratio: float = setting(0.5, 0.05, 2.0, "surroundings/face motion above = hand-held")
+    surround_min_frames: int = setting(8, 2, 300, "moving frames needed before the surround test votes")
 
 
 @dataclass(frozen=True)
@@ -109,10 +153,10 @@ class VisionSection:
     # residents cannot turn or nod; empty: all of them
     challenge_pool: str = ""
     quality: VisionQualitySection = field(default_factory=VisionQualitySection)
+    liveness: LivenessSettings = field(default_factory=LivenessSettings)
 
     def challenge_actions(self) -> tuple[str, ...]:
         return tuple(a.strip() for a in self.challenge_pool.split(",") if a.strip())
-
 
 # Chip reader choices (docs/idcard.md); "camera" and "none" mean no chip reader.
 IDCARD_READERS = ("auto", "samv", "sdtapi", "termb", "simulated", "camera", "none")

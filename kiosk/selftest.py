@@ -100,6 +100,24 @@ def check_camera(source: str | None = None) -> list[CheckResult]:
     return [CheckResult("camera", "ok", f"camera {spec!r} gives {w}x{h} frames")]
 
 
+def check_camera_trust() -> list[CheckResult]:
+    """Says loudly when files may stand in for the camera, and whether the camera the kiosk
+    was installed with is on record (the stream guard needs it)."""
+    from kiosk.camera.identity import CameraIdentity, recorded_path
+    from kiosk.config import load_settings
+
+    out = []
+    if load_settings().camera.replay_for_tests:
+        out.append(CheckResult("camera_replay", "warn", "camera replay for tests is ON: files "
+                               "accepted as the camera, liveness timing relaxed; never in "
+                               "production"))
+    ident = CameraIdentity.load(recorded_path(paths.data_dir()))
+    out.append(CheckResult("camera_identity", "ok" if ident else "warn",
+                           f"recorded {ident.backend}/{ident.width}x{ident.height}" if ident
+                           else "no camera identity recorded: injected streams not checked"))
+    return out
+
+
 def check_settings() -> list[CheckResult]:
     from kiosk.config import ConfigError, load_settings
 
@@ -132,7 +150,7 @@ def check_chip_reader() -> list[CheckResult]:
 
 CHECKS: list[Callable[[], list[CheckResult]]] = [
     check_settings, check_models, check_database, check_speech, check_font, check_qt_platform,
-    check_camera, check_chip_reader, check_deployment,
+    check_camera, check_camera_trust, check_chip_reader, check_deployment,
 ]
 
 

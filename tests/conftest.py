@@ -68,12 +68,13 @@ def vision_link(models_dir: Path):
     Journeys attach to it in turn (kiosk.face.attempt.WorkerLink), so the models load
     once (≈ 3-4 s here) instead of once per test.
     """
-    from kiosk.config import Settings
+    from kiosk.config import Settings, with_changes
     from kiosk.face.attempt import WorkerLink
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KIOSK_MODELS_DIR", str(models_dir))   # read while the worker loads
-        link = WorkerLink(Settings()).start()
+        # journeys replay shared clips as the camera: only with the explicit test setting
+        link = WorkerLink(with_changes(Settings(), "camera", replay_for_tests=True)).start()
         if not link.wait_loaded(180):
             link.stop()
             pytest.skip(f"vision models did not load: {link.status or 'timeout'}")

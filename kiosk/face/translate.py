@@ -26,7 +26,8 @@ from kiosk.idcard.card_reading import CardCoaching, CardNumberRead
 READY_FRAMES = VisionQualitySection().ready_frames
 STABLE_FRAMES = VisionQualitySection().stable_frames
 SPOOF_REASONS = frozenset({"planar_motion", "frozen_frame", "screen_texture",
-                           "pad_model_spoof", "face_swapped"})
+                           "pad_model_spoof", "face_swapped", "handheld_plane",
+                           "camera_changed", "injected_stream"})
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,7 @@ class ResultTranslator:
         self._pending: tuple[str, int] = ("", 0)
         self._started_index = -1
         self._passed_count = 0
+        self._coached = ""
 
     def start_attempt(self) -> None:
         self.attempt_active = True
@@ -110,6 +112,10 @@ class ResultTranslator:
         if p.phase == "challenge" and p.challenge and p.index != self._started_index:
             self._started_index = p.index
             out.append(ev.ChallengeStarted(p.challenge))
+        coaching = getattr(p, "coaching", None) or ""
+        if coaching and coaching != self._coached:      # a wrong action, coached once
+            out.append(ev.ChallengeStarted(coaching))
+        self._coached = coaching
         return out
 
     def _announce_passed(self, completed: tuple[str, ...]) -> list[ev.Event]:

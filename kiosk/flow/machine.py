@@ -16,7 +16,7 @@ from kiosk.config import Settings
 from kiosk.flow import due
 from kiosk.flow import events as ev
 from kiosk.flow.session import Session
-from kiosk.flow.states import CAMERA, CHALLENGE_PROMPT, STEP, State
+from kiosk.flow.states import CAMERA, CHALLENGE_PROMPT, STEP, STEP_PROMPT, State
 from kiosk.idcard.number import validate_id_number
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,7 @@ class CertificationFlow:
         s = self.session
         assert s
         if isinstance(e, ev.ChallengeStarted):
-            return self._coaching(CHALLENGE_PROMPT.get(e.challenge, "liveness"), force=True)
+            return self._coaching(STEP_PROMPT.get(e.challenge, "liveness"), force=True)
         if isinstance(e, ev.ChallengePassed):
             s.challenges_done.append(e.challenge)
             return [self._say("challenge_ok")]

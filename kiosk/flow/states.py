@@ -44,6 +44,10 @@ CAMERA: dict[State, str] = {
 # Challenge -> prompt id, quality reason -> prompt id (the catalogue holds the words).
 CHALLENGE_PROMPT = {c: f"challenge_{c}" for c in
                     ("blink", "open_mouth", "turn_left", "turn_right", "nod")}
+# Liveness steps beyond the challenges (hold still, a wrong action coached once) -> prompt id.
+STEP_PROMPT = {**CHALLENGE_PROMPT, "hold_still": "challenge_hold_still",
+               **{f"wrong_action_{c}": f"coach_wrong_action_{c}" for c in CHALLENGE_PROMPT},
+               "wrong_action_hold_still": "coach_wrong_action_hold_still"}
 QUALITY_REASONS = ("no_face", "more_than_one_face", "too_far", "too_close", "off_centre",
                    "too_dark", "too_bright", "blurry", "eyes_closed", "head_turned",
                    "glare_on_glasses")

@@ -12,32 +12,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from kiosk.config import LivenessSettings as LivenessConfig
 from kiosk.vision.observe import FaceObservation
 
 CHALLENGES = ("blink", "open_mouth", "turn_left", "turn_right", "nod")
 
-
-@dataclass(frozen=True)
-class LivenessConfig:
-    baseline_s: float = 1.0            # the person's resting face, from the first second
-    challenge_timeout_s: float = 12.0
-    blink_closed_ratio: float = 0.25   # eye openness / baseline at the bottom of a blink
-    blink_open_ratio: float = 0.70     # back above this = eyes open again (rest)
-    blink_max_s: float = 1.2           # a longer closure is a look down or a rest, not a blink
-    blink_min_blendshape: float = 0.45
-    mouth_delta: float = 0.12          # lip gap / face height above the resting mouth
-    mouth_min: float = 0.18
-    turn_deg: float = 18.0             # yaw away from the resting pose
-    nod_deg: float = 12.0              # pitch down from the resting pose
-    rest_deg: float = 8.0
-    action_min_s: float = 0.10         # an action must be held this long to count
-    hold_s: float = 0.5                # ...or this long without returning (mouth, turns)
-    max_face_gap_s: float = 1.0        # face missing longer than this ends the attempt
-    max_jump_frac: float = 0.6         # box centre jump (x face width) = another face
-    planar_max_residual: float = 0.055 # median homography residual of turned frames
-    planar_min_frames: int = 5
-    frozen_diff: float = 0.02          # mean abs thumbnail difference below = same frame
-    frozen_max_share: float = 0.9
+__all__ = ["CHALLENGES", "Baseline", "Detector", "LivenessConfig", "choose_challenges",
+           "make_detector"]
 
 
 @dataclass(frozen=True)
@@ -77,6 +58,8 @@ class Detector:
         self._rested = False
         self._action_start: float | None = None
         self.peak = 0.0
+        self.onset: float | None = None   # when the action now under way (or just done) began
+        self._left_rest_at: float | None = None
 
     def level(self, o: FaceObservation) -> str:
         """'rest', 'action' or 'between' for this frame."""
@@ -91,12 +74,17 @@ class Detector:
         if state == "rest":
             done = (self._action_start is not None
                     and t - self._action_start >= self.cfg.action_min_s)
-            self._rested, self._action_start = True, None
+            if done:
+                self.onset = self._left_rest_at
+            self._rested, self._action_start, self._left_rest_at = True, None, None
             return done
+        if self._rested and self._left_rest_at is None:
+            self._left_rest_at = t
         if state == "action" and self._rested:
             if self._action_start is None:
                 self._action_start = t
             if self.allow_hold and t - self._action_start >= self.cfg.hold_s:
+                self.onset = self._left_rest_at
                 return True
         return False
 
@@ -168,10 +156,11 @@ class BlinkDetector(Detector):
                     and t - self._left_rest <= self.cfg.blink_max_s
                     and self._min_ratio <= self.cfg.blink_closed_ratio
                     and self._max_shape >= self.cfg.blink_min_blendshape)
-            self._rested, self._left_rest = True, None
-            self._min_ratio, self._max_shape = 1.0, 0.0
             if done:
                 self.peak = 1.0
+                self.onset = self._left_rest
+            self._rested, self._left_rest = True, None
+            self._min_ratio, self._max_shape = 1.0, 0.0
             return done
         if self._rested:
             if self._left_rest is None:

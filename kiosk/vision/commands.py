@@ -41,6 +41,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="CSV path,label,actions (genuine | no_action | attack)")
     live.add_argument("--seed", type=int, default=0)
     live.add_argument("--json", action="store_true")
+    live.add_argument("--draws", type=int, default=0,
+                      help="run the generated attack set and genuine answers (made from the "
+                           "clips' folder and events.csv) under N random challenge draws each")
+    live.add_argument("--genuine-draws", type=int, default=None,
+                      help="draws per labelled genuine action (default: draws / 10)")
     live.set_defaults(func=_eval_liveness)
 
     card = ev.add_parser("idcard", help="ID-card reading on labelled specimens")
@@ -172,6 +177,8 @@ def _eval_liveness(args: argparse.Namespace) -> int:
         return 2
     from kiosk.models import ModelError
 
+    if args.draws > 0:
+        return _eval_liveness_draws(args)
     try:
         items, summary = evaluate_liveness(args.clips, seed=args.seed)
     except ModelError as exc:
@@ -191,6 +198,37 @@ def _eval_liveness(args: argparse.Namespace) -> int:
     print(f"\napcer {summary['apcer']}  bpcer {summary['bpcer']}  "
           f"no_action_accepted {summary['no_action_accepted']}/{summary['no_action_items']}  "
           f"(seed {summary['seed']})")
+    return 0
+
+
+def _eval_liveness_draws(args: argparse.Namespace) -> int:
+    from kiosk.models import ModelError
+    from kiosk.vision.attack_set import evaluate_draws
+
+    try:
+        items, summary, _ = evaluate_draws(
+            args.clips.parent, draws=args.draws, seed=args.seed,
+            genuine_draws_per_event=args.genuine_draws,
+            progress=lambda m: print(f"observing {m}", file=sys.stderr, flush=True))
+    except ModelError as exc:
+        print(f"model not ready: {exc}", file=sys.stderr)
+        return 3
+    if args.json:
+        print(json.dumps(_clean({"items": [dataclasses.asdict(i) for i in items],
+                                 "summary": summary}), indent=2, default=str))
+        return 0
+    for kind, k in summary["per_attack"].items():
+        cues = ", ".join(f"{c} {n}" for c, n in sorted(k["stopped_by"].items()))
+        print(f"attack {kind:<14} draws {k['draws']:>5}  passed {k['passed']:>3}  "
+              f"apcer {k['apcer']:.4f}  stopped by: {cues}")
+    for kind, k in summary["per_genuine_action"].items():
+        why = ", ".join(f"{c} {n}" for c, n in sorted(k["reasons"].items())) or "-"
+        print(f"genuine {kind:<13} answers {k['answers']:>4}  rejected {k['rejected']:>3}  "
+              f"({why})")
+    print(f"\napcer {summary['apcer']}  bpcer {summary['bpcer']}  "
+          f"bpcer_hold_still {summary['bpcer_hold_still']}  skipped cuts "
+          f"{summary['genuine_skipped']}  onset delays {summary['genuine_onset_delay_s']}  "
+          f"(seed {summary['seed']}, draws {summary['draws']})")
     return 0
 
 

@@ -20,12 +20,14 @@ from typing import Any
 
 import numpy as np
 
-from kiosk.camera.grabber import FrameGrabber
+from kiosk.camera.grabber import CAMERA_LOST, CameraStatus, FrameGrabber
+from kiosk.camera.identity import CameraIdentity, StreamGuard
 from kiosk.vision.challenges import LivenessConfig, choose_challenges
 from kiosk.vision.liveness import LivenessProgress, LivenessResult, LivenessSession
 from kiosk.vision.match import FaceMatcher, MatchDecision, Probe, Reference
 from kiosk.vision.observe import FaceObservation, FaceObserver
 from kiosk.vision.quality import QualityReport, QualityThresholds, assess
+from kiosk.vision.sequence import AttemptPlanner
 
 log = logging.getLogger(__name__)
 
@@ -72,15 +74,29 @@ class VisionOptions:
     require_pad_model: bool = False
     warm_match_model: bool = True
     quality: QualityThresholds = field(default_factory=QualityThresholds)
+    # False only with [camera] replay_for_tests: asked challenges as given, prompt counted at
+    # once, no hold-still step, no stream checks (a replayed file cannot answer prompts)
+    paced: bool = False
+    challenge_pool: tuple[str, ...] = ()    # the actions the site allows (empty: all)
+    camera_identity: CameraIdentity | None = None   # recorded at install: enforce it
 
     @classmethod
     def from_settings(cls, settings: Any) -> VisionOptions:
+        import dataclasses
+
         v = settings.vision
+        replay = bool(getattr(settings.camera, "replay_for_tests", False))
+        if replay:
+            log.warning("camera replay for tests is ON: liveness timing and stream checks off")
+        identity = None if replay else CameraIdentity.load_recorded()
         return cls(model=v.model, thresholds=dict(v.thresholds),
                    review_bands=dict(v.review_bands), probes=v.probes,
                    challenges_per_attempt=v.challenges_per_attempt,
-                   liveness=LivenessConfig(challenge_timeout_s=v.challenge_timeout_s),
-                   require_pad_model=v.require_pad_model, quality=v.quality)
+                   liveness=dataclasses.replace(v.liveness,
+                                                challenge_timeout_s=v.challenge_timeout_s),
+                   require_pad_model=v.require_pad_model, paced=not replay,
+                   challenge_pool=v.challenge_actions(),
+                   camera_identity=identity, quality=v.quality)
 
 
 Published = FrameResult | AttemptEnded | MatchResult | WorkerStatus
@@ -110,6 +126,9 @@ class VisionWorker:
         self._candidates: list[tuple[float, float, Probe]] = []
         self._passed: LivenessResult | None = None
         self._frames = 0
+        self._planner = AttemptPlanner()
+        self._guard = (StreamGuard(self.options.camera_identity)
+                       if self.options.paced and self.options.camera_identity else None)
         self.ready = threading.Event()
 
     # --- called from any thread ---------------------------------------------------------
@@ -138,6 +157,11 @@ class VisionWorker:
     def start_attempt(self, challenges: Sequence[str] | None = None, *,
                       seed: int | None = None) -> None:
         self._command("attempt", (tuple(challenges) if challenges else None, seed))
+
+    def prompt_delivered(self, timestamp_s: float | None = None) -> None:
+        """The current step's prompt was shown and spoken to the end (camera clock, seconds;
+        None = now). Without it the session assumes delivery `prompt_fallback_s` later."""
+        self._command("prompt", time.monotonic() if timestamp_s is None else timestamp_s)
 
     def cancel_attempt(self, reason: str = "cancelled") -> None:
         self._command("cancel", reason)
@@ -225,19 +249,38 @@ class VisionWorker:
 
     def _do_attempt(self, arg: tuple[tuple[str, ...] | None, int | None]) -> None:
         challenges, seed = arg
-        if challenges is None:
-            rng = random.Random(seed) if seed is not None else None
-            challenges = choose_challenges(self.options.challenges_per_attempt, rng)
-        self._session = LivenessSession(challenges, self.options.liveness, pad_model=self._pad,
-                                        require_pad_model=self.options.require_pad_model)
+        common = dict(pad_model=self._pad, require_pad_model=self.options.require_pad_model)
+        if self.options.paced:
+            if seed is not None:
+                self._planner.rng = random.Random(seed)
+            plan = self._planner.plan(challenges, count=self.options.challenges_per_attempt,
+                                      allowed=self.options.challenge_pool)
+            self._session = LivenessSession(plan.steps, self.options.liveness,
+                                            pauses_s=plan.pauses_s, prompt_mode="told",
+                                            **common)
+        else:
+            if challenges is None:
+                rng = random.Random(seed) if seed is not None else None
+                challenges = choose_challenges(self.options.challenges_per_attempt, rng)
+            self._session = LivenessSession(challenges, self.options.liveness, **common)
         self._candidates = []
         self._passed = None
 
     def _do_cancel(self, reason: str) -> None:
         self._end_attempt(reason)
 
+    def _do_camera(self, status: CameraStatus) -> None:
+        self._publish(WorkerStatus(status.event, status.detail))
+        if status.event == CAMERA_LOST:
+            self._end_attempt(CAMERA_LOST)
+
+    def _do_prompt(self, timestamp_s: float) -> None:
+        if self._session is not None:
+            self._session.prompt_delivered(timestamp_s)
+
     def _do_clear(self, _: Any) -> None:
         self._session, self._candidates, self._passed = None, [], None
+        self._planner.new_visit()
 
     def _do_match(self, references: tuple[Reference, ...]) -> None:
         if self._passed is None:
@@ -260,6 +303,7 @@ class VisionWorker:
         if self._session is not None and not self._session.done:
             result = self._session.finish(reason)
             self._session = None
+            self._planner.attempt_ended(result.passed)
             self._publish(AttemptEnded(result))
 
     def _pick_probes(self) -> list[Probe]:
@@ -295,6 +339,12 @@ class VisionWorker:
             return
         self._frames += 1
         progress = None
+        if self._guard is not None:
+            if self._guard.feed(ts, frame) is not None:
+                log.warning("camera stream refused: %s", self._guard.verdict)
+                self._publish(WorkerStatus(str(self._guard.verdict), self._guard.detail))
+            if self._guard.verdict is not None:
+                self._end_attempt(self._guard.verdict)
         session = self._session
         if session is not None and not session.done:
             progress = session.update(obs, frame)
@@ -303,6 +353,7 @@ class VisionWorker:
             if session.done:
                 assert session.result is not None
                 self._passed = session.result if session.result.passed else None
+                self._planner.attempt_ended(session.result.passed)
                 self._session = None
                 self._publish(FrameResult(self._frames, obs, quality, progress,
                                           (time.perf_counter() - t0) * 1000))

@@ -160,8 +160,10 @@ def prepare_home(home: Path, clip: Path, numbers: tuple[str, ...]) -> None:
     from kiosk.store.database import Store
 
     home.mkdir(parents=True, exist_ok=True)
+    # a replayed file cannot answer prompts: the explicit, logged test setting says so
     (home / "settings.toml").write_text(
         '[kiosk]\ncentre_name = "测试服务中心"\n\n'
+        '[camera]\nreplay_for_tests = true\n\n'
         '[vision]\nchallenge_pool = "blink,open_mouth"\n\n'
         '[speech]\nenabled = false\n', encoding="utf-8")
     previous = os.environ.get("KIOSK_HOME")
