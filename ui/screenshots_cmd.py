@@ -26,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
     p.add_argument("--size", default="1920x1080", help="window size, e.g. 1920x1080")
     p.add_argument("--only", default="", help="only scenarios whose name contains this")
+    p.add_argument("--sheet", type=Path, default=None,
+                   help="also write one contact-sheet PNG of the resident screens here")
     p.set_defaults(func=run)
 
 
@@ -196,6 +198,11 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     w, h = (int(v) for v in args.size.lower().split("x"))
     written = render_all(args.out, size=(w, h), only=args.only)
-    written += [] if args.only else __import__("ui.staff.screenshots", fromlist=["_"]).render_staff_screens(args.out)  # noqa: E501 - staff screens (issue 7)
+    if args.sheet is not None:
+        from ui.contact_sheet import contact_sheet
+
+        pngs = [p for p in written if p.suffix == ".png"]
+        print(f"contact sheet: {contact_sheet(pngs, args.sheet)}")
+    written += [] if args.only else __import__("ui.staff.screenshots", fromlist=["_"]).render_staff_screens(args.out)  # noqa: E501 - staff screens
     print(f"{len(written)} files in {args.out}")
     return 0
