@@ -137,9 +137,9 @@ class KioskWindow(QMainWindow):
         """"您还在吗？" over the middle of the screen; a touch anywhere keeps the visit."""
         banner = self.idle_banner
         if active:
-            width = min(self.width() - 80, 1400)
+            width = self.width() - 80
             banner.setFixedWidth(width)
-            banner.adjustSize()
+            banner.resize(width, banner.layout().totalHeightForWidth(width))  # wrapped words
             banner.move((self.width() - width) // 2, (self.height() - banner.height()) // 2)
             banner.raise_()
         banner.setVisible(active)

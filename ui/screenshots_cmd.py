@@ -10,7 +10,7 @@ import argparse
 import datetime as dt
 import os
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -125,46 +125,67 @@ class _Clock:
         return self.now
 
 
-def render_all(out: Path, *, size: tuple[int, int] = (1920, 1080), only: str = "",
-               progress: Callable[[str], None] = print) -> list[Path]:
-
+def screenshot_window(slips_dir: Path, *, size: tuple[int, int] = (1920, 1080)):
+    """The real kiosk window on stand-in ports (no camera, no models), shown offscreen."""
     from kiosk.config import Settings
-    from kiosk.flow.machine import CertificationFlow
     from kiosk.flow.runtime import Ports
     from kiosk.flow.standins import MemoryRecords, MemoryRoster, ScriptedVision
     from kiosk.speech.speaker import Speaker
     from ui.app import KioskWindow, make_app
     from ui.slip import PdfSlips
 
-    app = make_app()
-    out.mkdir(parents=True, exist_ok=True)
+    make_app()
     settings = Settings()
     clock = _Clock()
-    ports = Ports(ScriptedVision(), MemoryRoster(), MemoryRecords(), slips=PdfSlips(out))
+    ports = Ports(ScriptedVision(), MemoryRoster(), MemoryRecords(), slips=PdfSlips(slips_dir))
     window = KioskWindow(settings, ports=ports, speaker=Speaker(settings.speech,
                                                                 auto_engine=False),
                          clock=clock, tick_ms=0)
     window.runtime.background_enabled = False
+    window.test_clock = clock
     window.resize(*size)
     window.show()
+    return window
+
+
+def walk_scenarios(window, *, only: str = "", larger: bool = False) -> Iterator[str]:
+    """Put the window in each scenario's state in turn (yielding its name once drawn);
+    `larger`: with the font-size toggle on (scenarios that toggle it themselves are left
+    out then)."""
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.flow.machine import CertificationFlow
+
+    clock = window.test_clock
     face, card = sample_face_frame(), sample_card_frame()
-    written: list[Path] = []
     for name, steps in scenarios().items():
         if only and only not in name:
             continue
+        toggles = any(isinstance(s, tuple) and s[0] == "font" for s in steps)
+        if larger and toggles:
+            continue
         clock.now = dt.datetime(2026, 5, 20, 9, 30)
-        window.flow = window.runtime.flow = CertificationFlow(settings, clock=clock,
+        window.flow = window.runtime.flow = CertificationFlow(window.settings, clock=clock,
                                                               rng=random.Random(1))
         window.clear_personal()
         window.idle_banner.hide()
-        if window.larger:
+        if window.larger != larger:
             window.toggle_font()
         window.runtime.start()
         for step in steps:
             _apply(window, clock, step)
         if window.flow.state in (State.IDENTITY, State.FACE_ALIGN, State.LIVENESS):
             window.show_frame(card if window.flow.state == State.IDENTITY else face)
-        app.processEvents()
+        QApplication.processEvents()
+        yield name
+
+
+def render_all(out: Path, *, size: tuple[int, int] = (1920, 1080), only: str = "",
+               progress: Callable[[str], None] = print) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    window = screenshot_window(out, size=size)
+    written: list[Path] = []
+    for name in walk_scenarios(window, only=only):
         path = out / f"{name}.png"
         window.grab().save(str(path))
         written.append(path)

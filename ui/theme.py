@@ -33,8 +33,8 @@ MIN_TARGET_PX = 120       # every touch target, on any screen
 MAX_LINE_CHARS = 16       # Chinese characters a line, where the words allow it
 
 # size at DESIGN_HEIGHT and the normal font step, by role
-_ROLE_BASE = {"hero": 116, "title": 78, "body": 48, "head": 48, "coach": 48, "status": 36,
-              "button": 52, "help": 42, "key": 62}
+_ROLE_BASE = {"hero": 116, "title": 78, "body": 48, "head": 48, "coach": 48, "status": 44,
+              "button": 52, "help": 44, "key": 62}
 BOLD_ROLES = ("hero", "title", "head", "key")
 
 
@@ -87,7 +87,7 @@ class Sizes:
         """The smallest font size the rules allow for `role` on this screen."""
         if role in ("title", "hero"):
             return max(FLOOR_BODY_PX, round(MIN_TITLE_PX * self.screen))
-        return max(FLOOR_BODY_PX, round(MIN_BODY_PX * self.screen) - 1)
+        return max(FLOOR_BODY_PX, round(MIN_BODY_PX * self.screen))
 
 
 def sizes_for(width_px: int, height_px: int, base_scale: float, *, larger: bool) -> Sizes:
@@ -164,4 +164,4 @@ def larger_step(width_px: int, height_px: int) -> float:
     check), less a few per cent kept spare for longer names and messages."""
     if width_px >= 1800 and height_px >= 1000:
         return 1.2
-    return 1.15
+    return 1.1

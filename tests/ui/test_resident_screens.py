@@ -84,8 +84,8 @@ def test_walk_keypad_journey_to_a_pdf_slip(qtbot, kiosk) -> None:
     qtbot.waitUntil(lambda: bool(kiosk.flow.session and kiosk.flow.session.record_id),
                     timeout=5000)
     assert kiosk.test_records.certifications[-1].result == "passed"
-    text = kiosk.screens[State.RESULT_PASSED].details.text()
-    assert "王*芬" in text and "2027年" in text
+    result = kiosk.screens[State.RESULT_PASSED]
+    assert "王*芬" in result.details.text() and "2027年" in result.next_due.text()
     click(qtbot, kiosk, "print")
     pdf = kiosk.outputs.printed[-1]
     from pypdf import PdfReader
@@ -116,18 +116,31 @@ def test_idle_timeout_clears_the_screens(qtbot, kiosk) -> None:
 
 
 def _check_sizes(window, failures: list[str], name: str) -> None:
+    """The requested sizes (the readability check measures the rendered pixels): body ≥ 44
+    px and titles ≥ 72 px at 1080 lines, in proportion on smaller screens, never below
+    32 px; targets ≥ 120 px; the central big choices ≥ 160 px tall at 1080 lines."""
     screen = window.current_screen()
+    sizes = window.sizes
+    assert sizes.screen == theme.screen_factor(window.height())
+    if window.height() >= theme.DESIGN_HEIGHT:
+        assert sizes.required("body") >= theme.MIN_BODY_PX
+        assert sizes.required("title") >= theme.MIN_TITLE_PX
+        assert sizes.target("primary") >= theme.MIN_PRIMARY_PX
     for w in screen.findChildren(QLabel) + screen.findChildren(QPushButton):
         if not w.isVisible() or not w.text():
             continue
         px = w.font().pixelSize()
-        if px < theme.MIN_BODY_PX:
+        if px < max(theme.FLOOR_BODY_PX, sizes.required("body")):
             failures.append(f"{name}: {type(w).__name__} {w.text()[:12]!r} font {px}px")
-        if isinstance(w, QLabel) and w.property("role") == "title" and px < theme.MIN_TITLE_PX:
+        if isinstance(w, QLabel) and w.property("role") in ("title", "hero") and \
+                px < sizes.required("title"):
             failures.append(f"{name}: title {px}px")
         if isinstance(w, QPushButton) and (w.width() < theme.MIN_TARGET_PX
                                            or w.height() < theme.MIN_TARGET_PX):
             failures.append(f"{name}: button {w.text()!r} {w.width()}x{w.height()}")
+        if isinstance(w, QPushButton) and w.property("target") == "primary" and \
+                w.height() < sizes.target("primary"):
+            failures.append(f"{name}: big choice {w.text()!r} only {w.height()} px tall")
     choices = [b for b in screen.choice_buttons.values() if b.isVisible()]
     if len(choices) > 2:
         failures.append(f"{name}: {len(choices)} choices")
@@ -206,6 +219,7 @@ def test_every_screen_fits_at_the_larger_font(qtbot, kiosk, width, height) -> No
     kiosk.toggle_font()
     assert kiosk.larger and kiosk.sizes.scale == kiosk.base_scale * theme.larger_step(width,
                                                                                height)
+    assert kiosk.sizes.screen == theme.screen_factor(height)
     for name, steps in scenarios().items():
         if any(isinstance(s, tuple) and s[0] == "font" for s in steps):
             continue                     # toggles itself: covered above

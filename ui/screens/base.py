@@ -1,11 +1,11 @@
 """The frame every resident screen shares, read from a metre away.
 
-From top to bottom: the progress line; the content block, vertically centred — the one big
-pictogram beside the words (title, then one idea per line, at most 16 characters a line);
-the choices, large and central (two equal choices side by side, equal in size); a drawn
-rule; and the help row (再听一遍, 字大一点/字小一点, 请工作人员帮助), smaller and apart.
-Camera and keypad screens put the picture or keys at the left and the sign, words and
-their one alternative in a column at the right (`side_content`).
+From top to bottom: the content block, vertically centred — the one big pictogram beside
+the words (title, then one idea per line, at most 16 characters a line); the choices,
+large and central (two equal choices side by side, equal in size); a drawn rule; and the
+help row (再听一遍, 字大一点/字小一点, the progress line, 请工作人员帮助), smaller and apart.
+Camera and keypad screens put the picture or keys at the left and the sign, progress line,
+words and their one alternative in a column at the right (`side_content`).
 
 A screen never decides anything: buttons emit `action(name)`, the bridge turns it into a
 `Touch` for the flow, and the flow answers with a new `ScreenView` to draw.
@@ -58,6 +58,7 @@ class StepScreen(QWidget):
         self.sizes = theme.Sizes()
         self.pictogram_share = 1.0            # of Sizes.pictogram (camera/keypad: 0.6)
         self.full_line = True                 # the words column is one full line wide
+        self.choice_width = 520               # a big choice's least width at 1080 lines
 
         self.progress = label("status")
         self.progress.setWordWrap(False)
@@ -110,18 +111,20 @@ class StepScreen(QWidget):
         bottom.addWidget(self.repeat_button)
         bottom.addWidget(self.font_button)
         bottom.addStretch(1)
+        if not self.side:                      # the progress line, between the help buttons
+            bottom.addWidget(self.progress)
+            bottom.addStretch(1)
         bottom.addWidget(self.staff_button)
         layout.addLayout(bottom)
 
     def _build_centre(self, layout: QVBoxLayout) -> None:
-        self.progress.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self.progress.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.title.setWordWrap(False)          # titles are short: one line, never cut
-        layout.addWidget(self.progress)
         layout.addStretch(1)
         if self.content is not None:
             self.words.addWidget(self.content)
         block = QHBoxLayout()
-        block.setSpacing(56)
+        block.setSpacing(48)
         block.addStretch(1)
         block.addWidget(self.pictogram, 0, Qt.AlignmentFlag.AlignVCenter)
         self.words_box = QWidget()
@@ -136,7 +139,7 @@ class StepScreen(QWidget):
         if self.below is not None:
             layout.addSpacing(8)
             layout.addWidget(self.below)
-        layout.addSpacing(24)
+        layout.addSpacing(16)
         row = QHBoxLayout()
         row.addStretch(1)
         row.addLayout(self.choice_row)
@@ -145,14 +148,22 @@ class StepScreen(QWidget):
         layout.addStretch(1)
 
     def _build_side(self, layout: QVBoxLayout) -> None:
-        self.progress.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self.progress.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.choice_row.setDirection(QBoxLayout.Direction.TopToBottom)
         self.choice_row.setSpacing(16)
+        heading = QVBoxLayout()                # the progress line over the title, and the
+        heading.setSpacing(0)                  # sign at their left: one row's height
+        heading.addWidget(self.progress)
+        heading.addWidget(self.title)
+        self.words.removeWidget(self.title)
+        top = QHBoxLayout()
+        top.setSpacing(20)
+        top.addWidget(self.pictogram, 0, Qt.AlignmentFlag.AlignVCenter)
+        top.addLayout(heading, 1)
         column_layout = QVBoxLayout()
         column_layout.setContentsMargins(0, 0, 0, 0)
-        column_layout.setSpacing(12)
-        column_layout.addWidget(self.progress)
-        column_layout.addWidget(self.pictogram, 0, Qt.AlignmentFlag.AlignHCenter)
+        column_layout.setSpacing(10)
+        column_layout.addLayout(top)
         column_layout.addLayout(self.words)
         column_layout.addStretch(1)
         column_layout.addLayout(self.choice_row)
@@ -161,8 +172,8 @@ class StepScreen(QWidget):
         self.words_column = column
         middle = QHBoxLayout()
         middle.setSpacing(32)
-        middle.addWidget(self.content, 5)
-        middle.addWidget(column, 4)
+        middle.addWidget(self.content, 1)      # picture and words share the width
+        middle.addWidget(column, 1)
         self.middle = middle
         self.beside = None
         layout.addLayout(middle, 1)
@@ -170,12 +181,14 @@ class StepScreen(QWidget):
     def follow_sizes(self, sizes: theme.Sizes) -> None:
         """Sizes that depend on the scale: the sign, the line length, equal choice widths."""
         self.sizes = sizes
-        share = 0.6 if self.side else self.pictogram_share
+        self.layout().setSpacing(round(14 * sizes.screen))
+        self.words.setSpacing(round(14 * sizes.screen))
+        share = 0.5 if self.side else self.pictogram_share
         self.pictogram.set_side(round(sizes.pictogram * share))
         if not self.side:
             for w in (self.body, self.coach):
                 w.setMaximumWidth(sizes.line_width)
-            room = self.window().width() - self.pictogram.width() - 56 - 80
+            room = self.window().width() - self.pictogram.width() - 48 - 80
             self.words_box.setMinimumWidth(min(sizes.line_width, room) if self.full_line
                                            else 0)
         self._size_choices()
@@ -185,7 +198,7 @@ class StepScreen(QWidget):
         if self.side or not buttons:
             return
         need = max(b.fontMetrics().horizontalAdvance(b.text()) for b in buttons) + 2 * 48
-        width = max(need, round(520 * self.sizes.screen))
+        width = max(need, round(self.choice_width * self.sizes.screen))
         for b in buttons:
             b.setFixedWidth(width)            # two choices: equal in size and weight
 

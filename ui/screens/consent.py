@@ -44,6 +44,7 @@ class ConsentLines(QWidget):
             head = label("head")
             head.setWordWrap(False)
             text = label("body")
+            text.setWordWrap(False)           # short sentences: one line each, never cut
             row = QHBoxLayout()
             row.setSpacing(20)
             row.addWidget(icon, 0, Qt.AlignmentFlag.AlignVCenter)
@@ -59,17 +60,10 @@ class ConsentLines(QWidget):
             text.setText(whole_numbers(t))
             for w in (icon, head, text):
                 w.setVisible(bool(h or t))
-        self._fit()
 
     def follow_sizes(self, sizes: theme.Sizes) -> None:
         for icon, _head, _text in self.rows:
             icon.set_side(round(sizes.body * 1.7))
-        self._fit()
-
-    def _fit(self) -> None:
-        """Each line on one line: a heading and a short sentence (≤ 12 characters)."""
-        for _icon, _head, text in self.rows:
-            text.setMinimumWidth(text.fontMetrics().horizontalAdvance(text.text()) + 8)
 
     def shown_text(self) -> str:
         return "".join(f"{h.text()}：{t.text()}" if h.text() else t.text()

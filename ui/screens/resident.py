@@ -82,9 +82,13 @@ class KeypadScreen(StepScreen):
         self.keypad.display.setObjectName("card")
         self.title.setWordWrap(False)           # one line; the keys give way (≥ 120 px)
         self.words_column.setMinimumWidth(0)    # as wide as the title and number need
-        self.middle.setStretch(0, 1)
-        self.middle.setStretch(1, 1)
+        self.middle.setStretch(0, 0)            # the keys take their share (follow_sizes),
+        self.middle.setStretch(1, 1)            # the words all the rest
         self.keypad.submitted.connect(self.submitted)
+
+    def follow_sizes(self, sizes) -> None:
+        super().follow_sizes(sizes)
+        self.keypad.setMinimumWidth(round(0.36 * self.window().width()))
 
     def clear(self) -> None:
         super().clear()

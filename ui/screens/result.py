@@ -10,12 +10,12 @@ from kiosk.flow.events import ScreenView
 from kiosk.flow.states import State
 from kiosk.speech.catalogue import PromptCatalogue
 from ui.screens.base import StepScreen
-from ui.widgets.basics import label, whole_numbers
+from ui.widgets.basics import label
 
 
 def window_lines(window: str) -> str:
-    """'2027年03月21日 至 2027年05月20日' on two lines, cut before 至."""
-    return whole_numbers(window.replace(" 至 ", "\n至 "))
+    """'2027年03月21日 至 2027年05月20日' on two lines, cut before 至 (never wrapped)."""
+    return window.replace(" 至 ", "\n至 ")
 
 
 class ResultPassedScreen(StepScreen):
@@ -31,6 +31,8 @@ class ResultPassedScreen(StepScreen):
         self.title.setWordWrap(False)
         self.body.hide()                      # spoken; the screen shows its facts big
         self.full_line = False                # as wide as the date; the slip button beside
+        self.choice_width = 0                 # as wide as their words: the date needs room
+        self.pictogram_share = 0.8
         self.words.insertWidget(1, self.next_label)
         self.words.insertWidget(2, self.next_due)
         self.words.addWidget(self.details)

@@ -38,6 +38,7 @@ def label(role: str, text: str = "", *, centre: bool = False) -> QLabel:
     w.setProperty("role", role)
     w.setWordWrap(True)
     w.setTextFormat(Qt.TextFormat.PlainText)
+    w.setContentsMargins(4, 0, 4, 0)      # a glyph never touches the box's edge
     if centre:
         w.setAlignment(Qt.AlignmentFlag.AlignCenter)
     return w
