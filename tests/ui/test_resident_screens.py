@@ -262,3 +262,21 @@ def test_face_preview_is_mirrored_and_card_preview_is_not(qtbot) -> None:
         img = w.grab().toImage()
         colour = img.pixelColor(20, 100)
         assert (colour.red() > 150) == left_is_red, mode
+
+
+def test_consent_shows_what_is_read_aloud_in_the_same_order(qtbot, kiosk) -> None:
+    """Three lines with a sign each — 核对什么 / 保存什么 / 保存多久 — that are exactly
+    the spoken consent prompt (with the retention days of the settings), and two equal
+    choices."""
+    click(qtbot, kiosk, "start")
+    screen = kiosk.screens[State.CONSENT]
+    spoken = kiosk.catalogue.text("consent")
+    assert f"{kiosk.settings.store.retention_days}天" in spoken
+    assert screen.lines.shown_text() == spoken
+    heads = [h.text() for _i, h, _t in screen.lines.rows]
+    assert heads == ["核对什么", "保存什么", "保存多久"]
+    assert all(icon.isVisible() and icon.name for icon, _h, _t in screen.lines.rows)
+    agree, no_face = screen.choice_buttons["agree"], screen.choice_buttons["no_face"]
+    assert agree.size() == no_face.size() and agree.property("kind") == no_face.property(
+        "kind")
+    assert not screen.body.isVisible()
