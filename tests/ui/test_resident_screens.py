@@ -280,3 +280,24 @@ def test_consent_shows_what_is_read_aloud_in_the_same_order(qtbot, kiosk) -> Non
     assert agree.size() == no_face.size() and agree.property("kind") == no_face.property(
         "kind")
     assert not screen.body.isVisible()
+
+
+def test_every_sign_named_is_a_valid_svg_that_qt_draws(qtbot) -> None:
+    """Each pictogram the screens name exists in assets/pictograms and QtSvg draws it with
+    more than one colour on a white square (a broken file would draw nothing)."""
+    from ui.app import make_app
+    from ui.screens.pictograms import BY_PROMPT, BY_STATE, CHALLENGES, CONSENT_ICONS
+    from ui.widgets.pictogram import Pictogram, pictogram_names
+
+    make_app()
+    named = set(BY_STATE.values()) | set(BY_PROMPT.values()) | set(CHALLENGES) | set(
+        CONSENT_ICONS)
+    assert named <= set(pictogram_names())
+    for name in sorted(named):
+        sign = Pictogram(name, side=120)
+        qtbot.addWidget(sign)
+        sign.setStyleSheet("background: #FFFFFF;")
+        image = sign.grab().toImage()
+        colours = {image.pixelColor(x, y).rgb() for x in range(0, 120, 6)
+                   for y in range(0, 120, 6)}
+        assert len(colours) >= 3, name

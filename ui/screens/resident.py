@@ -9,9 +9,9 @@ from kiosk.flow.events import ScreenView
 from kiosk.flow.states import State
 from kiosk.speech.catalogue import PromptCatalogue
 from ui.screens.base import StepScreen
-from ui.screens.welcome import WelcomeScreen
 from ui.screens.consent import ConsentScreen
 from ui.screens.result import ResultPassedScreen
+from ui.screens.welcome import WelcomeScreen
 from ui.widgets.basics import label, whole_numbers
 from ui.widgets.keypad import Keypad
 from ui.widgets.preview import CameraPreview
