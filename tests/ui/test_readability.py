@@ -4,7 +4,9 @@ Every scenario of `kiosk screenshots` at 1920x1080, 1366x768 and 1280x800, with 
 and the larger font, is grabbed, SAVED as PNG (kept as test artefacts, path printed) and
 read back; then, from those pixels only:
 
-- text height: each label's and button's ink is split into lines (rows holding ink); every
+- text height and length: each label's and button's ink is split into lines (rows holding
+  ink); no line of words longer than 16 characters (its ink width in font sizes; on the
+  centred screens — camera/keypad columns and the idle banner are wider at 1080); every
   line must stand at least as tall as the same kind of text (CJK or digits) drawn in the
   kiosk font at the smallest size the rules allow on that screen (ui/theme.Sizes.required:
   44 px body / 72 px titles at 1080 lines, in proportion below, never under 32 px);
@@ -186,6 +188,11 @@ def check_screen(window, arr: np.ndarray, ratio: InkRatio, name: str) -> list[st
             height = bottom - top + 1
             if cols[-1] - cols[0] + 1 < 1.5 * height:
                 continue          # one or two signs (a key's digit, a dash): not a line
+            width_em = (cols[-1] - cols[0] + 1) / max(1, w.font().pixelSize())
+            if role in ("body", "coach") and width_em > theme.MAX_LINE_CHARS + 0.5 and \
+                    not getattr(screen, "side", False) and banner is None:
+                out.append(f"{what} a line {width_em:.1f} characters long "
+                           f"(≤ {theme.MAX_LINE_CHARS})")
             if height < need:
                 out.append(f"{what} line {height} px high, needs ≥ {need:.0f} "
                            f"({need_px} px type)")

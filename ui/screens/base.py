@@ -185,9 +185,9 @@ class StepScreen(QWidget):
         self.words.setSpacing(round(14 * sizes.screen))
         share = 0.5 if self.side else self.pictogram_share
         self.pictogram.set_side(round(sizes.pictogram * share))
-        if not self.side:
-            for w in (self.body, self.coach):
-                w.setMaximumWidth(sizes.line_width)
+        if not self.side:                      # ≤ 16 characters a line (the camera and
+            for w in (self.body, self.coach):  # keypad columns are narrower at 768
+                w.setMaximumWidth(sizes.line_width)   # lines; at 1080 they may be longer)
             room = self.window().width() - self.pictogram.width() - 48 - 80
             self.words_box.setMinimumWidth(min(sizes.line_width, room) if self.full_line
                                            else 0)
