@@ -57,10 +57,11 @@ class KioskWindow(QMainWindow):
         self.services = services
         self.settings = settings
         self.setWindowTitle("安心认证")
-        self.catalogue = catalogue or default_catalogue()
+        self.catalogue = (catalogue or default_catalogue()).with_defaults(
+            days=str(settings.store.retention_days))
         self.base_scale = settings.ui.font_scale
         self.larger = False
-        self.sizes = theme.Sizes(self.base_scale)
+        self.sizes = theme.sizes_for(1920, 1080, self.base_scale, larger=False)
         self.speaker = speaker or Speaker(settings.speech)
         self.screens = build_screens(self.catalogue,
                                      retention_days=settings.store.retention_days)
@@ -78,6 +79,7 @@ class KioskWindow(QMainWindow):
         lay.setSpacing(0)
         lay.addWidget(self.stack, 1)
         self.idle_banner.setParent(central)      # floats over the screen, takes no room
+        central.setMinimumSize(1, 1)   # the window takes the screen's size; sizes follow it
         self.setCentralWidget(central)
         self.apply_sizes()
 
@@ -124,9 +126,9 @@ class KioskWindow(QMainWindow):
         """"您还在吗？" over the middle of the screen; a touch anywhere keeps the visit."""
         banner = self.idle_banner
         if active:
-            width = min(self.width() - 80, 1400)
+            width = self.width() - 80
             banner.setFixedWidth(width)
-            banner.adjustSize()
+            banner.resize(width, banner.layout().totalHeightForWidth(width))  # wrapped words
             banner.move((self.width() - width) // 2, (self.height() - banner.height()) // 2)
             banner.raise_()
         banner.setVisible(active)
@@ -160,16 +162,23 @@ class KioskWindow(QMainWindow):
 
     def toggle_font(self) -> None:
         self.larger = not self.larger
-        step = theme.larger_step(self.width(), self.height()) if self.larger else 1.0
-        self.sizes = theme.Sizes(self.base_scale * step)
         self.apply_sizes()
         text = self.catalogue.button("font_smaller" if self.larger else "font")
         for screen in self.screens.values():
             screen.font_button.setText(text)
 
     def apply_sizes(self) -> None:
+        self.sizes = theme.sizes_for(self.width(), self.height(), self.base_scale,
+                                     larger=self.larger)
         self.setStyleSheet(theme.screen_stylesheet(self.sizes))
         apply_fonts(self, self.sizes)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt name
+        """Sizes follow the screen's height (ui/theme.screen_factor)."""
+        super().resizeEvent(event)
+        if self.sizes != theme.sizes_for(self.width(), self.height(), self.base_scale,
+                                         larger=self.larger):
+            self.apply_sizes()
 
     def apply_sizes_to(self, widget: QWidget) -> None:
         apply_fonts(widget, self.sizes)

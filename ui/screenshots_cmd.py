@@ -10,7 +10,7 @@ import argparse
 import datetime as dt
 import os
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +26,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", type=Path, required=True, help="folder for the PNG files")
     p.add_argument("--size", default="1920x1080", help="window size, e.g. 1920x1080")
     p.add_argument("--only", default="", help="only scenarios whose name contains this")
+    p.add_argument("--sheet", type=Path, default=None,
+                   help="also write one contact-sheet PNG of the resident screens here")
     p.set_defaults(func=run)
 
 
@@ -123,13 +125,13 @@ class _Clock:
         return self.now
 
 
-def render_all(out: Path, *, size: tuple[int, int] = (1920, 1080), only: str = "",
-               progress: Callable[[str], None] = print) -> list[Path]:
-
+def screenshot_window(slips_dir: Path, *, size: tuple[int, int] = (1920, 1080)):
+    """The real kiosk window on stand-in ports (no camera, no models), shown offscreen, with
+    a scratch store holding one demo certification for the signed slip
+    (`window.demo_record_id`); `close_screenshot_window` removes it again."""
     import tempfile
 
     from kiosk.config import Settings
-    from kiosk.flow.machine import CertificationFlow
     from kiosk.flow.runtime import Ports
     from kiosk.journey.seeding import demo_certification
     from kiosk.services.memory_ports import MemoryRecords, MemoryRoster, ScriptedVision
@@ -140,50 +142,82 @@ def render_all(out: Path, *, size: tuple[int, int] = (1920, 1080), only: str = "
     from ui.qt_app import make_app
     from ui.slip import PdfSlips
 
-    app = make_app()
-    out.mkdir(parents=True, exist_ok=True)
+    make_app()
     settings = Settings()
     clock = _Clock()
     scratch = tempfile.TemporaryDirectory(prefix="anxin-shots-")
     store = Store.open(Path(scratch.name) / "shots.sqlite3", kiosk_id="screenshots")
     record_id = demo_certification(store, "11010519491231002X", "王淑芬")   # for the slip
     ports = Ports(ScriptedVision(), MemoryRoster(), MemoryRecords(),
-                  slips=PdfSlips(store, settings, out))
+                  slips=PdfSlips(store, settings, slips_dir))
     window = KioskWindow(KioskServices.from_ports(settings, ports, store=store),
                          speaker=Speaker(settings.speech, auto_engine=False), clock=clock,
                          tick_ms=0)
     window.runtime.background_enabled = False
+    window.test_clock = clock
+    window.demo_record_id = record_id
+    window.scratch = (store, scratch)
     window.resize(*size)
     window.show()
+    return window
+
+
+def close_screenshot_window(window) -> None:
+    window.close()
+    store, scratch = window.scratch
+    store.close()
+    scratch.cleanup()
+
+
+def walk_scenarios(window, *, only: str = "", larger: bool = False) -> Iterator[str]:
+    """Put the window in each scenario's state in turn (yielding its name once drawn);
+    `larger`: with the font-size toggle on (scenarios that toggle it themselves are left
+    out then)."""
+    from PySide6.QtWidgets import QApplication
+
+    from kiosk.flow.machine import CertificationFlow
+
+    clock = window.test_clock
     face, card = sample_face_frame(), sample_card_frame()
-    written: list[Path] = []
     for name, steps in scenarios().items():
         if only and only not in name:
             continue
+        toggles = any(isinstance(s, tuple) and s[0] == "font" for s in steps)
+        if larger and toggles:
+            continue
         clock.now = dt.datetime(2026, 5, 20, 9, 30)
-        window.flow = window.runtime.flow = CertificationFlow(settings, clock=clock,
+        window.flow = window.runtime.flow = CertificationFlow(window.settings, clock=clock,
                                                               rng=random.Random(1))
         window.clear_personal()
         window.idle_banner.hide()
-        if window.larger:
+        if window.larger != larger:
             window.toggle_font()
         window.runtime.start()
         for step in steps:
             _apply(window, clock, step)
         if window.flow.state in (State.IDENTITY, State.FACE_ALIGN, State.LIVENESS):
             window.show_frame(card if window.flow.state == State.IDENTITY else face)
-        app.processEvents()
-        path = out / f"{name}.png"
-        window.grab().save(str(path))
-        written.append(path)
-        progress(f"{path.name}  ({window.flow.state.value})")
-        if name == "12_result_passed":
-            window.runtime.dispatch(ev.RecordSaved(record_id))
-            window.on_screen_action("print")
-            written += window.outputs.printed[-1:]
-    window.close()
-    store.close()
-    scratch.cleanup()
+        QApplication.processEvents()
+        yield name
+
+
+def render_all(out: Path, *, size: tuple[int, int] = (1920, 1080), only: str = "",
+               progress: Callable[[str], None] = print) -> list[Path]:
+    out.mkdir(parents=True, exist_ok=True)
+    window = screenshot_window(out, size=size)
+    written: list[Path] = []
+    try:
+        for name in walk_scenarios(window, only=only):
+            path = out / f"{name}.png"
+            window.grab().save(str(path))
+            written.append(path)
+            progress(f"{path.name}  ({window.flow.state.value})")
+            if name == "12_result_passed":
+                window.runtime.dispatch(ev.RecordSaved(window.demo_record_id))
+                window.on_screen_action("print")
+                written += window.outputs.printed[-1:]
+    finally:
+        close_screenshot_window(window)
     return written
 
 
@@ -208,6 +242,11 @@ def run(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     w, h = (int(v) for v in args.size.lower().split("x"))
     written = render_all(args.out, size=(w, h), only=args.only)
+    if args.sheet is not None:
+        from ui.contact_sheet import contact_sheet
+
+        pngs = [p for p in written if p.suffix == ".png"]
+        print(f"contact sheet: {contact_sheet(pngs, args.sheet)}")
     if not args.only:                         # the staff console's screens as well
         from ui.staff.screenshots import render_staff_screens
         written += render_staff_screens(args.out)

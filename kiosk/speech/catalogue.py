@@ -37,6 +37,14 @@ class PromptCatalogue:
         self._prompts = prompts
         self._buttons = buttons
         self._missing: set[str] = set()
+        self._defaults: dict[str, str] = {}
+
+    def with_defaults(self, **values: str) -> PromptCatalogue:
+        """The same words, with {fields} the flow does not pass filled from settings
+        (the consent prompt's {days} of retention), so shown and spoken text agree."""
+        other = PromptCatalogue(self._prompts, self._buttons)
+        other._defaults = {**self._defaults, **values}
+        return other
 
     @classmethod
     def load(cls, path: Path | None = None) -> PromptCatalogue:
@@ -64,7 +72,8 @@ class PromptCatalogue:
                 self._missing.add(key)
                 log.warning("prompt id not in the catalogue: %s", key)
             return Prompt(key, "", "")
-        values = _Safe(params)
+        values = _Safe(self._defaults)
+        values.update(params)
         return Prompt(key, entry.text.format_map(values), entry.title.format_map(values))
 
     def text(self, key: str, params: Iterable[tuple[str, str]] = ()) -> str:

@@ -94,8 +94,8 @@ def test_walk_keypad_journey_to_a_pdf_slip(qtbot, kiosk) -> None:
                     timeout=5000)
     saved = kiosk.test_store.get_certification(kiosk.flow.session.record_id)
     assert saved is not None and saved.result == "passed"
-    text = kiosk.screens[State.RESULT_PASSED].details.text()
-    assert "王*芬" in text and "2027年" in text
+    result = kiosk.screens[State.RESULT_PASSED]
+    assert "王*芬" in result.details.text() and "2027年" in result.next_due.text()
     click(qtbot, kiosk, "print")
     pdf = kiosk.outputs.printed[-1]
     from pypdf import PdfReader
@@ -126,18 +126,31 @@ def test_idle_timeout_clears_the_screens(qtbot, kiosk) -> None:
 
 
 def _check_sizes(window, failures: list[str], name: str) -> None:
+    """The requested sizes (the readability check measures the rendered pixels): body ≥ 44
+    px and titles ≥ 72 px at 1080 lines, in proportion on smaller screens, never below
+    32 px; targets ≥ 120 px; the central big choices ≥ 160 px tall at 1080 lines."""
     screen = window.current_screen()
+    sizes = window.sizes
+    assert sizes.screen == theme.screen_factor(window.height())
+    if window.height() >= theme.DESIGN_HEIGHT:
+        assert sizes.required("body") >= theme.MIN_BODY_PX
+        assert sizes.required("title") >= theme.MIN_TITLE_PX
+        assert sizes.target("primary") >= theme.MIN_PRIMARY_PX
     for w in screen.findChildren(QLabel) + screen.findChildren(QPushButton):
         if not w.isVisible() or not w.text():
             continue
         px = w.font().pixelSize()
-        if px < theme.MIN_BODY_PX:
+        if px < max(theme.FLOOR_BODY_PX, sizes.required("body")):
             failures.append(f"{name}: {type(w).__name__} {w.text()[:12]!r} font {px}px")
-        if isinstance(w, QLabel) and w.property("role") == "title" and px < theme.MIN_TITLE_PX:
+        if isinstance(w, QLabel) and w.property("role") in ("title", "hero") and \
+                px < sizes.required("title"):
             failures.append(f"{name}: title {px}px")
         if isinstance(w, QPushButton) and (w.width() < theme.MIN_TARGET_PX
                                            or w.height() < theme.MIN_TARGET_PX):
             failures.append(f"{name}: button {w.text()!r} {w.width()}x{w.height()}")
+        if isinstance(w, QPushButton) and w.property("target") == "primary" and \
+                w.height() < sizes.target("primary"):
+            failures.append(f"{name}: big choice {w.text()!r} only {w.height()} px tall")
     choices = [b for b in screen.choice_buttons.values() if b.isVisible()]
     if len(choices) > 2:
         failures.append(f"{name}: {len(choices)} choices")
@@ -216,6 +229,7 @@ def test_every_screen_fits_at_the_larger_font(qtbot, kiosk, width, height) -> No
     kiosk.toggle_font()
     assert kiosk.larger and kiosk.sizes.scale == kiosk.base_scale * theme.larger_step(width,
                                                                                height)
+    assert kiosk.sizes.screen == theme.screen_factor(height)
     for name, steps in scenarios().items():
         if any(isinstance(s, tuple) and s[0] == "font" for s in steps):
             continue                     # toggles itself: covered above
@@ -258,3 +272,42 @@ def test_face_preview_is_mirrored_and_card_preview_is_not(qtbot) -> None:
         img = w.grab().toImage()
         colour = img.pixelColor(20, 100)
         assert (colour.red() > 150) == left_is_red, mode
+
+
+def test_consent_shows_what_is_read_aloud_in_the_same_order(qtbot, kiosk) -> None:
+    """Three lines with a sign each — 核对什么 / 保存什么 / 保存多久 — that are exactly
+    the spoken consent prompt (with the retention days of the settings), and two equal
+    choices."""
+    click(qtbot, kiosk, "start")
+    screen = kiosk.screens[State.CONSENT]
+    spoken = kiosk.catalogue.text("consent")
+    assert f"{kiosk.settings.store.retention_days}天" in spoken
+    assert screen.lines.shown_text() == spoken
+    heads = [h.text() for _i, h, _t in screen.lines.rows]
+    assert heads == ["核对什么", "保存什么", "保存多久"]
+    assert all(icon.isVisible() and icon.name for icon, _h, _t in screen.lines.rows)
+    agree, no_face = screen.choice_buttons["agree"], screen.choice_buttons["no_face"]
+    assert agree.size() == no_face.size() and agree.property("kind") == no_face.property(
+        "kind")
+    assert not screen.body.isVisible()
+
+
+def test_every_sign_named_is_a_valid_svg_that_qt_draws(qtbot) -> None:
+    """Each pictogram the screens name exists in assets/pictograms and QtSvg draws it with
+    more than one colour on a white square (a broken file would draw nothing)."""
+    from ui.app import make_app
+    from ui.screens.pictograms import BY_PROMPT, BY_STATE, CHALLENGES, CONSENT_ICONS
+    from ui.widgets.pictogram import Pictogram, pictogram_names
+
+    make_app()
+    named = set(BY_STATE.values()) | set(BY_PROMPT.values()) | set(CHALLENGES) | set(
+        CONSENT_ICONS)
+    assert named <= set(pictogram_names())
+    for name in sorted(named):
+        sign = Pictogram(name, side=120)
+        qtbot.addWidget(sign)
+        sign.setStyleSheet("background: #FFFFFF;")
+        image = sign.grab().toImage()
+        colours = {image.pixelColor(x, y).rgb() for x in range(0, 120, 6)
+                   for y in range(0, 120, 6)}
+        assert len(colours) >= 3, name

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from kiosk.flow.events import ScreenView
 from kiosk.flow.states import State
 from kiosk.speech.catalogue import PromptCatalogue
 from ui.screens.base import StepScreen
+from ui.screens.consent import ConsentScreen
+from ui.screens.result import ResultPassedScreen
 from ui.screens.welcome import WelcomeScreen
-from ui.widgets.basics import label
+from ui.widgets.basics import label, whole_numbers
 from ui.widgets.keypad import Keypad
 from ui.widgets.preview import CameraPreview
 
@@ -40,7 +42,7 @@ class DetailsScreen(StepScreen):
                  if r != "left" and values.get(r)]
         if "left" in self.rows and view.param("left"):
             lines.append(self.catalogue.text("label_left", [("left", view.param("left"))]))
-        self.details.setText("\n".join(lines))
+        self.details.setText(whole_numbers("\n".join(lines)))
         self.details.setVisible(bool(lines))
 
     def clear(self) -> None:
@@ -76,33 +78,21 @@ class KeypadScreen(StepScreen):
                              delete_text=catalogue.button("keypad_delete"))
         super().__init__(State.KEYPAD, catalogue, choices=["use_card"], content=self.keypad,
                          side_content=True, **kw)
-        words = self.words_column.layout()
-        words.insertWidget(words.indexOf(self.body) + 1, self.keypad.display)
+        self.words.insertWidget(self.words.indexOf(self.body) + 1, self.keypad.display)
         self.keypad.display.setObjectName("card")
         self.title.setWordWrap(False)           # one line; the keys give way (≥ 120 px)
         self.words_column.setMinimumWidth(0)    # as wide as the title and number need
-        self.middle.setStretch(0, 1)
-        self.middle.setStretch(1, 1)
+        self.middle.setStretch(0, 0)            # the keys take their share (follow_sizes),
+        self.middle.setStretch(1, 1)            # the words all the rest
         self.keypad.submitted.connect(self.submitted)
+
+    def follow_sizes(self, sizes) -> None:
+        super().follow_sizes(sizes)
+        self.keypad.setMinimumWidth(round(0.36 * self.window().width()))
 
     def clear(self) -> None:
         super().clear()
         self.keypad.clear()
-
-
-class ConsentScreen(StepScreen):
-    def __init__(self, catalogue: PromptCatalogue, *, retention_days: int, **kw) -> None:
-        lines = [catalogue.text("consent_checked"), catalogue.text("consent_stored"),
-                 catalogue.text("consent_how_long", [("days", str(retention_days))])]
-        self.details = QLabel("\n".join(lines))
-        self.details.setProperty("role", "body")
-        self.details.setObjectName("card")
-        self.details.setWordWrap(True)
-        self.details.setMargin(10)
-        self.details.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum)
-        super().__init__(State.CONSENT, catalogue, choices=["agree", "no_face"],
-                         content=self.details, choices_beside=False,   # equal, side by side
-                         title_beside=True, **kw)
 
 
 def _camera_problem_choices(view: ScreenView) -> list[str]:
@@ -111,10 +101,11 @@ def _camera_problem_choices(view: ScreenView) -> list[str]:
 
 def build_screens(catalogue: PromptCatalogue, *, retention_days: int = 30
                   ) -> dict[State, StepScreen]:
+    """`retention_days` is read by the consent prompt's {days} (catalogue defaults)."""
     c = catalogue
     return {
         State.WELCOME: WelcomeScreen(c),
-        State.CONSENT: ConsentScreen(c, retention_days=retention_days),
+        State.CONSENT: ConsentScreen(c),
         State.IDENTITY: CameraScreen(State.IDENTITY, c, mode="card", choices=["use_keypad"]),
         State.KEYPAD: KeypadScreen(c),
         State.CONFIRM_IDENTITY: DetailsScreen(State.CONFIRM_IDENTITY, c, ["name", "id"],
@@ -123,15 +114,14 @@ def build_screens(catalogue: PromptCatalogue, *, retention_days: int = 30
         State.FACE_ALIGN: CameraScreen(State.FACE_ALIGN, c, mode="face"),
         State.LIVENESS: CameraScreen(State.LIVENESS, c, mode="face"),
         State.MATCHING: StepScreen(State.MATCHING, c),
-        State.RESULT_PASSED: DetailsScreen(State.RESULT_PASSED, c, ["name", "id", "date", "next"],
-                                           choices=["print", "done"]),
+        State.RESULT_PASSED: ResultPassedScreen(c),
         State.RESULT_FAILED: DetailsScreen(State.RESULT_FAILED, c, ["left"],
                                            choices=["retry", "no_face"]),
         State.ASSISTANCE: DetailsScreen(State.ASSISTANCE, c, ["name", "id"],
                                         choices=["counter", "home_visit"]),
         State.NOT_IN_ROSTER: DetailsScreen(State.NOT_IN_ROSTER, c, ["id"], choices=["retype"]),
         State.ALREADY_CERTIFIED: DetailsScreen(State.ALREADY_CERTIFIED, c,
-                                               ["name", "last", "next"], choices=["done"]),
+                                               ["name"], choices=["done"]),
         State.CAMERA_PROBLEM: StepScreen(State.CAMERA_PROBLEM, c,
                                          choices=_camera_problem_choices),
         State.GOODBYE: StepScreen(State.GOODBYE, c, choices=["done"]),

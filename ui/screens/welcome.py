@@ -1,9 +1,8 @@
-"""Welcome: an idle screen that invites people in — what will happen in three numbered
-steps, the reassurance that nobody has to use their face, and one big button."""
+"""Welcome: an idle screen that invites people in — the sign and greeting, what will happen
+in three numbered steps, the reassurance that nobody has to use their face, one big button."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.flow.states import State
@@ -25,12 +24,10 @@ class WelcomeSteps(QWidget):
         for number, key in enumerate(STEP_KEYS, start=1):
             box = QFrame()
             box.setObjectName("card")
-            box.setMinimumHeight(190)        # fills the idle screen; still fits 1280x800
             inner = QVBoxLayout(box)
             inner.setContentsMargins(12, 10, 12, 14)
             inner.setSpacing(4)
-            inner.addWidget(label("title", str(number), centre=True))
-            words = label("body", catalogue.text(key), centre=True)
+            words = label("body", f"{number}  {catalogue.text(key)}", centre=True)
             inner.addWidget(words, 1)
             row.addWidget(box, 1)
             self.words.append(words)
@@ -45,7 +42,5 @@ class WelcomeSteps(QWidget):
 class WelcomeScreen(StepScreen):
     def __init__(self, catalogue: PromptCatalogue, **kw) -> None:
         self.steps = WelcomeSteps(catalogue)
-        super().__init__(State.WELCOME, catalogue, choices=["start"], content=self.steps,
-                         choices_beside=False, **kw)
-        self.title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.body.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        super().__init__(State.WELCOME, catalogue, choices=["start"], below=self.steps, **kw)
+        self.pictogram_share = 0.75           # the steps below need the height

@@ -24,11 +24,21 @@ def whole_numbers(text: str) -> str:
     return _NUMBER_JOINS.sub("\u2060", text)
 
 
+_SENTENCE_END = re.compile(r"(?<=[。！？])(?=[^。！？”\n])")
+
+
+def one_idea_per_line(text: str) -> str:
+    """Each sentence on a line of its own: the eye finds one idea at a time. The words are
+    the same as spoken (only line breaks added)."""
+    return _SENTENCE_END.sub("\n", text)
+
+
 def label(role: str, text: str = "", *, centre: bool = False) -> QLabel:
     w = QLabel(text)
     w.setProperty("role", role)
     w.setWordWrap(True)
     w.setTextFormat(Qt.TextFormat.PlainText)
+    w.setContentsMargins(4, 0, 4, 0)      # a glyph never touches the box's edge
     if centre:
         w.setAlignment(Qt.AlignmentFlag.AlignCenter)
     return w
@@ -49,18 +59,26 @@ def button(text: str, *, kind: str = "primary", on_click: Callable[[], None] | N
 
 
 def apply_fonts(root: QWidget, sizes: theme.Sizes) -> None:
-    """Give every widget under `root` its role's font and every button its target size."""
-    for w in [root, *root.findChildren(QWidget)]:
+    """Give every widget under `root` its role's font and every button its target size;
+    then let widgets that lay out by size (`follow_sizes`) follow."""
+    widgets = [root, *root.findChildren(QWidget)]
+    for w in widgets:
         role = w.property("role")
         if not role:
             continue
-        px = theme.role_px(sizes, str(role))
-        font = app_font(px, bold=role in ("title", "key"))
-        if role == "button":
+        font = app_font(sizes.px(str(role)), bold=role in theme.BOLD_ROLES)
+        if role in ("button", "help"):
             font.setVariableAxis(font.Tag("wght"), 650.0)   # firm, but not smudged
         w.setFont(font)
         if isinstance(w, QPushButton):
             # targets stay the same size when only the words grow (the screen must still fit)
-            w.setMinimumHeight(theme.MIN_TARGET_PX)
+            kind = str(w.property("target") or ("key" if role == "key" else "help"))
+            w.setMinimumHeight(sizes.target(kind))
             w.setMinimumWidth(theme.MIN_TARGET_PX)
+            if kind == "primary":
+                w.setFixedHeight(sizes.target(kind))
+    for w in widgets:
+        hook = getattr(type(w), "follow_sizes", None)
+        if hook is not None:
+            w.follow_sizes(sizes)
 

@@ -22,7 +22,7 @@ PAD_PX = 10        # room left and right of the number inside its frame
 
 class NumberDisplay(QLabel):
     """The number typed so far on ONE line (never split inside a group): its role font
-    (`key`) shrinks to the width it is given, but never below the title minimum."""
+    (`key`) shrinks to the width it is given, but never below the body size."""
 
     def __init__(self) -> None:
         super().__init__("")
@@ -32,6 +32,12 @@ class NumberDisplay(QLabel):
         self.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Fixed)
         self._role_font = QFont(self.font())
+        self.min_px = theme.FLOOR_BODY_PX
+
+    def follow_sizes(self, sizes: theme.Sizes) -> None:
+        """Never smaller than the body words of this screen size."""
+        self.min_px = sizes.body
+        self._fit()
 
     def setFont(self, font: QFont) -> None:  # noqa: N802 - Qt name; apply_fonts sets the role
         self._role_font = QFont(font)
@@ -54,9 +60,9 @@ class NumberDisplay(QLabel):
         return QFontMetrics(self._sized(px)).horizontalAdvance(self.text()) + self._frame()
 
     def _fit(self) -> None:
-        largest = max(theme.MIN_TITLE_PX, self._role_font.pixelSize())
+        largest = max(self.min_px, self._role_font.pixelSize())
         px = largest
-        while px > theme.MIN_TITLE_PX and self._needed(px) > self.width():
+        while px > self.min_px and self._needed(px) > self.width():
             px -= 1
         if self.font() != self._sized(px):
             super().setFont(self._sized(px))
@@ -64,10 +70,10 @@ class NumberDisplay(QLabel):
         self.setFixedHeight(QFontMetrics(self._sized(px)).height() + m.top() + m.bottom())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt name
-        return QSize(self._needed(theme.MIN_TITLE_PX), self.height())
+        return QSize(self._needed(self.min_px), self.height())
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt name
-        return QSize(self._needed(max(theme.MIN_TITLE_PX, self._role_font.pixelSize())),
+        return QSize(self._needed(max(self.min_px, self._role_font.pixelSize())),
                      self.height())
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt name
