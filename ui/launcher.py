@@ -34,8 +34,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kiosk.deploy.supervisor import supervise
 
         return supervise(argv)
-    setup_logging()
-    return _run_ui(args)
+    from kiosk import paths
+    from kiosk.deploy.instance import ALREADY_RUNNING, already_running_message, hold_for_ui
+
+    lock = hold_for_ui(paths.data_dir())     # one kiosk per PC, however it was started
+    if lock is None:
+        print(already_running_message(paths.data_dir()), file=sys.stderr)
+        return ALREADY_RUNNING
+    try:
+        setup_logging()
+        return _run_ui(args)
+    finally:
+        lock.release()
 
 
 def _should_supervise(args: argparse.Namespace) -> bool:
