@@ -137,9 +137,16 @@ def check_deployment() -> list[CheckResult]:
     return run_all()
 
 
+def check_second_store() -> list[CheckResult]:
+    """A second kiosk database elsewhere on this machine (kiosk/deploy/stores.py)."""
+    from kiosk.deploy.stores import check_second_store as check
+
+    return check()
+
+
 CHECKS: list[Callable[[], list[CheckResult]]] = [
-    check_settings, check_models, check_database, check_speech, check_font, check_qt_platform,
-    check_camera, check_deployment,
+    check_settings, check_models, check_database, check_second_store, check_speech,
+    check_font, check_qt_platform, check_camera, check_deployment,
 ]
 
 
