@@ -137,6 +137,15 @@ def check_deployment() -> list[CheckResult]:
     return run_all()
 
 
+def check_load_order() -> list[CheckResult]:
+    """onnxruntime, mediapipe and Qt load together, in the UI's order for this platform."""
+    from kiosk.deploy.load_order import describe, load_in_ui_order
+
+    steps = load_in_ui_order()
+    status = "ok" if all(s.ok for s in steps) else "fail"
+    return [CheckResult("load_order", status, describe(steps))]
+
+
 def check_second_store() -> list[CheckResult]:
     """A second kiosk database elsewhere on this machine (kiosk/deploy/stores.py)."""
     from kiosk.deploy.stores import check_second_store as check
@@ -145,8 +154,8 @@ def check_second_store() -> list[CheckResult]:
 
 
 CHECKS: list[Callable[[], list[CheckResult]]] = [
-    check_settings, check_models, check_database, check_second_store, check_speech,
-    check_font, check_qt_platform, check_camera, check_deployment,
+    check_settings, check_load_order, check_models, check_database, check_second_store,
+    check_speech, check_font, check_qt_platform, check_camera, check_deployment,
 ]
 
 

@@ -62,6 +62,9 @@ def _should_supervise(args: argparse.Namespace) -> bool:
 
 def _run_ui(args: argparse.Namespace) -> int:
     """The UI in this process, with the heartbeat and the exception guard installed first."""
+    from kiosk.deploy.load_order import preload_native
+
+    preload_native()             # Windows: onnxruntime and mediapipe before PySide6
     from ui.app import make_app, run_app
     from ui.automation import start_ui_map
     from ui.excepthook import install

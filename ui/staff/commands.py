@@ -11,10 +11,12 @@ import datetime as dt
 import os
 import sys
 from pathlib import Path
-
-from PySide6.QtWidgets import QWidget
+from typing import TYPE_CHECKING
 
 from kiosk.store.database import Store
+
+if TYPE_CHECKING:   # not at import: the launcher registers this before the UI loads Qt
+    from PySide6.QtWidgets import QWidget
 
 
 def register(sub: argparse._SubParsersAction) -> None:
