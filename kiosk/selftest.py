@@ -79,6 +79,14 @@ def check_speech() -> list[CheckResult]:
     return [CheckResult("speech", p.status, p.reason)]
 
 
+def check_voices() -> list[CheckResult]:
+    """Every Mandarin voice it can use (SAPI5 + OneCore on Windows) and recorded prompts."""
+    from kiosk.speech.probe import probe_recordings, probe_voices
+
+    return [CheckResult("voices", *probe_voices()),
+            CheckResult("recorded_prompts", *probe_recordings())]
+
+
 def check_font() -> list[CheckResult]:
     from kiosk.fonts import cjk_font_files
 
@@ -155,7 +163,7 @@ def check_second_store() -> list[CheckResult]:
 
 CHECKS: list[Callable[[], list[CheckResult]]] = [
     check_settings, check_load_order, check_models, check_database, check_second_store,
-    check_speech, check_font, check_qt_platform, check_camera, check_deployment,
+    check_speech, check_voices, check_font, check_qt_platform, check_camera, check_deployment,
 ]
 
 
