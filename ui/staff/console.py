@@ -32,6 +32,7 @@ from ui.staff.login_page import LoginPage
 from ui.staff.overview_pages import SyncPage, TodayPage
 from ui.staff.residents_page import ResidentsPage
 from ui.staff.review_page import ReviewPage
+from ui.staff.touch import enable_finger_scrolling
 from ui.staff.visits_page import VisitsPage
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,7 @@ class StaffConsole(QWidget):
         self.idle_timer.timeout.connect(self.check_idle)
         self.idle_timer.start()
         QApplication.instance().installEventFilter(self)
+        enable_finger_scrolling(self)    # touch-only kiosks: drag lists with a finger
 
     def _build_main(self) -> QWidget:
         main = QWidget()
