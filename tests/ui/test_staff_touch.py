@@ -81,3 +81,32 @@ def test_every_scrolling_view_of_the_console_has_a_scroller(app, qtbot, tmp_path
         assert enable_finger_scrolling(console) == 0      # idempotent
     finally:
         store.close()
+
+
+def test_the_keypad_types_into_the_focused_field_and_keeps_its_cursor(app, qtbot,
+                                                                      tmp_path) -> None:
+    from PySide6.QtWidgets import QLineEdit
+
+    store = open_store(tmp_path)
+    add_staff(store)
+    try:
+        console = StaffConsole(ConsoleContext(store=store, settings=Settings()))
+        qtbot.addWidget(console)
+        console.show()
+        qtbot.waitExposed(console)
+        console.outer.setCurrentIndex(1)
+        console.stack.setCurrentWidget(console.pages["visits"])
+        field = console.pages["visits"].phone
+        assert isinstance(field, QLineEdit) and not console.keypad.isVisible()
+        console.activateWindow()
+        field.setFocus()
+        qtbot.waitUntil(console.keypad.isVisible, timeout=5000)
+        assert console.keypad.target is field
+        for key in ["1", "3", "8", "退格", "9", "A", "空格", "-"]:
+            qtbot.mouseClick(console.keypad.keys[key], Qt.MouseButton.LeftButton)
+        assert field.text() == "139A -"
+        assert field.hasFocus()                          # keys never take the focus
+        qtbot.mouseClick(console.keypad.keys["收起"], Qt.MouseButton.LeftButton)
+        assert not console.keypad.isVisible()
+    finally:
+        store.close()
