@@ -12,7 +12,8 @@ records. Every way of opening the window takes the same lock first:
 
 The supervisor holds the lock for its whole life; the UI child it starts must not try to
 take it again (it would fail and be restarted for ever). The child knows it is that child
-when the supervisor's pid, passed in `KIOSK_SUPERVISOR_PID`, is its parent's pid; any other
+when the supervisor's pid, passed in `KIOSK_SUPERVISOR_PID`, is its parent's (or, behind a
+venv launcher, its grandparent's) pid; any other
 start with `KIOSK_SUPERVISED=1` in its environment still has to take the lock.
 """
 
@@ -21,7 +22,7 @@ from __future__ import annotations
 import ctypes
 import os
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Protocol
@@ -165,7 +166,18 @@ def instance_lock(data_dir: Path, *, platform: str = sys.platform,
     return FileLock(data_dir / LOCK_FILE)
 
 
-def supervisor_pid(env: Mapping[str, str], parent_pid: int) -> int | None:
+def ancestor_pids() -> list[int]:
+    """Parent, grandparent ... (a venv's python.exe on Windows is a launcher that starts the
+    real interpreter as its child, so the supervisor may be the grandparent)."""
+    try:
+        import psutil
+
+        return [p.pid for p in psutil.Process().parents()]
+    except Exception:  # noqa: BLE001 - psutil missing or denied: the parent is enough
+        return [os.getppid()]
+
+
+def supervisor_pid(env: Mapping[str, str], ancestors: Sequence[int]) -> int | None:
     """The supervisor's pid when this process is the UI child it started, else None."""
     if env.get(ENV_SUPERVISED) != "1":
         return None
@@ -173,16 +185,15 @@ def supervisor_pid(env: Mapping[str, str], parent_pid: int) -> int | None:
         pid = int(env.get(ENV_SUPERVISOR_PID, ""))
     except ValueError:
         return None
-    return pid if pid == parent_pid else None
+    return pid if pid in ancestors[:3] else None
 
 
 def hold_for_ui(data_dir: Path, *, env: Mapping[str, str] | None = None,
-                parent_pid: int | None = None,
+                ancestors: Sequence[int] | None = None,
                 lock: SingleInstance | None = None) -> SingleInstance | None:
     """Take the lock for a window opened in this process; None when another kiosk runs."""
     env = os.environ if env is None else env
-    parent = os.getppid() if parent_pid is None else parent_pid
-    pid = supervisor_pid(env, parent)
+    pid = supervisor_pid(env, ancestor_pids() if ancestors is None else ancestors)
     if pid is not None:
         return HeldByParent(pid)
     lock = lock or instance_lock(data_dir)

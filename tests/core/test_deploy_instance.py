@@ -132,18 +132,29 @@ def test_the_supervised_child_leaves_the_lock_to_its_own_supervisor(tmp_path: Pa
     holder = _holder("file", tmp_path / "kiosk.lock")      # plays the supervisor
     try:
         env = {ENV_SUPERVISED: "1", ENV_SUPERVISOR_PID: str(holder.pid)}
-        mine = hold_for_ui(tmp_path, env=env, parent_pid=holder.pid)
+        mine = hold_for_ui(tmp_path, env=env, ancestors=[holder.pid, 1])
         assert isinstance(mine, HeldByParent) and mine.pid == holder.pid
+        # behind a venv launcher the supervisor is the grandparent
+        assert isinstance(hold_for_ui(tmp_path, env=env, ancestors=[4242, holder.pid]),
+                          HeldByParent)
         # KIOSK_SUPERVISED copied into some other start's environment is not enough
-        assert hold_for_ui(tmp_path, env=env, parent_pid=os.getpid()) is None
-        assert hold_for_ui(tmp_path, env={ENV_SUPERVISED: "1"}, parent_pid=holder.pid) is None
-        assert hold_for_ui(tmp_path, env={}, parent_pid=holder.pid) is None
+        assert hold_for_ui(tmp_path, env=env, ancestors=[os.getpid(), 1]) is None
+        assert hold_for_ui(tmp_path, env={ENV_SUPERVISED: "1"}, ancestors=[holder.pid]) is None
+        assert hold_for_ui(tmp_path, env={}, ancestors=[holder.pid]) is None
     finally:
         _stop(holder)
-    free = hold_for_ui(tmp_path, env={}, parent_pid=os.getpid())
+    free = hold_for_ui(tmp_path, env={}, ancestors=[os.getpid()])
     assert isinstance(free, FileLock)
     free.release()
-    assert supervisor_pid({ENV_SUPERVISED: "1", ENV_SUPERVISOR_PID: "x"}, 1) is None
+    assert supervisor_pid({ENV_SUPERVISED: "1", ENV_SUPERVISOR_PID: "x"}, [1]) is None
+    assert os.getpid() in ancestor_pids_of_child()
+
+
+def ancestor_pids_of_child() -> list[int]:
+    out = subprocess.run([sys.executable, "-c", "from kiosk.deploy.instance import "
+                          "ancestor_pids; print(ancestor_pids())"], cwd=ROOT,
+                         capture_output=True, text=True, check=True)
+    return [int(p) for p in out.stdout.strip().strip("[]").split(",")]
 
 
 def _launch(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
