@@ -67,6 +67,14 @@ def check_speech() -> list[CheckResult]:
     return [CheckResult("speech", p.status, p.reason)]
 
 
+def check_voices() -> list[CheckResult]:
+    """Every Mandarin voice it can use (SAPI5 + OneCore on Windows) and recorded prompts."""
+    from kiosk.speech.probe import probe_recordings, probe_voices
+
+    return [CheckResult("voices", *probe_voices()),
+            CheckResult("recorded_prompts", *probe_recordings())]
+
+
 def check_font() -> list[CheckResult]:
     from kiosk.fonts import cjk_font_files
 
@@ -148,9 +156,26 @@ def check_chip_reader() -> list[CheckResult]:
     return [CheckResult("chip_reader", status, reason)]
 
 
+def check_load_order() -> list[CheckResult]:
+    """onnxruntime, mediapipe and Qt load together, in the UI's order for this platform."""
+    from kiosk.deploy.load_order import describe, load_in_ui_order
+
+    steps = load_in_ui_order()
+    status = "ok" if all(s.ok for s in steps) else "fail"
+    return [CheckResult("load_order", status, describe(steps))]
+
+
+def check_second_store() -> list[CheckResult]:
+    """A second kiosk database elsewhere on this machine (kiosk/deploy/stores.py)."""
+    from kiosk.deploy.stores import check_second_store as check
+
+    return check()
+
+
 CHECKS: list[Callable[[], list[CheckResult]]] = [
-    check_settings, check_models, check_database, check_speech, check_font, check_qt_platform,
-    check_camera, check_camera_trust, check_chip_reader, check_deployment,
+    check_settings, check_load_order, check_models, check_database, check_second_store,
+    check_speech, check_voices, check_font, check_qt_platform, check_camera,
+    check_camera_trust, check_chip_reader, check_deployment,
 ]
 
 

@@ -37,8 +37,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from kiosk.deploy.supervisor import supervise
 
         return supervise(argv)
-    setup_logging()
-    return _run_ui(args)
+    from kiosk import paths
+    from kiosk.deploy.instance import ALREADY_RUNNING, already_running_message, hold_for_ui
+
+    lock = hold_for_ui(paths.data_dir())     # one kiosk per PC, however it was started
+    if lock is None:
+        print(already_running_message(paths.data_dir()), file=sys.stderr)
+        return ALREADY_RUNNING
+    try:
+        setup_logging()
+        return _run_ui(args)
+    finally:
+        lock.release()
 
 
 def _qt_probe() -> int:
@@ -64,6 +74,9 @@ def _should_supervise(args: argparse.Namespace) -> bool:
 
 def _run_ui(args: argparse.Namespace) -> int:
     """The UI in this process, with the heartbeat and the exception guard installed first."""
+    from kiosk.deploy.load_order import preload_native
+
+    preload_native()             # Windows: onnxruntime and mediapipe before PySide6
     from ui.app import make_app, run_app
     from ui.automation import start_ui_map
     from ui.excepthook import install

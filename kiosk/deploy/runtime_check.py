@@ -149,8 +149,19 @@ def check_font() -> str:
     return f"{files[0]}"
 
 
+def check_load_order() -> str:
+    """The UI's native libraries in the UI's order on this platform (kiosk/deploy/load_order.py);
+    the model stacks after it then run with Qt loaded, as they do in the kiosk."""
+    from kiosk.deploy.load_order import describe, load_in_ui_order
+
+    steps = load_in_ui_order()
+    if not all(s.ok for s in steps):
+        raise RuntimeError(describe(steps))
+    return describe(steps)
+
+
 STACKS: tuple[tuple[str, Callable[[], str]], ...] = (
-    ("landmarker", check_landmarker), ("deepface", check_deepface), ("ocr", check_ocr),
+    ("load_order", check_load_order), ("landmarker", check_landmarker), ("deepface", check_deepface), ("ocr", check_ocr),
     ("video", check_video), ("speech", check_speech), ("font", check_font),
 )
 

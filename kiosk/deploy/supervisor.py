@@ -31,18 +31,24 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from kiosk import paths
 from kiosk.deploy.heartbeat import ENV_PATH, HeartbeatWatch
+from kiosk.deploy.instance import (  # noqa: F401 - LOCK_FILE, InstanceLock: older names
+    ALREADY_RUNNING,
+    ENV_SUPERVISED,
+    ENV_SUPERVISOR_PID,
+    LOCK_FILE,
+    already_running_message,
+    instance_lock,
+)
+from kiosk.deploy.instance import FileLock as InstanceLock  # noqa: F401
 
 EVENTS_FILE = "supervisor-events.jsonl"
-LOCK_FILE = "kiosk.lock"
 OUTPUT_FILE = "ui-output.log"          # the child's stdout/stderr (Qt and native messages)
-ENV_SUPERVISED = "KIOSK_SUPERVISED"
 ENV_RESTARTS = "KIOSK_RESTARTS"
 ENV_LAST_EXIT = "KIOSK_LAST_EXIT"
-ALREADY_RUNNING = 3
 STARTUP_FAILED = 4
 
 
@@ -97,41 +103,6 @@ def backoff_s(failures: int, policy: Policy) -> float:
     if failures <= 0:
         return 0.0
     return min(policy.backoff_max_s, policy.backoff_first_s * 2 ** (failures - 1))
-
-
-class InstanceLock:
-    """One kiosk per data folder: a second supervisor (autostart plus a manual start) would
-    fight the first one for the camera and the database."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._fh: IO[bytes] | None = None
-
-    def acquire(self) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fh = open(self.path, "a+b")   # noqa: SIM115 - held for the process lifetime
-        try:
-            if sys.platform == "win32":
-                import msvcrt
-                fh.seek(0)
-                msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-            else:
-                import fcntl
-                fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            fh.close()
-            return False
-        fh.seek(0)
-        fh.truncate()
-        fh.write(f"{os.getpid()}\n".encode())
-        fh.flush()
-        self._fh = fh
-        return True
-
-    def release(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
-            self._fh = None
 
 
 def _supervisor_logger(log_dir: Path) -> logging.Logger:
@@ -258,6 +229,7 @@ class Supervisor:
         env = dict(self.env)
         env[ENV_PATH] = str(self.heartbeat_path)
         env[ENV_SUPERVISED] = "1"
+        env[ENV_SUPERVISOR_PID] = str(os.getpid())   # the child leaves the lock to us
         env[ENV_RESTARTS] = str(self.restarts)
         if self.exits:
             env[ENV_LAST_EXIT] = self.exits[-1].reason
@@ -332,9 +304,9 @@ def last_output_lines(path: Path, limit: int = 40) -> list[str]:
 
 def supervise(argv: Sequence[str], *, policy: Policy | None = None) -> int:
     """Entry from the launcher: one supervisor per data folder, UI in a child process."""
-    lock = InstanceLock(paths.data_dir() / LOCK_FILE)
+    lock = instance_lock(paths.data_dir())
     if not lock.acquire():
-        print(f"another kiosk is already running on {paths.data_dir()}", file=sys.stderr)
+        print(already_running_message(paths.data_dir()), file=sys.stderr)
         return ALREADY_RUNNING
     try:
         sup = Supervisor(ui_command(argv), policy=policy)

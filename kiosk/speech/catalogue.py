@@ -76,6 +76,11 @@ class PromptCatalogue:
         values.update(params)
         return Prompt(key, entry.text.format_map(values), entry.title.format_map(values))
 
+    def template(self, key: str) -> str:
+        """The text with its {fields} left in ("" for an unknown id)."""
+        entry = self._prompts.get(key)
+        return entry.text if entry else ""
+
     def text(self, key: str, params: Iterable[tuple[str, str]] = ()) -> str:
         return self.prompt(key, params).text
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import shutil
 import subprocess
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -70,6 +71,10 @@ class CommandPlayer:
 
 
 def default_player() -> Player:
+    if sys.platform == "win32":  # pragma: no cover - Windows only
+        from kiosk.speech.windows import WinsoundPlayer
+
+        return WinsoundPlayer()
     for command in COMMANDS:
         if shutil.which(command):
             return CommandPlayer(command)

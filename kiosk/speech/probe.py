@@ -34,15 +34,32 @@ def probe_speech() -> SpeechProbe:
 
 
 def _probe_sapi() -> SpeechProbe:  # pragma: no cover - Windows only
-    try:
-        import pyttsx3
-        engine = pyttsx3.init("sapi5")
-        voices = engine.getProperty("voices")
-    except Exception as exc:  # noqa: BLE001 - any driver failure means text only
-        return SpeechProbe("warn", f"SAPI5 unavailable, text only: {exc}", "none")
-    zh = [v for v in voices if "zh" in str(v.languages).lower() or "chinese" in v.name.lower()
-          or "huihui" in v.name.lower() or "2052" in str(v.id)]
-    if not zh:
-        return SpeechProbe("warn", "SAPI5 has no Chinese voice installed (add one in Windows "
-                           "Settings > Time & language > Speech)", "sapi5")
-    return SpeechProbe("ok", f"SAPI5 voice {zh[0].name}", "sapi5")
+    """SAPI5 and OneCore together: a OneCore-only Chinese voice still speaks."""
+    from kiosk.speech.voices import collect, describe_voices, select_voice, sources_for
+
+    found = collect(sources_for("win32"))
+    status, reason = describe_voices(found)
+    voice = select_voice(found.voices)
+    return SpeechProbe(status, reason, voice.engine if voice else "none")
+
+
+def probe_voices() -> tuple[str, str]:
+    """Every Mandarin voice of every engine on this machine (status, reason)."""
+    from kiosk.speech.voices import collect, describe_voices, sources_for
+
+    return describe_voices(collect(sources_for()))
+
+
+def probe_recordings() -> tuple[str, str]:
+    """The centre's recorded prompts: which are used, which files were refused and why."""
+    from kiosk.speech.recorded import RecordedPrompts, recordings_dir
+
+    rec = RecordedPrompts.load()
+    folder = recordings_dir()
+    refused = "; ".join(f"{name}: {why}" for name, why in rec.problems.items())
+    if not len(rec) and not refused:
+        return "ok", f"none in {folder}; every prompt is synthesised"
+    used = f"{len(rec)} recorded prompt(s) play instead of synthesis ({', '.join(rec.keys())})"
+    if refused:
+        return "warn", f"{used}; NOT used: {refused}"
+    return "ok", used

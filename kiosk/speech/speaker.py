@@ -2,8 +2,9 @@
 
 A new screen interrupts whatever was being said; "再听一遍" says the last prompt again; rate
 (slower than the engine default) and volume come from settings. Engines: espeak-ng through
-its C library on Linux, SAPI5 through pyttsx3 2.98 on Windows. No engine → text only, logged
-once; the words are on the screen anyway.
+its C library on Linux; on Windows SAPI5 through pyttsx3 2.98 or a OneCore voice through WinRT
+(kiosk/speech/voices.py picks). A centre's recorded prompts play instead where present. No
+engine → text only, logged once; the words are on the screen anyway.
 """
 
 from __future__ import annotations
@@ -92,16 +93,48 @@ def _chinese_voice(engine) -> str:  # pragma: no cover - Windows only
 
 
 def choose_engine(settings: SpeechSection) -> SpeechEngine | None:
-    """The best engine on this machine, or None (text only)."""
+    """The best engine on this machine, or None (text only). A centre's own recordings
+    (kiosk/speech/recorded.py) come first for the prompts they cover."""
     if not settings.enabled:
         return None
+    synth = _synthesis_engine(settings)
+    from kiosk.speech.recorded import RecordedFirstEngine, RecordedPrompts
+
+    try:
+        recorded = RecordedPrompts.load()
+    except Exception as exc:  # noqa: BLE001 - a bad folder must not silence the kiosk
+        log.warning("recorded prompts not loaded (%s)", type(exc).__name__)
+        return synth
+    if len(recorded):
+        log.info("%d recorded prompt(s) replace synthesis", len(recorded))
+        return RecordedFirstEngine(recorded, synth)
+    return synth
+
+
+def _synthesis_engine(settings: SpeechSection) -> SpeechEngine | None:
     try:
         if sys.platform == "win32":
-            return SapiEngine(settings)
+            return _windows_engine(settings)
         return EspeakEngine(settings)
     except Exception as exc:  # noqa: BLE001 - any engine failure means text only
         log.warning("no speech engine (%s); prompts are shown as text only", type(exc).__name__)
         return None
+
+
+def _windows_engine(settings: SpeechSection) -> SpeechEngine:  # pragma: no cover - Windows
+    """SAPI5 or OneCore, whichever holds the voice `select_voice` picks."""
+    import dataclasses
+
+    from kiosk.speech.voices import collect, select_voice, sources_for
+
+    voice = select_voice(collect(sources_for("win32")).voices, settings.voice)
+    if voice is None:
+        raise RuntimeError("no Mandarin voice in SAPI5 or OneCore")
+    if voice.engine == "onecore":
+        from kiosk.speech.windows import OneCoreEngine
+
+        return OneCoreEngine(settings, voice.id)
+    return SapiEngine(dataclasses.replace(settings, voice=voice.id))
 
 
 class Speaker:

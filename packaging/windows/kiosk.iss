@@ -42,6 +42,9 @@ Type: filesandordirs; Name: "{app}\_internal"
 
 [Files]
 Source: "..\..\dist\kiosk\*"; DestDir: "{app}"; Flags: ignoreversion recursesubdirs createallsubdirs
+; Microsoft's current VC++ 2015-2022 x64 runtime (onnxruntime >= 1.21 needs a recent one),
+; downloaded by the builder next to this script; the build fails loudly without it.
+Source: "vc_redist.x64.exe"; DestDir: "{tmp}"; Flags: deleteafterinstall
 
 [Dirs]
 Name: "{#DataDir}"; Flags: uninsneveruninstall
@@ -51,6 +54,8 @@ Root: HKLM; Subkey: "SYSTEM\CurrentControlSet\Control\Session Manager\Environmen
   ValueType: string; ValueName: "KIOSK_HOME"; ValueData: "{#DataDir}"; Flags: preservestringtype
 
 [Run]
+Filename: "{tmp}\vc_redist.x64.exe"; Parameters: "/install /quiet /norestart"; \
+  Flags: runhidden waituntilterminated; StatusMsg: "Installing the Visual C++ runtime..."
 ; data folder: kiosk user + Administrators + SYSTEM only (residents' records are in it)
 Filename: "{sys}\icacls.exe"; \
   Parameters: """{#DataDir}"" /inheritance:r /grant:r ""*S-1-5-32-544:(OI)(CI)F"" ""*S-1-5-18:(OI)(CI)F"" ""{param:KIOSKUSER|kiosk}:(OI)(CI)M"""; \

@@ -209,7 +209,8 @@ class SettingsPage(QWidget):
         self.thresholds = text(settings_admin.thresholds_text(s), role="muted")
         layout.addWidget(self.thresholds)
         layout.addLayout(row(button("保存设置", kind="primary", on_click=self.save),
-                             button("设备检查", on_click=self.device_check)))
+                             button("设备检查", on_click=self.device_check),
+                             button("打印测试凭条", on_click=self.print_test_slip)))
         self.checks = table(["项目", "状态", "说明"])
         self.checks.setMinimumHeight(260)
         layout.addWidget(self.checks)
@@ -217,6 +218,11 @@ class SettingsPage(QWidget):
 
     def refresh(self) -> None:
         pass
+
+    def print_test_slip(self) -> None:
+        from ui.slip_raster import print_test_slip
+
+        self.message.setText(print_test_slip())
 
     def save(self) -> None:
         s = self.ctx.settings

@@ -29,10 +29,12 @@ from ui.fonts import set_weight
 from ui.staff.admin_pages import ReportsPage, RosterPage, SettingsPage
 from ui.staff.assist_pages import AssistPage
 from ui.staff.base import NAV_W, ConsoleContext, button, stylesheet, text
+from ui.staff.keypad import attach_keypad
 from ui.staff.login_page import LoginPage
 from ui.staff.overview_pages import SyncPage, TodayPage
 from ui.staff.residents_page import ResidentsPage
 from ui.staff.review_page import ReviewPage
+from ui.staff.touch import enable_finger_scrolling
 from ui.staff.visits_page import VisitsPage
 
 log = logging.getLogger(__name__)
@@ -66,11 +68,14 @@ class StaffConsole(QWidget):
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 0, 0, 0)
         box.addWidget(self.outer)
+        self.keypad = attach_keypad(self)     # touch-only kiosks: digits and Latin letters
+        box.addWidget(self.keypad)
         self.idle_timer = QTimer(self)
         self.idle_timer.setInterval(IDLE_CHECK_MS)
         self.idle_timer.timeout.connect(self.check_idle)
         self.idle_timer.start()
         QApplication.instance().installEventFilter(self)
+        enable_finger_scrolling(self)    # touch-only kiosks: drag lists with a finger
 
     def _build_main(self) -> QWidget:
         main = QWidget()

@@ -1,0 +1,1 @@
+"""Receipt printing: ESC/POS raster slips and the printers they go to."""
