@@ -1,7 +1,8 @@
 """The certification slip as a 1-bit image for a receipt printer's ESC/POS raster path.
 
 The PDF slip (ui/slip.py) goes through the printer driver; where a thermal printer's
-Windows driver is poor, the same lines and QR code are drawn here at the printer's own
+Windows driver is poor, the same signed slip (kiosk.staff.slips.SlipContent: its lines and
+its `AXRZ1|uuid|code` QR) is drawn here at the printer's own
 resolution (203 dpi: 384 dots across 58 mm paper, 576 across 80 mm) on a page exactly as
 long as its content, and kiosk/printing/escpos.py turns it into `GS v 0` bands for a
 `RawPrinter`. The printer is named by the machine variable `KIOSK_PRINTER`
@@ -15,15 +16,14 @@ import logging
 import os
 
 import numpy as np
-from kiosk.flow.standins import slip_lines
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
-from kiosk.flow.events import DueWindow, Slip
 from kiosk.printing.escpos import encode_image, printable_width
 from kiosk.printing.printers import PrinterError, printer_from_spec
+from kiosk.staff.slips import SlipContent
 from ui.fonts import app_font
-from ui.slip import _draw_qr, qr_text
+from ui.staff.pdf import qr_image
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,13 @@ ENV_PRINTER = "KIOSK_PRINTER"
 DOTS_PER_MM = 8                      # 203 dpi thermal heads
 
 
-def render_slip(slip: Slip, paper_mm: int = 80) -> np.ndarray:
+def slip_lines(slip: SlipContent) -> list[str]:
+    """Title, then `label：value` in the PDF's order."""
+    return [slip.centre_name or "认证凭条",
+            *(f"{label}：{value}" for label, value in slip.lines_zh())]
+
+
+def render_slip(slip: SlipContent, paper_mm: int = 80) -> np.ndarray:
     """Grey image (0 = black) of the slip, `printable_width(paper_mm)` dots wide."""
     width = printable_width(paper_mm)
     line_h = 5 * DOTS_PER_MM if paper_mm == 80 else 4 * DOTS_PER_MM
@@ -52,7 +58,8 @@ def render_slip(slip: Slip, paper_mm: int = 80) -> np.ndarray:
             p.drawText(QRectF(DOTS_PER_MM, y, width - 2 * DOTS_PER_MM, line_h),
                        Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, line)
             y += line_h
-        _draw_qr(p, qr_text(slip), x=(width - qr_size) / 2, y=y + DOTS_PER_MM, size=qr_size)
+        qr = qr_image(slip.qr_text, module_px=4)
+        p.drawImage(QRectF((width - qr_size) / 2, y + DOTS_PER_MM, qr_size, qr_size), qr)
     finally:
         p.end()
     ptr = img.constBits()
@@ -60,12 +67,14 @@ def render_slip(slip: Slip, paper_mm: int = 80) -> np.ndarray:
     return arr.reshape(height, img.bytesPerLine())[:, :width].copy()
 
 
-def sample_slip(today: dt.date | None = None) -> Slip:
-    """A slip that says it is a test (nothing personal on it)."""
+def sample_slip(today: dt.date | None = None) -> SlipContent:
+    """A slip that says it is a test (nothing personal on it, no valid code)."""
     today = today or dt.date.today()
-    return Slip(masked_name="测试凭条", masked_id="000000********0000", certified_on=today,
-                next_window=DueWindow(today, today), centre="打印机测试",
-                record_id="TEST-PRINT-0001")
+    return SlipContent(centre_name="打印机测试", kiosk_id="test", resident_name="测试凭条",
+                       masked_id_number="000000********0000", result="test",
+                       result_zh="测试", channel_zh="测试", finished_local=f"{today:%Y-%m-%d}",
+                       next_due_zh="", certification_uuid="TEST-PRINT-0001",
+                       verification_code="000000", staff="")
 
 
 def print_test_slip(paper_mm: int = 80, spec: str | None = None) -> str:

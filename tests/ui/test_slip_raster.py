@@ -3,7 +3,6 @@ read back: its QR code decodes to the record; the settings page's test-slip butt
 
 from __future__ import annotations
 
-import datetime as dt
 import socket
 import threading
 from pathlib import Path
@@ -13,14 +12,16 @@ import pytest
 import zxingcpp
 from escpos_decode import decode
 
-from kiosk.flow.events import DueWindow, Slip
 from kiosk.printing.escpos import encode_image
-from ui.slip import qr_text
+from kiosk.staff.slips import SlipContent
 from ui.slip_raster import ENV_PRINTER, print_test_slip, render_slip
 
-SLIP = Slip(masked_name="张*华", masked_id="320102********1234", certified_on=dt.date(2026, 12, 2),
-            next_window=DueWindow(dt.date(2027, 11, 1), dt.date(2027, 12, 31)),
-            centre="城东社区服务中心", record_id="0f3c9a1e-77aa-4b5e-9f00-123456789abc")
+SLIP = SlipContent(centre_name="城东社区服务中心", kiosk_id="k1a2b3c4d5", resident_name="张*华",
+                   masked_id_number="320102********1234", result="passed", result_zh="通过",
+                   channel_zh="本机自助", finished_local="2026-12-02 09:30:12",
+                   next_due_zh="2027年11月01日 至 2027年12月31日",
+                   certification_uuid="0f3c9a1e-77aa-4b5e-9f00-123456789abc",
+                   verification_code="4F2K9Q", staff="")
 
 
 @pytest.fixture()
@@ -41,7 +42,7 @@ def test_the_printed_slip_carries_text_and_a_readable_qr(app, paper_mm: int, wid
     assert grey.shape[1] == width
     printed, seen = decode(encode_image(grey, paper_mm))
     assert printed.shape == (grey.shape[0], width)
-    assert _qr(printed) == qr_text(SLIP)
+    assert _qr(printed) == SLIP.qr_text            # the signed slip's own code
     ink = printed[: printed.shape[0] // 3].mean()      # title and lines were drawn
     assert 0.01 < ink < 0.5
     assert seen[-1] == "cut"
@@ -76,7 +77,7 @@ def test_the_test_slip_button_prints_to_the_configured_printer(app, qtbot, tmp_p
         t.join(10)
         assert "已发送" in page.message.text()
         printed, _ = decode(bytes(got))
-        assert _qr(printed).startswith("ANXIN|TEST-PRINT-0001|")
+        assert _qr(printed).startswith("AXRZ1|TEST-PRINT-0001|")
         monkeypatch.setenv(ENV_PRINTER, f"tcp:127.0.0.1:{server.getsockname()[1]}")
         server.close()
         page.print_test_slip()                       # printer gone: said plainly
