@@ -206,7 +206,15 @@ def face_journey(driver: KioskDriver, number: str, *, alive: Callable[[], bool])
     driver.screenshot("face")
     driver.wait_state("liveness", timeout_s=60, alive=alive)
     driver.screenshot("liveness")
-    driver.wait_state("result_passed", timeout_s=120, alive=alive)
+    for attempt in range(3):                 # as a resident may: 再试一次, up to three tries
+        snap = driver.wait_state("result_passed", "result_failed", timeout_s=120, alive=alive)
+        if snap["state"] == "result_passed":
+            break
+        driver.screenshot(f"failed-attempt-{attempt + 1}")
+        driver.log.append(f"attempt {attempt + 1} failed; tapping retry")
+        driver.tap(action="retry")
+        driver.wait_state("face_align", "liveness", timeout_s=60, alive=alive)
+    driver.wait_state("result_passed", timeout_s=10, alive=alive)
     driver.screenshot("passed")
     driver.tap(action="done")
     driver.wait_state("welcome", timeout_s=30)
