@@ -184,7 +184,7 @@ def x_display_problem(env: dict[str, str] | None = None) -> str:
     env = os.environ if env is None else env
     display = env.get("DISPLAY", "")
     if not display:
-        return "DISPLAY is not set: there is no screen to open the window on"
+        return "DISPLAY is not set"
     host, _, rest = display.rpartition(":")
     number = rest.split(".")[0]
     if host not in ("", "unix") or not number.isdigit():
