@@ -23,18 +23,6 @@ from tests.core.central_helpers import make_receiver, register, serve_in_thread,
 TOKEN = "admin-secret-token"
 
 
-@pytest.fixture()
-def receiver(tmp_path: Path) -> Receiver:
-    return make_receiver(f"sqlite:///{tmp_path / 'central.sqlite3'}", tmp_path)
-
-
-@pytest.fixture()
-def store(tmp_path: Path):
-    s = Store.open(tmp_path / "kiosk" / "kiosk.sqlite3")
-    yield s
-    s.close()
-
-
 def _raw(url: str, head: bytes, body: bytes = b"", *, timeout: float = 5.0) -> bytes:
     """Send raw bytes and return whatever the server answers (first chunk)."""
     parts = urlsplit(url)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import threading
-from pathlib import Path
 
 import httpx
 import pytest
@@ -17,19 +16,7 @@ from kiosk.sync.backoff import Backoff
 from kiosk.sync.client import SyncWorker
 from kiosk.sync.encoding import WireRecord, encode_batch
 from kiosk.sync.identity import Identity, sign_request
-from tests.core.central_helpers import make_receiver, register, serve_in_thread, valid_id
-
-
-@pytest.fixture()
-def receiver(tmp_path: Path) -> Receiver:
-    return make_receiver(f"sqlite:///{tmp_path / 'central.sqlite3'}", tmp_path)
-
-
-@pytest.fixture()
-def store(tmp_path: Path):
-    s = Store.open(tmp_path / "kiosk" / "kiosk.sqlite3")
-    yield s
-    s.close()
+from tests.core.central_helpers import register, serve_in_thread, valid_id
 
 
 def _real(store: Store, n: int, seed: int = 1) -> list[str]:

@@ -22,13 +22,6 @@ from kiosk.sync.transfer import export_bundle
 from tests.core.central_helpers import FaultProxy, make_receiver, register, serve_in_thread
 
 
-@pytest.fixture()
-def store(tmp_path: Path):
-    s = Store.open(tmp_path / "kiosk" / "kiosk.sqlite3")
-    yield s
-    s.close()
-
-
 def _real(store: Store, n: int, seed: int = 1) -> list[str]:
     rng = random.Random(seed)
     simulate(store, residents=3, certifications=0, seed=seed)

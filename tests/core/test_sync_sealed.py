@@ -45,13 +45,6 @@ class RecordingProxy(FaultProxy):
         return answer
 
 
-@pytest.fixture()
-def store(tmp_path: Path):
-    s = Store.open(tmp_path / "kiosk" / "kiosk.sqlite3")
-    yield s
-    s.close()
-
-
 def _certify(store: Store, n: int) -> None:
     rng = random.Random(3)
     simulate(store, residents=2, certifications=0)

@@ -1,0 +1,24 @@
+"""Fixtures the sync, store and receiver tests share: a kiosk store and a receiver, each in
+the test's own folder (real SQLite files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from central.service import Receiver
+from kiosk.store.database import Store
+from tests.core.central_helpers import make_receiver
+
+
+@pytest.fixture()
+def store(tmp_path: Path):
+    s = Store.open(tmp_path / "kiosk" / "kiosk.sqlite3")
+    yield s
+    s.close()
+
+
+@pytest.fixture()
+def receiver(tmp_path: Path) -> Receiver:
+    return make_receiver(f"sqlite:///{tmp_path / 'central.sqlite3'}", tmp_path)
