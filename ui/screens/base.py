@@ -238,7 +238,9 @@ class StepScreen(QWidget):
     def show_view(self, view: ScreenView) -> None:
         self.view = view
         prompt = self.catalogue.prompt(view.prompt, view.params)
-        fallback = self.catalogue.prompt(self.state.value, view.params)
+        # a state's own entry is the fallback title/text; states without one (goodbye, …) have none
+        fallback = (self.catalogue.prompt(self.state.value, view.params)
+                    if self.state.value in self.catalogue else prompt)
         self.title.setText(prompt.title or fallback.title)
         self.body.setText(one_idea_per_line(whole_numbers(prompt.text or fallback.text)))
         self.progress.setText(f"第 {view.step} 步 / 共 {TOTAL_STEPS} 步" if view.step else "")
