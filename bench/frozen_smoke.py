@@ -83,8 +83,9 @@ def time_to_welcome(kiosk: Path, extra: list[str], *, cwd: Path, env: dict[str, 
     log = Path(env["KIOSK_HOME"]) / "logs" / "kiosk.log"
     before = log.read_text(encoding="utf-8").count("kiosk window shown") if log.exists() else 0
     start = time.perf_counter()
+    err = tempfile.TemporaryFile()
     proc = subprocess.Popen([str(kiosk), "--windowed", "--quit-after", "2", *extra], cwd=cwd,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env=env, stdout=subprocess.DEVNULL, stderr=err)
     def window_shown() -> bool:
         return log.exists() and log.read_text(encoding="utf-8").count(
             "kiosk window shown") > before
@@ -102,6 +103,13 @@ def time_to_welcome(kiosk: Path, extra: list[str], *, cwd: Path, env: dict[str, 
     except subprocess.TimeoutExpired:
         proc.kill()
         code = None
+    err.seek(0)
+    tail = err.read().decode("utf-8", "replace").splitlines()
+    err.close()
+    if shown is None or code:
+        # what the kiosk said on its way out (MediaPipe's own start-up chatter left out)
+        said = [line for line in tail if not line.startswith(("W0000", "I0000", "INFO: "))]
+        print("\n".join(said[-20:]), file=sys.stderr)
     return (round(shown, 2) if shown is not None else None), code
 
 

@@ -59,6 +59,11 @@ def has_data(db_path: Path) -> bool:
     try:
         con = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=5)
         try:
+            # a file with no meta table (the self-test's write probe, an interrupted first
+            # start) holds nothing a key protects: it is new, not a store that lost its key
+            if con.execute("SELECT 1 FROM sqlite_master WHERE type = 'table'"
+                           " AND name = 'meta'").fetchone() is None:
+                return False
             row = con.execute("SELECT value FROM meta WHERE key = 'kiosk_id'").fetchone()
         finally:
             con.close()

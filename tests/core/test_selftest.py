@@ -43,3 +43,21 @@ def test_version_is_fast_path() -> None:
     result = subprocess.run([sys.executable, "-m", "ui.launcher", "--version"],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and result.stdout.startswith("kiosk ")
+
+
+def test_a_selftest_before_the_first_start_leaves_a_store_that_opens(tmp_path: Path) -> None:
+    """A deployer runs `kiosk selftest` before the kiosk ever started: its write probe creates
+    the database file, and the kiosk must still make its first key there (it once refused,
+    saying the key was lost, and never started)."""
+    result = _run("selftest", "--json", home=tmp_path)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "kiosk.sqlite3").exists()
+    assert not (tmp_path / "keys" / "store.key").exists()
+    code = ("from kiosk.store.database import Store\n"
+            "s = Store.open()\nprint(s.kiosk_id)\ns.close()\n")
+    env = dict(os.environ, KIOSK_HOME=str(tmp_path))
+    opened = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert opened.returncode == 0, opened.stderr[-2000:]
+    assert opened.stdout.strip()
+    assert (tmp_path / "keys" / "store.key").is_file()
