@@ -22,6 +22,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from kiosk.logs import quiet_third_party, setup_logging
     from ui.commands import register as register_ui
 
+    import multiprocessing
+
+    multiprocessing.freeze_support()   # the frozen exe also runs the face-embedder child
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == [PROBE_FLAG]:
         return _qt_probe()
