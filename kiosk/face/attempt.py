@@ -258,11 +258,15 @@ class CameraVision:
         self._ensure_link().worker.start_attempt(challenges)
 
     def _refs(self, resident_id: str, identity: ev.ResidentIdentity) -> list[Any]:
+        import datetime as dt
+
+        from kiosk.vision.decision import photo_age_years
         from kiosk.vision.match import Reference
 
         refs = [Reference(kind, image) for kind, image in self.references(resident_id, identity)]
-        if identity.portrait is not None:
-            refs.insert(0, Reference("card_portrait", identity.portrait))
+        if identity.portrait is not None:          # the card's photo is as old as the card
+            age = photo_age_years(identity.portrait_date, dt.date.today())
+            refs.insert(0, Reference("card_portrait", identity.portrait, age))
         return refs
 
     def _job_prepare(self, arg: tuple[str, ev.ResidentIdentity]) -> None:
