@@ -290,6 +290,7 @@ def bench_worker(clip: Path) -> None:
         wk.prepare_references(refs)
         wk.start_attempt(("open_mouth", "blink"))
         ended = None
+        lat: list[float] = []
         t_start = time.perf_counter()
         for i, f in enumerate(frames):
             wait = t_start + i / 30 - time.perf_counter()
@@ -297,6 +298,7 @@ def bench_worker(clip: Path) -> None:
                 time.sleep(wait)
             wk.submit(f, i / 30.0)
             item = take(q, FrameResult)
+            lat.append(item.latency_ms)
             while not q.empty():
                 item = q.get_nowait()
                 if isinstance(item, AttemptEnded):
@@ -315,7 +317,9 @@ def bench_worker(clip: Path) -> None:
         d = res.decision
         print(f"worker embed_ahead={ahead}: match after liveness {d.probes_used} probes x "
               f"{len(refs)} references: {d.outcome} via {d.reference}, decision "
-              f"{1000 * d.elapsed_s:.0f} ms, request->result {1000 * wall:.0f} ms")
+              f"{1000 * d.elapsed_s:.0f} ms, request->result {1000 * wall:.0f} ms; per-frame "
+              f"worker latency during the attempt median {sorted(lat)[len(lat) // 2]:.1f} ms, "
+              f"max {max(lat):.1f} ms")
         wk.stop()
 
 
