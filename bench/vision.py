@@ -261,8 +261,14 @@ def bench_worker(clip: Path) -> None:
     import cv2
 
     from kiosk.vision.match import Reference
-    from kiosk.vision.worker import (AttemptEnded, FrameResult, MatchResult, VisionOptions,
-                                     VisionWorker, WorkerStatus)
+    from kiosk.vision.worker import (
+        AttemptEnded,
+        FrameResult,
+        MatchResult,
+        VisionOptions,
+        VisionWorker,
+        WorkerStatus,
+    )
 
     cap = cv2.VideoCapture(str(clip))
     frames = []

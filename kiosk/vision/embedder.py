@@ -21,6 +21,7 @@ start, or `VisionOptions.embedder` is off) everything is embedded in the worker,
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import multiprocessing as mp
@@ -131,10 +132,8 @@ class Embedder:
 
     def close(self) -> None:
         if self._conn is not None:
-            try:
+            with contextlib.suppress(OSError, ValueError):
                 self._conn.send(("stop",))
-            except (OSError, ValueError):
-                pass
         if self._proc is not None:
             self._proc.join(5.0)
             if self._proc.is_alive():
