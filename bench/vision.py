@@ -196,6 +196,7 @@ def bench_fused(m, frames: list, probes: list) -> None:
         print(f"round {rnd + 1}: fused decision {d.probes_used} probes x {len(refs)} "
               f"references: {d.outcome} via {d.reference}, {1000 * fresh:.0f} ms "
               f"(references new), {1000 * cached:.0f} ms (references cached, {d2.outcome})")
+    bench_ahead(m, frames, probes)
     try:
         from deepface import DeepFace
     except ImportError:
@@ -219,6 +220,115 @@ def bench_fused(m, frames: list, probes: list) -> None:
           f"skipped): {1000 * t:.0f} ms, {sum(votes)}/{len(votes)} verified")
 
 
+def bench_ahead(m, frames: list, probes: list) -> None:
+    """As the kiosk runs it ([vision] embed_ahead): the references go to the embedder child
+    when the resident is known, the probes while the attempt runs (paced at 30 frames/s,
+    each probe offered as it becomes a candidate); then the decision after liveness."""
+    from kiosk.vision.embedder import Embedder
+
+    e = Embedder(m.model_name)
+    t0 = time.perf_counter()
+    ok = e.start()
+    print(f"embedder child start (spawn + verify + build): {time.perf_counter() - t0:.2f} s")
+    if not ok:
+        print("embedder child: failed to start")
+        return
+    try:
+        for rnd in range(2):
+            m._ref_cache.clear()
+            e.forget_all()
+            refs = _references(frames)
+            e.prepare_references([r.image for r in refs])
+            step = max(1, 90 // len(probes))         # a ~3 s attempt, probes spread over it
+            for i in range(90):
+                time.sleep(1 / 30)
+                e.offer_probes(probes[:1 + i // step], lambda p: m.align(p.frame,
+                                                                          p.observation))
+            d = m.decide(refs, probes, embedder=e)
+            print(f"round {rnd + 1}: fused decision after liveness, embedded ahead: "
+                  f"{d.probes_used} probes x {len(refs)} references: {d.outcome} via "
+                  f"{d.reference}, {1000 * d.elapsed_s:.0f} ms")
+    finally:
+        e.close()
+
+
+def bench_worker(clip: Path) -> None:
+    """The real VisionWorker on a clip that passes liveness (d18: open mouth, blink), frames
+    at camera pace, references prepared when the attempt starts; decision time of the
+    match after liveness, with and without embed_ahead, in the same run."""
+    import queue
+
+    import cv2
+
+    from kiosk.vision.match import Reference
+    from kiosk.vision.worker import (
+        AttemptEnded,
+        FrameResult,
+        MatchResult,
+        VisionOptions,
+        VisionWorker,
+        WorkerStatus,
+    )
+
+    cap = cv2.VideoCapture(str(clip))
+    frames = []
+    while True:
+        ok, f = cap.read()
+        if not ok:
+            break
+        frames.append(f)
+    h, w = frames[0].shape[:2]
+    card = cv2.resize(frames[5][:, (w - h) // 2:(w + h) // 2] if w > h else frames[5],
+                      (102, 126), interpolation=cv2.INTER_AREA)
+    refs = [Reference("card_portrait", card), Reference("enrolled", frames[-1]),
+            Reference("last_certification", frames[len(frames) // 2])]
+
+    def take(q, kind):
+        while True:
+            item = q.get(timeout=120)
+            if isinstance(item, kind):
+                return item
+
+    for ahead in (True, False):
+        q: queue.Queue = queue.Queue()
+        wk = VisionWorker(q.put, options=VisionOptions(probes=5, embed_ahead=ahead)).start()
+        take(q, WorkerStatus)
+        wk.prepare_references(refs)
+        wk.start_attempt(("open_mouth", "blink"))
+        ended = None
+        lat: list[float] = []
+        t_start = time.perf_counter()
+        for i, f in enumerate(frames):
+            wait = t_start + i / 30 - time.perf_counter()
+            if wait > 0:
+                time.sleep(wait)
+            wk.submit(f, i / 30.0)
+            item = take(q, FrameResult)
+            lat.append(item.latency_ms)
+            while not q.empty():
+                item = q.get_nowait()
+                if isinstance(item, AttemptEnded):
+                    ended = item
+            if ended is not None:
+                break
+        if ended is None or not ended.result.passed:
+            print(f"worker embed_ahead={ahead}: liveness did not pass "
+                  f"({ended.result.reasons if ended else 'no end'})")
+            wk.stop()
+            continue
+        t0 = time.perf_counter()
+        wk.request_match(refs)
+        res = take(q, MatchResult)
+        wall = time.perf_counter() - t0
+        d = res.decision
+        print(f"worker embed_ahead={ahead}: match after liveness {d.probes_used} probes x "
+              f"{len(refs)} references: {d.outcome} via {d.reference}, decision "
+              f"{1000 * d.elapsed_s:.0f} ms, request->result {1000 * wall:.0f} ms; per-frame "
+              f"worker latency during the attempt median {sorted(lat)[len(lat) // 2]:.1f} ms, "
+              f"max {max(lat):.1f} ms")
+        wk.stop()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--clip", type=Path, default=DEFAULT_CLIP)
@@ -234,6 +344,7 @@ def main() -> int:
     bench_cues(frames)
     print(f"rss after landmarks {rss_mb():.0f} MB")
     bench_match(frames)
+    bench_worker(args.clip.parent / "liveportrait_d18.mp4")
     print(f"rss after matching {rss_mb():.0f} MB")
     return 0
 

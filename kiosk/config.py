@@ -146,6 +146,8 @@ class VisionSection:
     # per-model width of the staff-review band above the strict threshold (0 = no review)
     review_bands: dict[str, float] = field(default_factory=dict)
     probes: int = 5                    # K best frames compared
+    # embed references and probes ahead, in a child process (kiosk/vision/embedder.py)
+    embed_ahead: bool = True
     challenges_per_attempt: int = 2
     challenge_timeout_s: float = 12.0
     require_pad_model: bool = False

@@ -16,12 +16,15 @@ from collections.abc import Sequence
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import multiprocessing
+
     from kiosk.cli import build_parser, run
     from kiosk.deploy.memory import limit_malloc_arenas
     from kiosk.deploy.qt_platform import PROBE_FLAG
     from kiosk.logs import quiet_third_party, setup_logging
     from ui.commands import register as register_ui
 
+    multiprocessing.freeze_support()   # the frozen exe also runs the face-embedder child
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == [PROBE_FLAG]:
         return _qt_probe()

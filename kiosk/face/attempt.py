@@ -152,6 +152,10 @@ class CameraVision:
     def start_matching(self, resident_id: str, identity: ev.ResidentIdentity) -> None:
         self._queue("match", (resident_id, identity))
 
+    def prepare_references(self, resident_id: str, identity: ev.ResidentIdentity) -> None:
+        """The resident is known: the worker may embed the references ahead."""
+        self._queue("prepare", (resident_id, identity))
+
     def clear(self) -> None:
         with self._lock:
             self._translator.reset()
@@ -253,13 +257,26 @@ class CameraVision:
             self._translator.start_attempt()    # results from now on belong to this attempt
         self._ensure_link().worker.start_attempt(challenges)
 
-    def _job_match(self, arg: tuple[str, ev.ResidentIdentity]) -> None:
+    def _refs(self, resident_id: str, identity: ev.ResidentIdentity) -> list[Any]:
+        import datetime as dt
+
+        from kiosk.vision.decision import photo_age_years
         from kiosk.vision.match import Reference
 
-        resident_id, identity = arg
         refs = [Reference(kind, image) for kind, image in self.references(resident_id, identity)]
-        if identity.portrait is not None:
-            refs.insert(0, Reference("card_portrait", identity.portrait))
+        if identity.portrait is not None:          # the card's photo is as old as the card
+            age = photo_age_years(identity.portrait_date, dt.date.today())
+            refs.insert(0, Reference("card_portrait", identity.portrait, age))
+        return refs
+
+    def _job_prepare(self, arg: tuple[str, ev.ResidentIdentity]) -> None:
+        refs = self._refs(*arg)
+        if refs:
+            self._ensure_link().worker.prepare_references(refs)
+
+    def _job_match(self, arg: tuple[str, ev.ResidentIdentity]) -> None:
+        resident_id, identity = arg
+        refs = self._refs(resident_id, identity)
         if not refs:
             self._post(ev.MatchDone(False, None, "", "no_reference"))
             return

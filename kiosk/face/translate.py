@@ -149,5 +149,6 @@ def card_event(result: CardCoaching | CardNumberRead) -> ev.Event:
     """The card reader's result as the flow's event."""
     if isinstance(result, CardNumberRead):
         return ev.CardRead(ev.ResidentIdentity(result.number, result.name, "card",
-                                               result.portrait))
+                                               result.portrait,
+                                               getattr(result, "issued", "")))
     return ev.CardCoaching(result.reason)

@@ -24,6 +24,7 @@ class ResidentIdentity:
     name: str = ""
     source: str = "keypad"                 # card | chip | keypad
     portrait: Any = field(default=None, repr=False, compare=False)  # BGR array or None
+    portrait_date: str = ""                # ISO date the card was issued (its photo's age)
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ test) carries its effects out and feeds results back in as events, always from o
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 import random
@@ -114,8 +115,7 @@ class CertificationFlow:
             if not check.ok:
                 log.info("card number rejected: %s", check.code)
                 return self._coaching("card_unreadable", force=True)
-            self.session.identity = ev.ResidentIdentity(
-                check.number, e.identity.name, e.identity.source, e.identity.portrait)
+            self.session.identity = dataclasses.replace(e.identity, id_number=check.number)
             return self._enter(State.CONFIRM_IDENTITY)
         return None
 

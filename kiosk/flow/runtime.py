@@ -82,6 +82,7 @@ class FlowRuntime:
         elif isinstance(e, ev.CameraMode):
             p.vision.set_mode(e.mode)
         elif isinstance(e, ev.StartLiveness):
+            self._prepare_references()
             p.vision.start_liveness(e.challenges)
         elif isinstance(e, ev.StartMatching):
             p.vision.start_matching(e.resident_id, e.identity)
@@ -108,6 +109,14 @@ class FlowRuntime:
             gc.collect()
         elif isinstance(e, ev.IdleWarning):
             self.outputs.idle_warning(e.active)
+
+    def _prepare_references(self) -> None:
+        """Liveness starts: the resident is known, so a vision port that can embed the
+        references ahead (kiosk.vision.embedder) is told now, not after liveness."""
+        prepare = getattr(self.ports.vision, "prepare_references", None)
+        s = getattr(self.flow, "session", None)
+        if prepare is not None and s is not None and getattr(s, "identity", None) is not None:
+            prepare(s.resident_id, s.identity)
 
     def _background(self, job: Callable[[], ev.Event], *,
                     failed: Callable[[str], ev.Event] | None = None) -> None:

@@ -41,6 +41,7 @@ class CardNumberRead:
     number: str
     name: str = ""
     portrait: Any = field(default=None, repr=False, compare=False)
+    issued: str = ""              # valid_from (ISO) when read: the portrait's age
 
 
 CardResult = CardCoaching | CardNumberRead
@@ -228,7 +229,8 @@ class CardReadingWorker:
         if number:
             name = result.fields.get("name", "") if result.ok else ""
             log.info("card read (%.2f s)", self.read_s[-1])
-            return CardNumberRead(number, name, result.portrait)
+            issued = str(result.fields.get("valid_from", "") or "")
+            return CardNumberRead(number, name, result.portrait, issued)
         return self._coaching(result.reason)
 
     def _coaching(self, reason: str) -> CardCoaching:

@@ -1,4 +1,4 @@
-"""`kiosk staff add|list|reset-pin|unlock` and `kiosk roster import FILE [--dry-run]`.
+"""`kiosk staff add|list|reset-pin|unlock`, `kiosk thresholds show|set` and `kiosk roster import FILE [--dry-run]`.
 
 Headless (no Qt): run on the counter PC by whoever installs or administers the kiosk. The
 first admin is created here; PINs are read without echo (or from stdin with --pin-stdin, for
@@ -40,6 +40,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     unl = ssub.add_parser("unlock", help="clear a lockout without changing the PIN")
     unl.add_argument("username")
     unl.set_defaults(func=_unlock)
+
+    thr = sub.add_parser("thresholds", help="face thresholds: show, set (admin, audited)")
+    tsub = thr.add_subparsers(dest="thresholds_command", metavar="ACTION", required=True)
+    tshow = tsub.add_parser("show", help="the strict threshold and review band in force")
+    tshow.add_argument("--model", default=None)
+    tshow.set_defaults(func=_thresholds_show)
+    tset = tsub.add_parser("set", help="change them (audited with old and new values)")
+    tset.add_argument("--model", default=None, help="default: the [vision] model in force")
+    tset.add_argument("--threshold", type=float, default=None)
+    tset.add_argument("--band", type=float, default=None, help="review band width")
+    tset.add_argument("--reason", default="", help="why (recorded in the audit log)")
+    tset.add_argument("--i-have-recalibrated", action="store_true",
+                      help="allow a strict threshold above the calibrated default")
+    tset.set_defaults(func=_thresholds_set)
 
     rost = sub.add_parser("roster", help="import the resident roster from CSV or XLSX")
     rsub = rost.add_subparsers(dest="roster_command", metavar="ACTION", required=True)
@@ -119,6 +133,32 @@ def _unlock(args: argparse.Namespace) -> int:
     if ok:
         print(SHELL_IS_ADMIN)
     return 0 if ok else 1
+
+
+def _thresholds_show(args: argparse.Namespace) -> int:
+    from kiosk.config import load_settings
+    from kiosk.staff.thresholds import current
+    model, t, b = current(load_settings(), args.model)
+    print(f"{model}: accept <= {t:.3f}, review up to {t + b:.3f} (band {b:.3f})")
+    return 0
+
+
+def _thresholds_set(args: argparse.Namespace) -> int:
+    from kiosk.config import load_settings
+    from kiosk.staff.thresholds import ThresholdError, set_face_band
+    with _open_store() as store:
+        try:
+            ch = set_face_band(store, load_settings(), model=args.model,
+                               threshold=args.threshold, review_band=args.band,
+                               actor=CLI_ACTOR, reason=args.reason,
+                               allow_above_calibrated=args.i_have_recalibrated)
+        except ThresholdError as exc:
+            print(f"not changed: {exc}", file=sys.stderr)
+            return 1
+    print(f"{ch.model}: threshold {ch.old_threshold:.3f} -> {ch.new_threshold:.3f}, band "
+          f"{ch.old_band:.3f} -> {ch.new_band:.3f}")
+    print(SHELL_IS_ADMIN)
+    return 0
 
 
 def _import(args: argparse.Namespace) -> int:

@@ -30,6 +30,7 @@ Fusion over references (each reference's distance is already the median over the
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -37,6 +38,19 @@ OUTCOMES = ("accept", "review", "reject")
 MIN_FACE_PX = 60.0            # narrower faces are review-only (see 1. above)
 MIN_USABLE_FACE_PX = 40.0     # narrower faces are not used at all
 MAX_TRUSTED_AGE_YEARS = 10.0  # older photos are review-only
+
+
+def photo_age_years(taken: str | dt.date | None, today: dt.date) -> float | None:
+    """How old a reference photo is, from the date it was taken or issued (card valid_from,
+    the roster's enrolment date, the last certification's date); None when unknown or
+    unreadable (an unknown age counts as trusted, rule 1)."""
+    if not taken:
+        return None
+    try:
+        day = taken if isinstance(taken, dt.date) else dt.date.fromisoformat(str(taken)[:10])
+    except ValueError:
+        return None
+    return max(0.0, (today - day).days / 365.25)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -317,10 +318,15 @@ class FaceMatcher:
         still = self.inspect_still(image)
         vec = None if still.crop is None else self.embed_aligned([still.crop])[0]
         if key:
-            if len(self._ref_cache) >= 16:
-                self._ref_cache.pop(next(iter(self._ref_cache)))
-            self._ref_cache[key] = (still, vec)
+            self.remember_reference(key, still, vec)
         return still, vec
+
+    def remember_reference(self, key: bytes, still: StillFace, vec: np.ndarray | None
+                           ) -> None:
+        """Cache a reference's result (also one computed by kiosk.vision.embedder)."""
+        if len(self._ref_cache) >= 16:
+            self._ref_cache.pop(next(iter(self._ref_cache)))
+        self._ref_cache[key] = (still, vec)
 
     def embed_probes(self, probes: Sequence[Probe]) -> list[np.ndarray]:
         crops = []
@@ -330,14 +336,19 @@ class FaceMatcher:
         return self.embed_aligned(crops)
 
     def decide(self, references: Sequence[Reference], probes: Sequence[Probe], *,
-               swap_factor: float = 1.0) -> MatchDecision:
+               swap_factor: float = 1.0, embedder: Any = None) -> MatchDecision:
         """Fused three-way decision: each reference scored by the median distance over the
         probes, then `kiosk.vision.decision.fuse`. Two probes that would not match each
-        other (frames of one attempt showing two people) = face_swapped."""
+        other (frames of one attempt showing two people) = face_swapped. `embedder`
+        (kiosk.vision.embedder.Embedder): vectors it computed ahead are used."""
         t0 = time.perf_counter()
         if not self.warm:
             self.warm_up()
-        probe_vecs = self.embed_probes(probes)
+        if embedder is not None and embedder.ready:
+            probe_vecs, ref_results = embedder.resolve(self, references, probes)
+        else:
+            probe_vecs = self.embed_probes(probes)
+            ref_results = None
         base = dict(threshold=self.threshold, model=self.model_name,
                     review_band=self.review_band)
         if not probe_vecs:
@@ -351,8 +362,9 @@ class FaceMatcher:
                                      probes_used=len(probe_vecs),
                                      elapsed_s=time.perf_counter() - t0, **base)
         scores = []
-        for ref in references:
-            still, vec = self.embed_reference(ref.image)
+        for n, ref in enumerate(references):
+            still, vec = (ref_results[n] if ref_results is not None
+                          else self.embed_reference(ref.image))
             d = None if vec is None else float(
                 np.median([cosine_distance(vec, p) for p in probe_vecs]))
             if still.problem:

@@ -80,6 +80,7 @@ class VisionOptions:
     paced: bool = False
     challenge_pool: tuple[str, ...] = ()    # the actions the site allows (empty: all)
     camera_identity: CameraIdentity | None = None   # recorded at install: enforce it
+    embed_ahead: bool = False      # kiosk.vision.embedder child ([vision] embed_ahead)
 
     @classmethod
     def from_settings(cls, settings: Any) -> VisionOptions:
@@ -97,7 +98,8 @@ class VisionOptions:
                                                 challenge_timeout_s=v.challenge_timeout_s),
                    require_pad_model=v.require_pad_model, paced=not replay,
                    challenge_pool=v.challenge_actions(),
-                   camera_identity=identity, quality=v.quality)
+                   camera_identity=identity, quality=v.quality,
+                   embed_ahead=bool(getattr(v, "embed_ahead", False)))
 
 
 Published = FrameResult | AttemptEnded | MatchResult | WorkerStatus
@@ -122,6 +124,7 @@ class VisionWorker:
         # owned by the worker thread only:
         self._observer: FaceObserver | None = None
         self._matcher: FaceMatcher | None = None
+        self._embedder: Any = None        # kiosk.vision.embedder.Embedder, when started
         self._pad: Any = None
         self._session: LivenessSession | None = None
         self._candidates: list[tuple[float, float, Probe]] = []
@@ -171,6 +174,10 @@ class VisionWorker:
         """Compare the passed attempt's best frames with the references, asynchronously."""
         self._command("match", tuple(references))
 
+    def prepare_references(self, references: Sequence[Reference]) -> None:
+        """The resident is known: embed the references ahead (no-op without embed_ahead)."""
+        self._command("prepare", tuple(references))
+
     def clear(self) -> None:
         """Forget frames, probes and results (back to Welcome: nothing personal kept)."""
         self._command("clear", None)
@@ -197,6 +204,11 @@ class VisionWorker:
             return False
         self._pad = PadModel.load()
         ready = False
+        if self.options.embed_ahead:
+            from kiosk.vision.embedder import Embedder
+
+            self._embedder = Embedder(self.options.model)
+            self._embedder.launch()          # loads on the other core while we warm up
         try:
             self._matcher = FaceMatcher(self.options.model, thresholds=self.options.thresholds,
                                         review_bands=self.options.review_bands)
@@ -206,6 +218,8 @@ class VisionWorker:
         except Exception as exc:  # noqa: BLE001
             log.error("face matcher unavailable: %s", type(exc).__name__)
             self._matcher = None
+        if self._embedder is not None and not self._embedder.wait_ready():
+            self._embedder = None            # everything embedded here, as before
         self.ready.set()
         self._publish(WorkerStatus("ready", pad_model=self._pad.status, match_model_ready=ready))
         return True
@@ -222,7 +236,7 @@ class VisionWorker:
                     continue
                 self._process(*item)
         finally:
-            for owner in (self._observer, self._matcher):
+            for owner in (self._observer, self._matcher, self._embedder):
                 if owner is not None:
                     owner.close()
 
@@ -272,6 +286,8 @@ class VisionWorker:
             self._session = LivenessSession(challenges, relaxed, **common)
         self._candidates = []
         self._passed = None
+        if self._embedder is not None:
+            self._embedder.forget_probes()
 
     def _do_cancel(self, reason: str) -> None:
         self._end_attempt(reason)
@@ -288,6 +304,12 @@ class VisionWorker:
     def _do_clear(self, _: Any) -> None:
         self._session, self._candidates, self._passed = None, [], None
         self._planner.new_visit()
+        if self._embedder is not None:
+            self._embedder.forget_all()
+
+    def _do_prepare(self, references: tuple[Reference, ...]) -> None:
+        if self._embedder is not None:
+            self._embedder.prepare_references([r.image for r in references])
 
     def _do_match(self, references: tuple[Reference, ...]) -> None:
         if self._passed is None:
@@ -298,7 +320,7 @@ class VisionWorker:
             return
         probes = self._pick_probes()
         try:
-            decision = self._matcher.decide(references, probes)
+            decision = self._matcher.decide(references, probes, embedder=self._embedder)
         except Exception as exc:  # noqa: BLE001
             log.error("matching failed: %s", type(exc).__name__)
             self._publish(MatchResult(None, "model_unavailable"))
@@ -379,3 +401,7 @@ class VisionWorker:
             if first not in keep:
                 keep.append(first)
             self._candidates = keep
+        if self._embedder is not None and self._matcher is not None:
+            m = self._matcher
+            self._embedder.offer_probes(self._pick_probes(),
+                                        lambda p: m.align(p.frame, p.observation))
