@@ -118,6 +118,7 @@ class LivenessSession:
         self._last_face_t = 0.0
         self._crowd = 0
         self._prev_frame: np.ndarray | None = None
+        self._prev_thumb: np.ndarray | None = None
         self._frame_pairs = 0
         self._frozen_pairs = 0
         self._residuals: list[float] = []
@@ -322,11 +323,14 @@ class LivenessSession:
                 self._residuals.append(r)
 
     def _watch_frames(self, frame: np.ndarray, obs: FaceObservation) -> None:
+        thumb = padlib.thumbnail(frame)       # once per frame, kept for the next one
         if self._prev_frame is not None:
             self._frame_pairs += 1
-            if padlib.frame_difference(self._prev_frame, frame) < self.cfg.frozen_diff:
+            diff = (padlib.thumb_difference(self._prev_thumb, thumb)
+                    if self._prev_frame.shape == frame.shape else 255.0)
+            if diff < self.cfg.frozen_diff:
                 self._frozen_pairs += 1
-        self._prev_frame = frame
+        self._prev_frame, self._prev_thumb = frame, thumb
         self._surround.feed(frame, obs)
         self._cuts.feed(frame, obs)
         if obs.has_face and obs.box is not None and self._faces_seen % 15 == 0:
