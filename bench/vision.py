@@ -71,6 +71,13 @@ def bench_cues(frames: list) -> None:
     for f, o in zip(frames, obs, strict=True):
         tracker.feed(f, o)
     t_sur = time.perf_counter() - t0
+    from kiosk.vision.splice import CutDetector
+
+    cuts = CutDetector()
+    t0 = time.perf_counter()
+    for f, o in zip(frames, obs, strict=True):
+        cuts.feed(f, o)
+    t_cut = time.perf_counter() - t0
     guard = _guard(frames)
     t0 = time.perf_counter()
     for i, f in enumerate(frames):
@@ -94,7 +101,8 @@ def bench_cues(frames: list) -> None:
             session = LivenessSession(("blink", "hold_still", "nod"), pauses_s=(0.5, 0.5, 0.5),
                                       prompt_mode="told")
     t_all = time.perf_counter() - t0
-    print(f"cues per frame: surroundings tracker {1000 * t_sur / n:.2f} ms, stream guard "
+    print(f"cues per frame: surroundings tracker {1000 * t_sur / n:.2f} ms, cut detector "
+          f"{1000 * t_cut / n:.2f} ms, stream guard "
           f"{1000 * t_guard / n:.2f} ms, step rules (observations only) "
           f"{1000 * t_rules / n:.2f} ms, whole session with frames {1000 * t_all / n:.2f} ms")
 

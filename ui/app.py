@@ -88,6 +88,8 @@ class KioskWindow(QMainWindow):
         services.attach_preview(self.bridge.post_frame)
         self.ports = services.ports
         self.outputs = Outputs(show=self.show_view, say=self.speaker.say,
+                               say_then=lambda text, done: self.speaker.say(
+                                   text, on_finished=done),
                                idle_warning=self.show_idle_warning,
                                clear=self.clear_personal)
         self.runtime = services.runtime(self.flow, self.outputs, catalogue=self.catalogue,

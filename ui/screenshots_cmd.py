@@ -88,6 +88,14 @@ def scenarios() -> dict[str, list]:
     for challenge in ("blink", "open_mouth", "turn_left", "turn_right", "nod"):
         out[f"10_challenge_{challenge}"] = to_face + [ev.FaceReady(),
                                                      ev.ChallengeStarted(challenge)]
+    out["10_challenge_hold_still"] = to_face + [ev.FaceReady(), ev.ChallengeStarted("hold_still")]
+    out["10_coach_wrong_action_blink"] = to_face + [ev.FaceReady(), ev.ChallengeStarted("blink"),
+                                                    ev.ChallengeStarted("wrong_action_blink")]
+    for reason, spoof in (("wrong_action", False), ("not_still", False),
+                          ("camera_changed", True), ("injected_stream", True),
+                          ("spliced_stream", True), ("handheld_plane", True)):
+        out[f"13_result_failed_{reason}"] = to_face + [ev.FaceReady(),
+                                                       ev.LivenessDone(False, reason, spoof)]
     out.update({
         "11_matching": to_face + live,
         "12_result_passed": to_face + live + [ev.MatchDone(True, 0.03, "card_portrait")],

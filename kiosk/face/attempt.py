@@ -90,6 +90,10 @@ class WorkerLink:
             self._last_ts = ts
             return ts
 
+    def camera_time(self, t: float) -> float:
+        """A time.monotonic() reading on the clock `stamp` gives the worker (live cameras)."""
+        return t + self._ts_offset
+
     def _relay(self, item: Any) -> None:
         from kiosk.vision.worker import WorkerStatus
 
@@ -155,6 +159,10 @@ class CameraVision:
     def prepare_references(self, resident_id: str, identity: ev.ResidentIdentity) -> None:
         """The resident is known: the worker may embed the references ahead."""
         self._queue("prepare", (resident_id, identity))
+
+    def prompt_delivered(self, at: float) -> None:
+        """The step's prompt was shown and spoken to the end (time.monotonic() `at`)."""
+        self._queue("prompt", at)
 
     def clear(self) -> None:
         with self._lock:
@@ -281,6 +289,10 @@ class CameraVision:
             self._post(ev.MatchDone(False, None, "", "no_reference"))
             return
         self._ensure_link().worker.request_match(refs)
+
+    def _job_prompt(self, at: float) -> None:
+        if self._link is not None:
+            self._link.worker.prompt_delivered(self._link.camera_time(at))
 
     def _job_clear(self, _: Any) -> None:
         if self._link is not None:

@@ -16,9 +16,13 @@ from kiosk.background import Background
 from kiosk.flow import events as ev
 from kiosk.flow.machine import CertificationFlow
 from kiosk.flow.ports import EligibilityPort, RecordPort, SlipPort, StaffPort, VisionPort
+from kiosk.flow.states import STEP_PROMPT
 from kiosk.speech.catalogue import PromptCatalogue
 
 log = logging.getLogger(__name__)
+
+# Prompts that ask for a liveness step: the attempt is told when each was spoken to the end.
+DELIVERED_PROMPTS = frozenset(STEP_PROMPT.values())
 
 
 @dataclass
@@ -36,6 +40,8 @@ class Outputs:
 
     show: Callable[[ev.ScreenView], None]
     say: Callable[[str], None]
+    # say, then call back with the time.monotonic() the speech ended (kiosk.speech.Speaker)
+    say_then: Callable[[str, Callable[[float], None]], None] | None = None
     idle_warning: Callable[[bool], None] = lambda active: None
     clear: Callable[[], None] = lambda: None
     printed: list = field(default_factory=list)
@@ -78,7 +84,12 @@ class FlowRuntime:
         if isinstance(e, ev.Show):
             self.outputs.show(e.view)
         elif isinstance(e, ev.Say):
-            self.outputs.say(self.catalogue.text(e.prompt, e.params))
+            text = self.catalogue.text(e.prompt, e.params)
+            told = getattr(p.vision, "prompt_delivered", None)
+            if e.prompt in DELIVERED_PROMPTS and told is not None and self.outputs.say_then:
+                self.outputs.say_then(text, told)     # the action window opens at its end
+            else:
+                self.outputs.say(text)
         elif isinstance(e, ev.CameraMode):
             p.vision.set_mode(e.mode)
         elif isinstance(e, ev.StartLiveness):

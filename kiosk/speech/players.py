@@ -6,12 +6,14 @@ its own; players are called from the speaker thread only and must stop quickly o
 
 from __future__ import annotations
 
+import io
 import logging
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+import wave
 from pathlib import Path
 from typing import Protocol
 
@@ -29,10 +31,21 @@ class Player(Protocol):
     def stop(self) -> None: ...
 
 
+def wav_seconds(wav: bytes) -> float:
+    """The length of a PCM WAV in seconds (0.0 for anything unreadable)."""
+    try:
+        with wave.open(io.BytesIO(wav), "rb") as w:
+            return w.getnframes() / w.getframerate() if w.getframerate() else 0.0
+    except (wave.Error, EOFError):
+        return 0.0
+
+
 class NullPlayer:
-    """No audio device: the speech is produced and dropped (the text is on screen)."""
+    """No audio device: the speech is produced and dropped (the text is on screen, and that
+    is the delivery: the Speaker does not wait for a sound nobody hears)."""
 
     name = "none"
+    audible = False
 
     def __init__(self) -> None:
         self.last_wav: bytes = b""
@@ -44,6 +57,28 @@ class NullPlayer:
 
     def stop(self) -> None:
         pass
+
+
+class PacedPlayer:
+    """A sound device without sound: takes the WAV at its sample rate (returns after its
+    duration), stopped at once by `stop()`. For a kiosk whose audio is routed elsewhere and
+    for tests that need a real utterance's real end time."""
+
+    name = "paced"
+
+    def __init__(self) -> None:
+        self._stop = threading.Event()
+        self.last_wav: bytes = b""
+        self.played = 0
+
+    def play(self, wav: bytes) -> None:
+        self._stop.clear()
+        self.last_wav = wav
+        self.played += 1
+        self._stop.wait(wav_seconds(wav))
+
+    def stop(self) -> None:
+        self._stop.set()
 
 
 class CommandPlayer:

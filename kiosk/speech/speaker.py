@@ -5,6 +5,15 @@ A new screen interrupts whatever was being said; "再听一遍" says the last pr
 its C library on Linux; on Windows SAPI5 through pyttsx3 2.98 or a OneCore voice through WinRT
 (kiosk/speech/voices.py picks). A centre's recorded prompts play instead where present. No
 engine → text only, logged once; the words are on the screen anyway.
+
+"Spoken to the end": `say(text, on_finished=cb)` calls `cb(t)` (time.monotonic seconds, on the
+speaker thread) once the utterance has been heard in full - never when a newer `say` or
+`interrupt` cut it short. Every engine but SAPI hands the Speaker a WAV through the player,
+so the end is when playback began plus the WAV's own duration (a player that returns early
+does not make the prompt end early; a player that plays nowhere, NullPlayer, ends it when
+it returns); SAPI's `runAndWait` returns at its finished-utterance
+event. With no engine the text on the screen is the delivery: `cb` is called at once. The
+face attempt uses this to start the action window (kiosk/vision/steps.py).
 """
 
 from __future__ import annotations
@@ -13,13 +22,17 @@ import logging
 import queue
 import sys
 import threading
+import time
 from collections import deque
+from collections.abc import Callable
 from typing import Protocol
 
 from kiosk.config import SpeechSection
-from kiosk.speech.players import NullPlayer, Player, default_player
+from kiosk.speech.players import NullPlayer, Player, default_player, wav_seconds
 
 log = logging.getLogger(__name__)
+
+Finished = Callable[[float], None]     # called with the monotonic time the utterance ended
 
 
 class SpeechEngine(Protocol):
@@ -77,7 +90,7 @@ class SapiEngine:  # pragma: no cover - Windows only
     def speak(self, text: str, player: Player) -> None:
         engine = self._ensure()
         engine.say(text)
-        engine.runAndWait()
+        engine.runAndWait()         # returns after SAPI's finished-utterance event
 
     def stop(self, player: Player) -> None:
         if self._engine is not None:
@@ -148,7 +161,8 @@ class Speaker:
         self.player = player or (default_player() if self.engine else NullPlayer())
         self.last_text = ""
         self.history: deque[str] = deque(maxlen=50)     # for tests and the staff console
-        self._queue: queue.Queue[tuple[int, str] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[int, str, Finished | None] | None] = queue.Queue()
+        self._cut = threading.Event()          # set by interrupt: stop waiting for the end
         self._generation = 0
         self._lock = threading.Lock()
         self._idle = threading.Event()
@@ -157,19 +171,18 @@ class Speaker:
         self._thread = threading.Thread(target=self._run, name="speaker", daemon=True)
         self._thread.start()
 
-    def say(self, text: str, *, interrupt: bool = True) -> None:
-        """Speak `text`; by default whatever was being said stops first."""
+    def say(self, text: str, *, interrupt: bool = True,
+            on_finished: Finished | None = None) -> None:
+        """Speak `text`; by default whatever was being said stops first. `on_finished(t)` is
+        called when it has been spoken to the end (not if it is cut short)."""
         if not text:
             return
         with self._lock:
             if interrupt:
-                self._generation += 1
-                self._drain()
-                if self.engine:
-                    self.engine.stop(self.player)
+                self._cut_short()
             self.last_text = text
             self._idle.clear()
-            self._queue.put((self._generation, text))
+            self._queue.put((self._generation, text, on_finished))
 
     def repeat(self) -> None:
         """再听一遍."""
@@ -178,10 +191,14 @@ class Speaker:
 
     def interrupt(self) -> None:
         with self._lock:
-            self._generation += 1
-            self._drain()
-            if self.engine:
-                self.engine.stop(self.player)
+            self._cut_short()
+
+    def _cut_short(self) -> None:
+        self._generation += 1
+        self._cut.set()
+        self._drain()
+        if self.engine:
+            self.engine.stop(self.player)
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """For tests and the headless journey: wait until the queue is spoken."""
@@ -204,21 +221,57 @@ class Speaker:
             item = self._queue.get()
             if item is None:
                 return
-            generation, text = item
+            generation, text, on_finished = item
             if generation == self._generation:
-                self._speak(text)
+                self._cut.clear()
+                ended = self._speak(text)
+                if ended is not None and on_finished is not None and \
+                        generation == self._generation:
+                    try:
+                        on_finished(ended)
+                    except Exception:  # noqa: BLE001 - a listener's bug must not stop speech
+                        log.exception("speech finished callback failed")
             if self._queue.empty():
                 self._idle.set()
 
-    def _speak(self, text: str) -> None:
+    def _speak(self, text: str) -> float | None:
+        """Say `text`; the monotonic time it ended, or None if it was cut short."""
         self.history.append(text)
         if self.engine is None:
             if not self._logged_text_only:
                 self._logged_text_only = True
                 log.info("speech is off or unavailable: prompts are text only")
-            return
+            return time.monotonic()
+        timed = _TimedPlayer(self.player)
         try:
-            self.engine.speak(text, self.player)
+            self.engine.speak(text, timed)
         except Exception as exc:  # noqa: BLE001 - speech must never take the kiosk down
             log.warning("speech failed (%s); continuing text only", type(exc).__name__)
             self.engine = None
+            return time.monotonic()
+        end = timed.end_due()
+        if end is not None and self._cut.wait(max(0.0, end - time.monotonic())):
+            return None                       # cut short while the audio was still playing
+        return None if self._cut.is_set() else max(end or 0.0, time.monotonic())
+
+
+class _TimedPlayer:
+    """The Speaker's player seen through a clock: when the last WAV began and how long it is."""
+
+    def __init__(self, inner: Player) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._began: float | None = None
+        self._seconds = 0.0
+
+    def play(self, wav: bytes) -> None:
+        self._began, self._seconds = time.monotonic(), wav_seconds(wav)
+        self.inner.play(wav)
+
+    def stop(self) -> None:
+        self.inner.stop()
+
+    def end_due(self) -> float | None:
+        if self._began is None or not getattr(self.inner, "audible", True):
+            return None
+        return self._began + self._seconds

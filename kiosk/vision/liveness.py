@@ -24,6 +24,7 @@ from kiosk.vision import pad as padlib
 from kiosk.vision.challenges import CHALLENGES, Baseline, LivenessConfig, choose_challenges
 from kiosk.vision.observe import FaceObservation
 from kiosk.vision.sequence import STEPS
+from kiosk.vision.splice import CutDetector
 from kiosk.vision.steps import DONE, WRONG, Step, StepOutcome, make_step
 from kiosk.vision.surround import SurroundTracker
 
@@ -46,6 +47,7 @@ PAD_MODEL_UNAVAILABLE = "pad_model_unavailable"
 WRONG_ACTION = WRONG
 NOT_STILL = "not_still"
 HANDHELD_PLANE = "handheld_plane"
+SPLICED_STREAM = "spliced_stream"
 CAMERA_CHANGED = "camera_changed"
 STREAM_STALLED = "stream_stalled"
 BAD_TIMESTAMPS = "bad_timestamps"
@@ -98,6 +100,7 @@ class LivenessSession:
         self._same_stamps = 0
         self._shape: tuple[int, ...] | None = None
         self._surround = SurroundTracker()
+        self._cuts = CutDetector()
         self.onset_delays: list[float] = []
         self.step_log: list[tuple[str, str, str]] = []   # (step, outcome, detail)
         self._pad = pad_model
@@ -115,6 +118,7 @@ class LivenessSession:
         self._last_face_t = 0.0
         self._crowd = 0
         self._prev_frame: np.ndarray | None = None
+        self._prev_thumb: np.ndarray | None = None
         self._frame_pairs = 0
         self._frozen_pairs = 0
         self._residuals: list[float] = []
@@ -319,12 +323,16 @@ class LivenessSession:
                 self._residuals.append(r)
 
     def _watch_frames(self, frame: np.ndarray, obs: FaceObservation) -> None:
+        thumb = padlib.thumbnail(frame)       # once per frame, kept for the next one
         if self._prev_frame is not None:
             self._frame_pairs += 1
-            if padlib.frame_difference(self._prev_frame, frame) < self.cfg.frozen_diff:
+            diff = (padlib.thumb_difference(self._prev_thumb, thumb)
+                    if self._prev_frame.shape == frame.shape else 255.0)
+            if diff < self.cfg.frozen_diff:
                 self._frozen_pairs += 1
-        self._prev_frame = frame
+        self._prev_frame, self._prev_thumb = frame, thumb
         self._surround.feed(frame, obs)
+        self._cuts.feed(frame, obs)
         if obs.has_face and obs.box is not None and self._faces_seen % 15 == 0:
             self._texture.append(padlib.screen_texture_score(frame, obs.box))
             if self._pad is not None and self._pad.available:
@@ -344,6 +352,8 @@ class LivenessSession:
         if self._surround.rigid_share(self.cfg.surround_max_ratio,
                                       self.cfg.surround_min_frames) is True:
             reasons.append(HANDHELD_PLANE)
+        if self._cuts.cuts:
+            reasons.append(SPLICED_STREAM)
         if self._pad_verdicts and \
                 self._pad_verdicts.count("spoof") * 2 > len(self._pad_verdicts):
             reasons.append(PAD_MODEL_SPOOF)
@@ -368,6 +378,7 @@ class LivenessSession:
             "pad_model": pad_status,
             "surround_ratio": self._surround.median_ratio(),
             "surround_frames": self._surround.moving_frames,
+            "cuts": len(self._cuts.cuts),
             "onset_delays_s": tuple(self.onset_delays),
             "steps": tuple(self.step_log),
             "baseline": None if self.baseline is None else dataclasses.asdict(self.baseline),

@@ -27,9 +27,10 @@ import numpy as np
 
 from kiosk.vision import pad as padlib
 from kiosk.vision.challenges import LivenessConfig
-from kiosk.vision.liveness import FROZEN_FRAME, HANDHELD_PLANE, LivenessSession
+from kiosk.vision.liveness import FROZEN_FRAME, HANDHELD_PLANE, SPLICED_STREAM, LivenessSession
 from kiosk.vision.observe import FaceObservation
 from kiosk.vision.sequence import AttemptPlan, AttemptPlanner
+from kiosk.vision.splice import CutDetector
 from kiosk.vision.surround import SurroundTracker
 
 SPEECH_S = (1.0, 2.5)          # how long a prompt takes to say, drawn per step
@@ -48,6 +49,7 @@ class Stream:
     fps: float = 30.0
     frame_reasons: tuple[str, ...] = ()
     cues: dict[str, Any] = field(default_factory=dict)
+    cut_frames: tuple[int, ...] = ()     # first frame after each cut (splice.py)
 
 
 @dataclass(frozen=True)
@@ -68,6 +70,7 @@ def observe_stream(name: str, kind: str, label: str, frames: Iterable[np.ndarray
     """One pass: observations plus the frame cues of the whole stream."""
     cfg = cfg or LivenessConfig()
     surround = SurroundTracker()
+    cuts = CutDetector()
     obs: list[FaceObservation] = []
     prev = None
     pairs = frozen = 0
@@ -76,6 +79,7 @@ def observe_stream(name: str, kind: str, label: str, frames: Iterable[np.ndarray
         o = observer.observe(frame, int(start + i * 1000.0 / fps))
         obs.append(o)
         surround.feed(frame, o)
+        cuts.feed(frame, o)
         if prev is not None:
             pairs += 1
             frozen += padlib.frame_difference(prev, frame) < cfg.frozen_diff
@@ -85,10 +89,14 @@ def observe_stream(name: str, kind: str, label: str, frames: Iterable[np.ndarray
         reasons.append(FROZEN_FRAME)
     if surround.rigid_share(cfg.surround_max_ratio, cfg.surround_min_frames):
         reasons.append(HANDHELD_PLANE)
+    if cuts.cuts and label == "genuine":     # attacks: judged per draw, on its own frames
+        reasons.append(SPLICED_STREAM)
     cues = {"frozen_share": frozen / pairs if pairs else None,
             "surround_ratio": surround.median_ratio(), "surround_frames": surround.moving_frames,
-            "faces": sum(o.has_face for o in obs), "frames": len(obs)}
-    return Stream(name, kind, label, tuple(obs), fps, tuple(reasons), cues)
+            "faces": sum(o.has_face for o in obs), "frames": len(obs),
+            "cuts": len(cuts.cuts), "largest_cut_ratio": cuts.largest_ratio}
+    return Stream(name, kind, label, tuple(obs), fps, tuple(reasons), cues,
+                  tuple(cuts.cuts))
 
 
 def replay(observations: Iterable[FaceObservation], plan: AttemptPlan, rng: random.Random,
@@ -99,7 +107,9 @@ def replay(observations: Iterable[FaceObservation], plan: AttemptPlan, rng: rand
     s = LivenessSession(plan.steps, cfg, pauses_s=plan.pauses_s, prompt_mode="told")
     scheduled: tuple[Any, float] | None = None
     t0 = None
+    s.frames_used = 0                     # type: ignore[attr-defined]
     for o in observations:
+        s.frames_used += 1                # type: ignore[attr-defined]
         t = o.timestamp_ms / 1000.0
         t0 = t if t0 is None else t0
         if scheduled is not None and t - t0 >= scheduled[1]:
@@ -131,9 +141,13 @@ def attack_draws(stream: Stream, draws: int, seed: int, cfg: LivenessConfig | No
         s = replay(stream.observations[start:], plan, rng, cfg)
         r = s.result
         assert r is not None
-        reasons = tuple(dict.fromkeys((*r.reasons, *stream.frame_reasons)))
+        # a cut counts only if it fell inside the frames this attempt saw
+        end = start + s.frames_used               # type: ignore[attr-defined]
+        cut = (SPLICED_STREAM,) if any(start < c < end for c in stream.cut_frames) else ()
+        frame_reasons = (*stream.frame_reasons, *cut)
+        reasons = tuple(dict.fromkeys((*r.reasons, *frame_reasons)))
         items.append(DrawItem(stream.name, stream.label, stream.kind, d, plan.steps,
-                              r.passed and not stream.frame_reasons, reasons, r.completed,
+                              r.passed and not frame_reasons, reasons, r.completed,
                               tuple(s.onset_delays)))
     return items
 

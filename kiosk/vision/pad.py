@@ -50,15 +50,22 @@ def planar_residual(ref: FaceObservation, cur: FaceObservation) -> float | None:
     return float(np.sqrt(((proj - b) ** 2).sum(axis=1).mean()) / iod)
 
 
-def frame_difference(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean absolute difference of two frames on a 64-px thumbnail (0 = identical)."""
+def thumbnail(frame: np.ndarray) -> np.ndarray:
+    """The 64 x 48 thumbnail `frame_difference` compares (made once per frame)."""
     import cv2
 
+    return cv2.resize(frame, (64, 48), interpolation=cv2.INTER_AREA).astype(np.int16)
+
+
+def frame_difference(a: np.ndarray, b: np.ndarray) -> float:
+    """Mean absolute difference of two frames on a 64-px thumbnail (0 = identical)."""
     if a.shape != b.shape:
         return 255.0
-    sa = cv2.resize(a, (64, 48), interpolation=cv2.INTER_AREA).astype(np.int16)
-    sb = cv2.resize(b, (64, 48), interpolation=cv2.INTER_AREA).astype(np.int16)
-    return float(np.abs(sa - sb).mean())
+    return thumb_difference(thumbnail(a), thumbnail(b))
+
+
+def thumb_difference(ta: np.ndarray, tb: np.ndarray) -> float:
+    return float(np.abs(ta - tb).mean())
 
 
 def screen_texture_score(frame: np.ndarray, box: tuple[float, float, float, float] | None

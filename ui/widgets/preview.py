@@ -142,3 +142,7 @@ class CameraPreview(QWidget):
             p.drawLine(QPointF(c.x() - s, c.y()), QPointF(c.x() + s, c.y()))
         elif self.cue == "open_mouth":
             p.drawEllipse(c, s * 0.6, s * 0.9)
+        elif self.cue == "hold_still":          # a pause sign: two upright bars
+            for dx in (-0.4, 0.4):
+                p.drawLine(QPointF(c.x() + dx * s, c.y() - s * 0.7),
+                           QPointF(c.x() + dx * s, c.y() + s * 0.7))
