@@ -17,7 +17,7 @@ from kiosk.config import Settings
 from kiosk.flow import due
 from kiosk.flow import events as ev
 from kiosk.flow.session import Session
-from kiosk.flow.states import CAMERA, CHALLENGE_PROMPT, STEP, STEP_PROMPT, State
+from kiosk.flow.states import CAMERA, CHALLENGE_PROMPT, LIVENESS_REASONS, STEP, STEP_PROMPT, State
 from kiosk.idcard.number import validate_id_number
 
 log = logging.getLogger(__name__)
@@ -353,7 +353,8 @@ class CertificationFlow:
             s.saved = True
             record = self._record("kiosk_self", "failed", now, reason=outcome)
             return self._enter(State.ASSISTANCE, detail="attempts") + [self._save(record)]
-        return self._enter(State.RESULT_FAILED, detail=outcome)
+        failed = self._enter(State.RESULT_FAILED, detail=outcome)
+        return failed + (self._coaching(f"reason_{reason}") if reason in LIVENESS_REASONS else [])
 
     def _attempt(self, outcome: str, now: dt.datetime, **kw: object) -> ev.AttemptRecord:
         s = self.session

@@ -7,7 +7,8 @@ from flow_helpers import Driver
 
 from kiosk.config import Settings, with_changes
 from kiosk.flow import events as ev
-from kiosk.flow.states import State
+from kiosk.flow.states import LIVENESS_REASONS, State
+from kiosk.speech.catalogue import PromptCatalogue
 
 
 def _walk(d: Driver, target: State) -> None:
@@ -138,3 +139,25 @@ def test_reset_after_an_error_returns_to_welcome_and_clears(state: State) -> Non
     assert d.state == State.WELCOME
     assert d.flow.session is None
     assert d.of(ev.ClearPersonal)
+
+
+@pytest.mark.parametrize("reason", LIVENESS_REASONS)
+def test_a_failed_attempt_says_why_in_plain_words(reason: str) -> None:
+    """The result screen shows and says the reason's own line below its general one, and
+    every reason has words (written and spoken) in the catalogue."""
+    d = Driver()
+    d.to_liveness()
+    out = d.send(ev.LivenessDone(False, reason, spoof=reason in ("handheld_plane",
+                                                                 "spliced_stream")))
+    assert d.state == State.RESULT_FAILED
+    assert d.flow.view.coaching == f"reason_{reason}"
+    assert f"reason_{reason}" in [e.prompt for e in out if isinstance(e, ev.Say)]
+    catalogue = PromptCatalogue.load()
+    assert catalogue.text(f"reason_{reason}") and catalogue.prompt(f"reason_{reason}").title
+
+
+def test_a_reason_without_resident_words_adds_no_line() -> None:
+    d = Driver()
+    d.to_liveness()
+    d.send(ev.LivenessDone(False, "timeout"))
+    assert d.state == State.RESULT_FAILED and not d.flow.view.coaching
