@@ -40,8 +40,8 @@ class StoreKeyMismatch(StoreUnavailable):
 
 
 def _latest_backup(db_path: Path) -> Path | None:
-    from kiosk.store.backup import list_backups
-    found = list_backups(db_path)
+    from kiosk.store.backup import configured_dir, list_backups
+    found = list_backups(db_path, configured_dir(db_path))
     return found[-1] if found else None
 
 
