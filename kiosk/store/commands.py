@@ -17,6 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("action", choices=("status", "retention", "backup", "restore"))
     p.add_argument("file", nargs="?", help="restore: the backup file to put back")
     p.add_argument("--to", help="backup: folder (default [store] backup_dir, else <data>/backups)")
+    p.add_argument("--latest", action="store_true", help="restore: the newest backup")
     p.add_argument("--keep", type=int, default=None,
                    help="backup: how many copies to keep (default [store] backup_keep)")
     p.set_defaults(func=cmd_store)
@@ -49,8 +50,13 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from kiosk.store.crypto import StoreKey, key_path, read_master
 
     db = paths.database_path()
+    found = list_backups(db, configured_dir(db))
+    if args.latest and not args.file:
+        if not found:
+            print(f"没有找到备份（{configured_dir(db)}）。请联系技术支持，不要删除任何文件。")
+            return 3
+        args.file = str(found[-1])
     if not args.file:
-        found = list_backups(db, configured_dir(db))
         print("backups (newest last):" if found else "no backups found", *found,
               sep="\n  ")
         return 2
