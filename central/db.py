@@ -63,19 +63,15 @@ nonces = Table(
     Column("seen_at", BigInteger, nullable=False, index=True),
 )
 
+# The roster: only what the receiver must filter and order by is in clear (ref, region,
+# version, active). ID number, name, sex, birth date, address, phone and the due/last dates
+# are one AES-GCM value (`sealed`, central/at_rest.py); `id_hash` (HMAC) finds a number.
 residents = Table(
     "residents", metadata,
     Column("ref", String(64), primary_key=True),
-    Column("id_number", String(32), nullable=False, unique=True),
-    Column("name", String(100), nullable=False),
-    Column("sex", String(8), nullable=False, default=""),
-    Column("birth_date", String(16), nullable=False, default=""),
-    Column("address", String(300), nullable=False, default=""),
-    Column("phone", String(40), nullable=False, default=""),
+    Column("id_hash", String(64), nullable=False, unique=True),
+    Column("sealed", Text, nullable=False),
     Column("region", String(32), nullable=False, default=""),
-    Column("due_from", String(16), nullable=False, default=""),
-    Column("due_until", String(16), nullable=False, default=""),
-    Column("last_certified_at", String(40), nullable=False, default=""),
     Column("version", BigInteger, nullable=False),
     Column("active", Boolean, nullable=False, default=True),
     Index("residents_version", "version"),
@@ -117,6 +113,7 @@ def make_engine(url: str) -> Engine:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA secure_delete=ON")    # freed pages hold no old values
             cur.close()
     else:
         engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)

@@ -28,6 +28,8 @@ from kiosk.sync.roster_entries import RosterEntryError, parse_entries
 
 ROSTER_COLS = ("ref", "id_number", "name", "sex", "birth_date", "address", "phone", "region",
                "due_from", "due_until", "last_certified_at", "version", "active")
+CLEAR_COLS = ("ref", "region", "version", "active")          # what filtering needs
+SEALED_COLS = tuple(c for c in ROSTER_COLS if c not in CLEAR_COLS)
 
 
 class AuthError(PermissionError):
@@ -63,6 +65,7 @@ class Receiver:
         # True for a county: only requests signed for this receiver, batches encrypted to it.
         self.require_sealed = require_sealed
         self.at_rest = AtRest.from_identity(identity)
+        migrate_clear_roster(engine, self.at_rest)
 
     def _insert_ignore(self, table: Any) -> Any:
         dialect = postgresql if self.engine.dialect.name == "postgresql" else sqlite
@@ -197,13 +200,14 @@ class Receiver:
                                                             0))).scalar_one())
             for entry in parsed:
                 version += 1
-                values = {k: getattr(entry, k) for k in ROSTER_COLS if k != "version"}
-                values["version"] = version
+                id_hash = self.at_rest.lookup_hash(entry.id_number)
                 other = conn.execute(select(db.residents.c.ref).where(
-                    db.residents.c.id_number == entry.id_number)).scalar_one_or_none()
+                    db.residents.c.id_hash == id_hash)).scalar_one_or_none()
                 if other is not None and other != entry.ref:
                     raise RosterEntryError(f"entry {count + 1}: this ID number is already"
                                            " held under another ref")
+                values = resident_row(self.at_rest, {
+                    **{k: getattr(entry, k) for k in ROSTER_COLS}, "version": version})
                 exists = conn.execute(select(db.residents.c.ref).where(
                     db.residents.c.ref == entry.ref)).first()
                 if exists:
@@ -213,6 +217,18 @@ class Receiver:
                     conn.execute(insert(db.residents).values(**values))
                 count += 1
         return count
+
+    def find_resident(self, id_number: str) -> dict[str, Any] | None:
+        """The roster entry with this ID number (through the look-up hash), or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(db.residents).where(
+                db.residents.c.id_hash == self.at_rest.lookup_hash(id_number))).first()
+        return None if row is None else self._resident(row)
+
+    def _resident(self, row: Any) -> dict[str, Any]:
+        opened = self.at_rest.open_resident(row.sealed, ref=row.ref)
+        return {k: (getattr(row, k) if k in CLEAR_COLS else opened.get(k, ""))
+                for k in ROSTER_COLS}
 
     def roster_since(self, kiosk_id: str, since: int, limit: int) -> dict[str, Any]:
         with self.engine.connect() as conn:
@@ -225,7 +241,7 @@ class Receiver:
             rows = conn.execute(query.order_by(db.residents.c.version).limit(limit + 1)).all()
         more = len(rows) > limit
         rows = rows[:limit]
-        residents = [{k: getattr(r, k) for k in ROSTER_COLS} for r in rows]
+        residents = [self._resident(r) for r in rows]
         version = residents[-1]["version"] if residents else since
         return {"residents": residents, "version": version, "more": more}
 
@@ -325,6 +341,39 @@ class Receiver:
                     select(func.count()).select_from(db.residents)).scalar_one(),
                 "with_face_data": self._with_face_data(conn),
             }
+
+
+def resident_row(at_rest: AtRest, values: dict[str, Any]) -> dict[str, Any]:
+    """The stored form of one roster entry: clear columns, look-up hash, sealed rest."""
+    return {**{k: values[k] for k in CLEAR_COLS},
+            "id_hash": at_rest.lookup_hash(values["id_number"]),
+            "sealed": at_rest.seal_resident({k: values[k] for k in SEALED_COLS},
+                                            ref=values["ref"])}
+
+
+def migrate_clear_roster(engine: Engine, at_rest: AtRest) -> int:
+    """A receiver database made before the roster was encrypted keeps `residents` in clear
+    (an `id_number` column): seal every row into the new table, drop the old one (SQLite:
+    VACUUM, so no freed page keeps a name). Returns how many rows were moved."""
+    from sqlalchemy import inspect, text
+
+    columns = {c["name"] for c in inspect(engine).get_columns("residents")}
+    if "id_number" not in columns:
+        return 0
+    with engine.begin() as conn:
+        old = [dict(r._mapping) for r in conn.execute(text("SELECT * FROM residents"))]
+        conn.execute(text("DROP TABLE residents"))
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("DROP INDEX IF EXISTS residents_version"))
+        db.residents.create(conn)
+        for row in old:
+            row["active"] = bool(row["active"])
+            conn.execute(insert(db.residents).values(**resident_row(at_rest, row)))
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("VACUUM")
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return len(old)
 
 
 def dumps(value: Any) -> str:

@@ -202,6 +202,10 @@ class CertificationSection:
 class StoreSection:
     retention_days: int = 30           # evidence kept this long after it was synced
     ship_face_images: bool = False     # by default only decision, scores and template leave
+    # nightly backups go here: best another disk or a USB stick; empty = <data>/backups
+    # (the same disk: `kiosk selftest` warns)
+    backup_dir: str = ""
+    backup_keep: int = 7               # newest copies kept
 
 
 @dataclass(frozen=True)
@@ -314,6 +318,7 @@ def _validate_ranges(s: Settings) -> None:
         (s.ui.idle_timeout_s, 15, 3600, "ui.idle_timeout_s"),
         (s.ui.max_attempts, 1, 10, "ui.max_attempts"),
         (s.store.retention_days, 0, 3650, "store.retention_days"),
+        (s.store.backup_keep, 1, 365, "store.backup_keep"),
         (s.vision.probes, 1, 30, "vision.probes"),
         (s.vision.challenges_per_attempt, 1, 3, "vision.challenges_per_attempt"),
         (s.camera.width, 160, 4096, "camera.width"),

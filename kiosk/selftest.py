@@ -172,8 +172,38 @@ def check_second_store() -> list[CheckResult]:
     return check()
 
 
+def check_backups() -> list[CheckResult]:
+    """Nightly backups: is there a recent copy, and is it on another disk than the data?"""
+    import datetime as dt
+
+    from kiosk.store.backup import configured_dir, list_backups, same_disk
+
+    db = paths.database_path()
+    folder = configured_dir(db)
+    out = []
+    if same_disk(folder, db):
+        out.append(CheckResult("backup:location", "warn",
+                               f"backups go to {folder}, on the same disk as the database: a"
+                               " failed disk loses both; set [store] backup_dir to another"
+                               " disk or a USB stick"))
+    else:
+        out.append(CheckResult("backup:location", "ok", f"backups go to {folder}"))
+    found = list_backups(db, folder)
+    if not found:
+        out.append(CheckResult("backup:latest", "warn", "no backup yet (the kiosk makes one"
+                               " at start and every night at 02:00; `kiosk store backup`)"))
+        return out
+    age = dt.datetime.now().timestamp() - found[-1].stat().st_mtime
+    status = "ok" if age < 2 * 86400 else "warn"
+    out.append(CheckResult("backup:latest", status,
+                           f"newest backup {found[-1].name}, {age / 3600:.0f} h old,"
+                           f" {len(found)} kept"))
+    return out
+
+
 CHECKS: list[Callable[[], list[CheckResult]]] = [
     check_settings, check_load_order, check_models, check_database, check_second_store,
+    check_backups,
     check_speech, check_voices, check_font, check_qt_platform, check_camera,
     check_camera_trust, check_chip_reader, check_deployment,
 ]

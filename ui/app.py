@@ -34,6 +34,7 @@ from kiosk.flow.states import State
 from kiosk.services.root import KioskServices
 from kiosk.speech.catalogue import PromptCatalogue, default_catalogue
 from kiosk.speech.speaker import Speaker
+from kiosk.store.integrity import StoreUnavailable
 from ui import theme
 from ui.bridge import FlowBridge
 from ui.qt_app import make_app
@@ -211,7 +212,15 @@ def run_app(args: argparse.Namespace) -> int:
         print(f"settings problem: {exc}", file=sys.stderr)
         return 2
     app = make_app()
-    window = KioskWindow(open_services(settings, camera=getattr(args, "camera", None)))
+    try:
+        services = open_services(settings, camera=getattr(args, "camera", None))
+    except StoreUnavailable as exc:     # damaged store or wrong key: tell staff, stay up
+        from ui.store_problem import show_store_problem
+        fullscreen = settings.kiosk.fullscreen and not getattr(args, "windowed", False)
+        problem = show_store_problem(exc, fullscreen=fullscreen)  # noqa: F841 - kept alive
+        _quit_after(app, args)
+        return app.exec()
+    window = KioskWindow(services)
     if getattr(args, "windowed", False) or not settings.kiosk.fullscreen:
         window.resize(1280, 800)
         window.show()
@@ -221,11 +230,15 @@ def run_app(args: argparse.Namespace) -> int:
         # full-screen request alone leaves the window at its preferred size
         window.setGeometry(app.primaryScreen().geometry())
         window.showFullScreen()
+    _quit_after(app, args)
+    log.info("kiosk window shown")
+    return app.exec()
+
+
+def _quit_after(app, args: argparse.Namespace) -> None:  # noqa: ANN001
     quit_after = getattr(args, "quit_after", None)
     if quit_after:
         QTimer.singleShot(int(quit_after * 1000), app.quit)
-    log.info("kiosk window shown")
-    return app.exec()
 
 
 def open_services(settings: Settings, *, camera: str | None = None,

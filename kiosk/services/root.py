@@ -174,5 +174,6 @@ def _open_store(settings: Settings) -> Any:
     from kiosk.store.database import Store
 
     store = Store.open(ship_face_images=settings.store.ship_face_images)
-    store.start_nightly_backup()
+    store.start_nightly_backup(settings.store.backup_dir or None,
+                               keep=settings.store.backup_keep)
     return store

@@ -190,7 +190,42 @@ def quarantine_zh(store: Store) -> str:
         reasons[key] = reasons.get(key, 0) + 1
     why = "；".join(f"{_QUARANTINE_ZH.get(k, k)} {n} 条" for k, n in reasons.items())
     return (f"\n有 {len(rows)} 条记录无法上传，已单独存放（其余记录照常同步）：{why}。"
-            "请联系技术支持，可用 kiosk sync quarantine --export 导出清单。")
+            "请用下方按钮导出清单，交给技术支持。")
+
+
+def quarantine_rows_zh(store: Store, *, limit: int = 5) -> str:
+    """The rows set aside, one line each (number, kind, reason, time; no personal data)."""
+    from kiosk.staff.labels import fmt_local
+    rows = store.quarantined_outbox()
+    kinds = {"certification": "认证", "home_visit": "上门"}
+    lines = [f"#{r.seq}　{kinds.get(r.kind, r.kind or '记录')}　"
+             f"{_QUARANTINE_ZH.get(r.reason.split(':')[0], r.reason.split(':')[0])}　"
+             f"{fmt_local(r.quarantined_at)}" for r in rows[:limit]]
+    if len(rows) > limit:
+        lines.append(f"……另有 {len(rows) - limit} 条，见导出的清单")
+    return "\n".join(lines)
+
+
+def export_quarantine_list(store: Store, session: StaffSession, folder: Path) -> SyncAnswer:
+    """The list of rows set aside (ids, kinds, reasons, times; no payloads) as a 0600 JSON
+    file in `folder` (a USB stick), for support; audited."""
+    import datetime as dt
+
+    from kiosk.store.quarantine import export_quarantine
+    rows = store.quarantined_outbox()
+    if not rows:
+        return SyncAnswer(True, "没有无法上传的记录，不需要导出。")
+    safe_id = "".join(c for c in store.kiosk_id if c.isalnum() or c == "-")[:40] or "kiosk"
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    try:
+        path = export_quarantine(store, folder / f"quarantine-{safe_id}-{stamp}.json")
+    except OSError as exc:
+        log.warning("quarantine export failed: %s", type(exc).__name__)
+        return SyncAnswer(False, "导出失败：无法写入所选文件夹（U盘已满或被拔出？）。")
+    store.audit(actor=session.actor, action="sync.quarantine_export",
+                detail={"rows": len(rows)}).result()
+    return SyncAnswer(True, f"已导出 {len(rows)} 条无法上传记录的清单到 {path.name}，"
+                            "请交给技术支持。")
 
 
 _QUARANTINE_ZH = {

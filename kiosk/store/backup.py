@@ -36,6 +36,57 @@ def default_dir(db_path: Path) -> Path:
     return db_path.parent / "backups"
 
 
+def configured_dir(db_path: Path, setting: str | None = None) -> Path:
+    """`[store] backup_dir` when set (a second disk or USB stick), else `<data>/backups`."""
+    if setting is None:
+        from kiosk.config import ConfigError, load_settings
+        try:
+            setting = load_settings().store.backup_dir
+        except ConfigError:
+            setting = ""
+    return Path(setting).expanduser() if setting else default_dir(db_path)
+
+
+def same_disk(folder: Path, db_path: Path) -> bool:
+    """True when `folder` (or the nearest existing parent) is on the database's device."""
+    probe = folder
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    try:
+        return probe.stat().st_dev == db_path.parent.stat().st_dev
+    except OSError:
+        return False
+
+
+LOCK_FILE = "kiosk.lock"          # kiosk/deploy/instance.py takes it while a kiosk runs
+MUTEX_NAME = "Global\\AnxinKiosk"
+
+
+def kiosk_running(data_dir: Path) -> bool:
+    """True while a kiosk holds the instance lock of this data folder (or, on Windows, the
+    machine-wide mutex): a restore must not swap the file under a running kiosk."""
+    import sys
+    if sys.platform == "win32":
+        import ctypes
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)  # type: ignore[attr-defined]
+        handle = kernel32.OpenMutexW(0x00100000, False, MUTEX_NAME)   # SYNCHRONIZE
+        if handle:
+            kernel32.CloseHandle(handle)
+            return True
+        return ctypes.get_last_error() == 5       # exists, another user's: still running
+    import fcntl
+    path = data_dir / LOCK_FILE
+    if not path.exists():
+        return False
+    with open(path, "rb") as fh:
+        try:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return True
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    return False
+
+
 def list_backups(db_path: Path, backup_dir: Path | None = None) -> list[Path]:
     """Backups of this database, oldest first."""
     folder = backup_dir or default_dir(db_path)

@@ -16,8 +16,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("store", help="local database: status, retention, backup, restore")
     p.add_argument("action", choices=("status", "retention", "backup", "restore"))
     p.add_argument("file", nargs="?", help="restore: the backup file to put back")
-    p.add_argument("--to", help="backup: folder (default <data>/backups)")
-    p.add_argument("--keep", type=int, default=7, help="backup: how many copies to keep")
+    p.add_argument("--to", help="backup: folder (default [store] backup_dir, else <data>/backups)")
+    p.add_argument("--latest", action="store_true", help="restore: the newest backup")
+    p.add_argument("--keep", type=int, default=None,
+                   help="backup: how many copies to keep (default [store] backup_keep)")
     p.set_defaults(func=cmd_store)
 
 
@@ -38,14 +40,30 @@ def cmd_restore(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from kiosk import paths
-    from kiosk.store.backup import BackupError, list_backups, restore_backup
+    from kiosk.store.backup import (
+        BackupError,
+        configured_dir,
+        kiosk_running,
+        list_backups,
+        restore_backup,
+    )
     from kiosk.store.crypto import StoreKey, key_path, read_master
 
     db = paths.database_path()
+    found = list_backups(db, configured_dir(db))
+    if args.latest and not args.file:
+        if not found:
+            print(f"没有找到备份（{configured_dir(db)}）。请联系技术支持，不要删除任何文件。")
+            return 3
+        args.file = str(found[-1])
     if not args.file:
-        found = list_backups(db)
-        print("backups:" if found else "no backups found", *found, sep="\n  ")
+        print("backups (newest last):" if found else "no backups found", *found,
+              sep="\n  ")
         return 2
+    if kiosk_running(db.parent):
+        print("安心认证正在运行：请先关闭本机的安心认证（屏幕上的“关闭程序”或停止服务），"
+              "再恢复备份。没有改动任何文件。")
+        return 3
     try:
         fingerprint = StoreKey.from_master(read_master(key_path(db.parent))).fingerprint
     except (OSError, ValueError) as exc:
@@ -68,7 +86,8 @@ def cmd_store(args: argparse.Namespace) -> int:
         return cmd_restore(args)
     with Store.open() as store:
         if args.action == "backup":
-            path = store.backup(args.to, keep=max(1, args.keep))
+            keep = args.keep if args.keep is not None else load_settings().store.backup_keep
+            path = store.backup(args.to, keep=max(1, keep))
             print(f"backup written: {path}")
             return 0
         if args.action == "retention":

@@ -182,10 +182,10 @@ class Store:
     # ---- backups ------------------------------------------------------------------------
     def backup(self, backup_dir: Path | None = None, *, keep: int = 7) -> Path:
         """An online copy (SQLite backup API) into `backup_dir`, keeping the newest `keep`."""
-        from kiosk.store.backup import default_dir, make_backup
+        from kiosk.store.backup import configured_dir, make_backup
         source = sqlite3.connect(self.path, timeout=30)
         try:
-            return make_backup(source, Path(backup_dir or default_dir(self.path)), keep=keep)
+            return make_backup(source, Path(backup_dir or configured_dir(self.path)), keep=keep)
         finally:
             source.close()
 
@@ -194,8 +194,8 @@ class Store:
         """Back up once a night (and now, if the newest copy is over a day old)."""
         import datetime as dt
 
-        from kiosk.store.backup import NightlyBackup, default_dir, list_backups
-        folder = Path(backup_dir or default_dir(self.path))
+        from kiosk.store.backup import NightlyBackup, configured_dir, list_backups
+        folder = Path(backup_dir or configured_dir(self.path))
 
         def newest() -> dt.datetime | None:
             found = list_backups(self.path, folder)

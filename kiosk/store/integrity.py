@@ -25,10 +25,13 @@ from pathlib import Path
 class StoreUnavailable(RuntimeError):
     """The store must not be used; `message` is for staff (plain words, what to do)."""
 
-    def __init__(self, message: str, *, code: str) -> None:
+    def __init__(self, message: str, *, code: str, detail: str = "",
+                 aside: Path | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
+        self.detail = detail          # what SQLite said (for the log and support)
+        self.aside = aside            # where the damaged file was copied
 
 
 class StoreDamaged(StoreUnavailable):
@@ -40,8 +43,8 @@ class StoreKeyMismatch(StoreUnavailable):
 
 
 def _latest_backup(db_path: Path) -> Path | None:
-    from kiosk.store.backup import list_backups
-    found = list_backups(db_path)
+    from kiosk.store.backup import configured_dir, list_backups
+    found = list_backups(db_path, configured_dir(db_path))
     return found[-1] if found else None
 
 
@@ -49,7 +52,7 @@ def _restore_hint(db_path: Path) -> str:
     latest = _latest_backup(db_path)
     if latest is None:
         return "没有找到自动备份，请联系技术支持，不要删除任何文件。"
-    return f"请用最近的备份恢复：kiosk store restore {latest}"
+    return f"请用最近的备份恢复：kiosk store restore {latest}（或 kiosk store restore --latest）"
 
 
 def has_data(db_path: Path) -> bool:
@@ -95,7 +98,7 @@ def quick_check(db_path: Path, *, timeout_s: float = 30.0) -> None:
     aside = copy_aside(db_path, "damaged")
     raise StoreDamaged(
         f"本机数据库文件已损坏（{verdict}），已暂停认证。损坏的文件已另存为 {aside.name}。"
-        + _restore_hint(db_path), code="store_damaged")
+        + _restore_hint(db_path), code="store_damaged", detail=verdict, aside=aside)
 
 
 def copy_aside(db_path: Path, label: str) -> Path:

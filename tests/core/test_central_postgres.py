@@ -66,3 +66,26 @@ def test_network_sync_bundles_and_duplicates_on_postgres(pg_url: str, tmp_path: 
     finally:
         store.close()
         receiver.engine.dispose()
+
+
+def test_roster_is_not_in_clear_in_postgres_rows(pg_url: str, tmp_path: Path) -> None:
+    """Every column of every residents row, as PostgreSQL returns it, holds no ID number,
+    name, address or phone; the receiver still serves and finds them."""
+    from sqlalchemy import text
+
+    from tests.core.central_helpers import valid_id
+    receiver = make_receiver(pg_url, tmp_path)
+    number = valid_id(77)
+    receiver.load_roster([{"ref": "PG-R1", "id_number": number, "name": "赵淑珍",
+                           "address": "鼓楼区中山路5号", "phone": "13712340000",
+                           "region": "320102"}])
+    try:
+        with receiver.engine.connect() as conn:
+            rows = conn.execute(text("SELECT residents::text FROM residents")).scalars().all()
+        dump = "\n".join(rows)
+        assert "PG-R1" in dump
+        for secret in (number, number[-6:], "赵淑珍", "鼓楼区", "13712340000"):
+            assert secret not in dump, secret
+        assert receiver.find_resident(number)["name"] == "赵淑珍"
+    finally:
+        receiver.engine.dispose()

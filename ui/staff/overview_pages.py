@@ -146,11 +146,18 @@ class SyncPage(QWidget):
         self.export_button = button("导出到U盘（管理员）", on_click=self.export_usb)
         self.import_button = button("从U盘导入回执/名册", on_click=self.import_usb)
         self.confirm_button = button("确认采用这份名册（管理员）", on_click=self.confirm_roster)
+        self.quarantine = text("", role="muted")
+        self.quarantine_button = button("导出无法上传记录的清单（给技术支持）",
+                                        on_click=self.export_quarantine)
+        # where the list goes: a folder dialog on the kiosk; a test passes a folder
+        self.choose_folder = lambda: QFileDialog.getExistingDirectory(self, "选择U盘文件夹")
         self.progress = _Progress(self)
         self.progress.text.connect(self.result.setText, Qt.ConnectionType.QueuedConnection)
         layout.addWidget(self.status)
         layout.addLayout(row(self.sync_button, self.export_button, self.import_button))
         layout.addWidget(self.confirm_button)
+        layout.addWidget(self.quarantine)
+        layout.addWidget(self.quarantine_button)
         layout.addWidget(self.result)
         layout.addWidget(text("没有网络也没关系：记录都安全保存在本机，有网时会自动上传；"
                               "也可以用U盘带到上级单位导入。", role="muted"))
@@ -175,6 +182,17 @@ class SyncPage(QWidget):
         pending = bool(sync_actions.roster_confirmation_zh(self.ctx.store))
         self.confirm_button.setVisible(pending)
         self.confirm_button.setEnabled(admin and pending)
+        held = sync_actions.quarantine_rows_zh(self.ctx.store)
+        self.quarantine.setText(held)
+        self.quarantine.setVisible(bool(held))
+        self.quarantine_button.setVisible(bool(held))
+
+    def export_quarantine(self) -> None:
+        session = self.ctx.actor()
+        folder = self.choose_folder()
+        if folder:
+            self._answer(sync_actions.export_quarantine_list(self.ctx.store, session,
+                                                             Path(folder)), None)
 
     def confirm_roster(self) -> None:
         self._answer(sync_actions.confirm_roster_deactivation(self.ctx.store, self.ctx.actor()),
