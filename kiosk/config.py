@@ -199,6 +199,16 @@ class CertificationSection:
 
 
 @dataclass(frozen=True)
+class FaceSection:
+    # A resident who says "可以保存" after a passed certification has that visit's face crop
+    # kept (sealed) as next year's match reference for this many days; 0 = never asked.
+    # 400: a yearly certification (window_months 12) plus the 60-day early window and a
+    # month's slack, so the crop is still there at the next visit and gone after it.
+    keep_reference_days: int = setting(400, 0, 3650, "days a consented face crop is kept "
+                                       "as the next certification's reference (0: never)")
+
+
+@dataclass(frozen=True)
 class StoreSection:
     retention_days: int = 30           # evidence kept this long after it was synced
     ship_face_images: bool = False     # by default only decision, scores and template leave
@@ -238,6 +248,7 @@ class Settings:
     ui: UiSection = field(default_factory=UiSection)
     certification: CertificationSection = field(default_factory=CertificationSection)
     store: StoreSection = field(default_factory=StoreSection)
+    face: FaceSection = field(default_factory=FaceSection)
     sync: SyncSection = field(default_factory=SyncSection)
     staff: StaffSection = field(default_factory=StaffSection)
 

@@ -70,6 +70,8 @@ def scenarios() -> dict[str, list]:
     to_face = ["start", "agree", card, "confirm_yes", eligible]
     live = [ev.FaceReady(), ev.LivenessDone(True)]
     fail = [ev.FaceReady(), ev.LivenessDone(True), ev.MatchDone(False, 0.9)]
+    # a passed match whose face crop is saved: the keep-as-reference question follows 完成
+    cropped = ev.MatchDone(True, 0.03, "card_portrait", evidence={"face_crop": b"jpeg"})
     out: dict[str, list] = {
         "01_welcome": [],
         "02_consent": ["start"],
@@ -113,6 +115,9 @@ def scenarios() -> dict[str, list]:
         "18_camera_problem_face": to_face + [ev.CameraLost()],
         "18_camera_problem_card": ["start", "agree", ev.CameraLost()],
         "19_goodbye_passed": to_face + live + [ev.MatchDone(True, 0.03), "done"],
+        "12_keep_reference": to_face + live + [cropped, "done"],
+        "19_goodbye_kept": to_face + live + [cropped, "done", "keep_reference"],
+        "19_goodbye_not_kept": to_face + live + [cropped, "done", "no_keep_reference"],
         "19_goodbye_counter": ["start", "no_face", card, "confirm_yes", eligible, "counter"],
         "19_goodbye_home_visit": ["start", "no_face", card, "confirm_yes", eligible,
                                   "home_visit"],

@@ -271,7 +271,8 @@ class CameraVision:
         from kiosk.vision.decision import photo_age_years
         from kiosk.vision.match import Reference
 
-        refs = [Reference(kind, image) for kind, image in self.references(resident_id, identity)]
+        refs = [r if isinstance(r, Reference) else Reference(*r)   # (kind, image[, age])
+                for r in self.references(resident_id, identity)]
         if identity.portrait is not None:          # the card's photo is as old as the card
             age = photo_age_years(identity.portrait_date, dt.date.today())
             refs.insert(0, Reference("card_portrait", identity.portrait, age))

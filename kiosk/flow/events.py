@@ -213,9 +213,17 @@ class SaveFailed:
     reason: str
 
 
+@dataclass(frozen=True)
+class ReferenceAnswerSaved:
+    """The resident's keep-the-crop answer was recorded (the consent state stored)."""
+
+    consent: str
+
+
 Event = (Touch | KeypadSubmitted | Tick | Reset | CardRead | CardCoaching | EligibilityChecked
          | FaceQuality | FaceReady | ChallengeStarted | ChallengePassed | LivenessDone
-         | MatchDone | CameraLost | CameraBack | RecordSaved | SaveFailed)
+         | MatchDone | CameraLost | CameraBack | RecordSaved | SaveFailed
+         | ReferenceAnswerSaved)
 
 # ---------------------------------------------------------------- effects out
 
@@ -262,6 +270,16 @@ class SaveCertification:
 
 
 @dataclass(frozen=True)
+class KeepReference:
+    """Record the resident's separate answer: keep this visit's face crop (of the saved
+    certification `session_id`) as their next reference, or not."""
+
+    resident_id: str
+    session_id: str
+    keep: bool
+
+
+@dataclass(frozen=True)
 class RequestHomeVisit:
     resident_id: str
     id_number: str = field(repr=False)
@@ -288,5 +306,6 @@ class IdleWarning:
 
 
 Effect = (Show | Say | CameraMode | StartLiveness | StartMatching | LookupEligibility
-          | SaveCertification | RequestHomeVisit | PrintSlip | CallStaff | ClearPersonal
+          | SaveCertification | KeepReference | RequestHomeVisit | PrintSlip | CallStaff
+          | ClearPersonal
           | IdleWarning)

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 
 from kiosk.config import Settings
-from kiosk.flow import due
+from kiosk.flow import due, keep_reference
 from kiosk.flow import events as ev
 from kiosk.flow.session import Session
 from kiosk.flow.states import CAMERA, CHALLENGE_PROMPT, LIVENESS_REASONS, STEP, STEP_PROMPT, State
@@ -254,8 +254,11 @@ class CertificationFlow:
                            self.settings.kiosk.centre_name, s.record_id or s.session_id)
             return [ev.PrintSlip(slip), self._say("slip_printed")]
         elif _touched(e, "done"):
-            return self._enter(State.GOODBYE, detail="passed")
+            return keep_reference.after_passed(self)
         return None
+
+    def _in_keep_reference(self, e: ev.Event) -> list[ev.Effect] | None:
+        return keep_reference.on_event(self, e)
 
     def _in_result_failed(self, e: ev.Event) -> list[ev.Effect] | None:
         if _touched(e, "retry"):
@@ -376,6 +379,7 @@ class CertificationFlow:
         evidence = s.evidence if s else None
         if s:
             s.evidence = None
+            s.crop_saved = bool(evidence and evidence.get("face_crop"))
         return ev.SaveCertification(record, evidence)
 
     def _reset(self, why: str) -> list[ev.Effect]:

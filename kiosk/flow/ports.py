@@ -33,6 +33,10 @@ class RecordPort(Protocol):
     def request_home_visit(self, resident_id: str, id_number: str) -> str:
         """A home-visit request the staff console will see; its id."""
 
+    def keep_reference(self, resident_id: str, session_id: str, keep: bool) -> str:
+        """The resident's separate answer about keeping the saved certification's face crop
+        as their next reference; the consent state recorded (given | declined)."""
+
 
 class VisionPort(Protocol):
     """Camera + vision + card reading: events go to the bound sink, from any thread."""

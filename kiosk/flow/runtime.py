@@ -102,6 +102,11 @@ class FlowRuntime:
         elif isinstance(e, ev.SaveCertification):
             self._background(lambda: ev.RecordSaved(
                 p.records.save_certification(e.record, e.evidence)), failed=ev.SaveFailed)
+        elif isinstance(e, ev.KeepReference):
+            keep = getattr(p.records, "keep_reference", None)
+            if keep is not None:                  # after the save: one job at a time
+                self._background(lambda: ev.ReferenceAnswerSaved(
+                    keep(e.resident_id, e.session_id, e.keep)), failed=ev.SaveFailed)
         elif isinstance(e, ev.RequestHomeVisit):
             self._background(lambda: ev.RecordSaved(
                 p.records.request_home_visit(e.resident_id, e.id_number)), failed=ev.SaveFailed)

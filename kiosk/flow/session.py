@@ -29,6 +29,7 @@ class Session:
     record_id: str = ""
     saved: bool = False
     evidence: dict | None = None              # of the latest comparison; saved once
+    crop_saved: bool = False                  # a face crop went with the saved record
 
     @property
     def masked_id(self) -> str:

@@ -16,6 +16,7 @@ class State(StrEnum):
     LIVENESS = "liveness"
     MATCHING = "matching"
     RESULT_PASSED = "result_passed"
+    KEEP_REFERENCE = "keep_reference"      # separate question: keep today's face crop?
     RESULT_FAILED = "result_failed"
     ASSISTANCE = "assistance"              # staff, the non-face route, or a home visit
     NOT_IN_ROSTER = "not_in_roster"
@@ -32,7 +33,7 @@ STEP: dict[State, int] = {
     State.IDENTITY: 2, State.KEYPAD: 2, State.CONFIRM_IDENTITY: 2, State.ELIGIBILITY: 2,
     State.NOT_IN_ROSTER: 2, State.ALREADY_CERTIFIED: 2,
     State.FACE_ALIGN: 3, State.LIVENESS: 3, State.MATCHING: 3, State.CAMERA_PROBLEM: 3,
-    State.RESULT_PASSED: 4, State.RESULT_FAILED: 4, State.ASSISTANCE: 4, State.GOODBYE: 0,
+    State.RESULT_PASSED: 4, State.KEEP_REFERENCE: 4, State.RESULT_FAILED: 4, State.ASSISTANCE: 4, State.GOODBYE: 0,
 }
 
 # States during which the camera looks at something, and at what.

@@ -58,7 +58,8 @@ class JourneyReport:
 
 
 def _answers(text: str) -> list[str]:
-    """`yes,yes,no`: consent, confirm, then retry decisions, in the order they come up."""
+    """`yes,yes,no`: consent, confirm, then retry decisions, in the order they come up
+    (`keep` anywhere: keep today's face crop as the next reference)."""
     return [w.strip().lower() for w in text.split(",") if w.strip()] if text else []
 
 
@@ -171,9 +172,13 @@ def drive_journey(services: Any, *, clip_fps: float, ended: dict[str, float], ca
 
 def _script(state: State, events: queue.Queue, pending: list[str], id_number: str | None,
             card: bool) -> None:
-    """The resident's touches, as a script."""
+    """The resident's touches, as a script. `keep` anywhere in the answers says "可以保存"
+    to keeping today's face crop as the next reference; without it the answer is "不保存"."""
     def answer(yes: str, no: str) -> None:
-        word = pending.pop(0) if pending else "yes"
+        words = [w for w in pending if w != "keep"]
+        word = words[0] if words else "yes"
+        if words:
+            pending.remove(word)
         events.put(ev.Touch(yes if word in ("yes", "y", "1") else no))
 
     if state == State.CONSENT:
@@ -186,6 +191,11 @@ def _script(state: State, events: queue.Queue, pending: list[str], id_number: st
         answer("confirm_yes", "confirm_no")
     elif state == State.RESULT_FAILED:
         answer("retry", "no_face")
+    elif state == State.KEEP_REFERENCE:
+        keep = "keep" in pending
+        if keep:
+            pending.remove("keep")
+        events.put(ev.Touch("keep_reference" if keep else "no_keep_reference"))
 
 
 def _outcome(flow: CertificationFlow, runtime: FlowRuntime) -> str:

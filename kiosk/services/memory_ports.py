@@ -43,6 +43,7 @@ class MemoryRecords:
     certifications: list[CertificationRecord] = field(default_factory=list)
     evidence: list[dict[str, Any] | None] = field(default_factory=list)
     home_visits: list[str] = field(default_factory=list)
+    reference_answers: list[tuple[str, bool]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def save_certification(self, record: CertificationRecord,
@@ -56,6 +57,11 @@ class MemoryRecords:
         with self._lock:
             self.home_visits.append(resident_id)
         return uuid.uuid4().hex
+
+    def keep_reference(self, resident_id: str, session_id: str, keep: bool) -> str:
+        with self._lock:
+            self.reference_answers.append((resident_id, keep))
+        return "given" if keep else "declined"
 
 
 class ScriptedVision:

@@ -93,6 +93,13 @@ class StoreAdapter:
         self._saved()
         return visit.uuid
 
+    def keep_reference(self, resident_id: str, session_id: str, keep: bool) -> str:
+        consent = self.store.keep_reference(
+            int(resident_id), str(uuid.UUID(hex=session_id)), keep=keep,
+            keep_days=self.settings.face.keep_reference_days).result(timeout=30)
+        log.info("face reference answer recorded: %s", consent)
+        return consent
+
     def _saved(self) -> None:
         if self.on_saved is not None:
             try:
@@ -125,19 +132,36 @@ def _attempt(a: AttemptRecord) -> Any:
         challenges=a.challenges)
 
 
-def store_references(store: Any) -> Callable[[str, ResidentIdentity],
-                                              list[tuple[str, np.ndarray]]]:
-    """The roster's enrolled photo (decoded) as a match reference."""
+def store_references(store: Any, *, today: Callable[[], dt.date] = dt.date.today
+                     ) -> Callable[[str, ResidentIdentity], list[Any]]:
+    """The store's references of a resident, each with its age (kiosk.vision.match.Reference):
+    the roster's enrolled photo (as old as its enrolment date, unknown without one) and the
+    face crop of a last certification the resident agreed to keep (as old as that
+    certification). An image that does not decode is still passed on (as an empty picture),
+    so the matcher names it `unreadable` for staff instead of it silently vanishing."""
     import cv2
 
-    def refs(resident_id: str, identity: ResidentIdentity) -> list[tuple[str, np.ndarray]]:
+    from kiosk.vision.decision import photo_age_years
+    from kiosk.vision.match import Reference
+
+    def decode(data: bytes) -> np.ndarray:
+        image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+        return image if image is not None else np.zeros((0, 0, 3), np.uint8)
+
+    def refs(resident_id: str, identity: ResidentIdentity) -> list[Any]:
         if not resident_id:
             return []
+        out = []
+        day = today()
         _template, photo = store.face_reference(int(resident_id))
-        if not photo:
-            return []
-        image = cv2.imdecode(np.frombuffer(photo, np.uint8), cv2.IMREAD_COLOR)
-        return [] if image is None else [("enrolled", image)]
+        if photo:
+            taken = store.face_photo_date(int(resident_id))
+            out.append(Reference("enrolled", decode(photo), photo_age_years(taken, day)))
+        kept = store.kept_reference(int(resident_id))
+        if kept is not None and kept.photo:
+            out.append(Reference("last_certification", decode(kept.photo),
+                                 photo_age_years(kept.photo_date, day)))
+        return out
 
     return refs
 

@@ -109,3 +109,32 @@ def history(store: Store, resident_id: int, *, limit: int = 50) -> list[Certific
             " id DESC LIMIT ?", (resident_id, limit))]
         return [c for c in (get_certification(conn, u) for u in uids) if c is not None]
     return store.read(tx)
+
+
+KEPT_ZH = {"given": "已保存", "declined": "本人选择不保存", "withdrawn": "已撤回",
+           "expired": "已过期删除"}
+
+
+def kept_reference_zh(store: Store, resident_id: int) -> str:
+    """The resident's answer about keeping a visit's face crop as their next reference,
+    in words for the counter (no picture, no score)."""
+    kept = store.kept_reference(resident_id)
+    if kept is None:
+        return "人脸参考照片：没有保存"
+    line = f"人脸参考照片：{KEPT_ZH.get(kept.consent, kept.consent)}"
+    if kept.consent == "given" and kept.photo is not None:
+        line += f"（{kept.photo_date} 认证时拍摄，保存到 {kept.expires_at[:10]}）"
+    elif kept.consent == "given":
+        line = "人脸参考照片：已过期"
+    return line
+
+
+def withdraw_kept_reference(store: Store, session: object, resident_id: int) -> bool:
+    """At the resident's request: delete the kept face crop (any logged-in staff; audited
+    under their name). False when nothing was kept."""
+    from kiosk.staff.login import PermissionDenied
+
+    actor = getattr(session, "actor", "")
+    if not actor:
+        raise PermissionDenied("not logged in")
+    return store.withdraw_kept_reference(resident_id, actor=actor).result(timeout=30)

@@ -26,7 +26,7 @@ import sqlite_utils
 from kiosk import paths
 from kiosk.store import audit as audit_mod
 from kiosk.store import certifications as certs
-from kiosk.store import integrity, outbox, quarantine, retention, roster
+from kiosk.store import integrity, kept, outbox, quarantine, retention, roster
 from kiosk.store.crypto import StoreKey, key_path, load_or_create_key
 from kiosk.store.migrations import migrate
 from kiosk.store.records import (
@@ -230,12 +230,34 @@ class Store:
         return self.read(lambda c: roster.get_resident(c, self.key, resident_id))
 
     def set_face_reference(self, resident_id: int, *, template: bytes | None,
-                           photo: bytes | None) -> Future[None]:
+                           photo: bytes | None, photo_date: str | None = None
+                           ) -> Future[None]:
+        """The enrolled photo; `photo_date` (ISO) is when it was taken, its age as a
+        reference (None: keep the date the roster gave, "" : unknown)."""
         return self.write(lambda c: roster.set_face_reference(
-            c, self.key, resident_id, template=template, photo=photo))
+            c, self.key, resident_id, template=template, photo=photo, photo_date=photo_date))
+
+    def face_photo_date(self, resident_id: int) -> str:
+        """When the enrolled photo was taken (ISO date), "" when unknown."""
+        return self.read(lambda c: roster.face_photo_date(c, resident_id))
 
     def face_reference(self, resident_id: int) -> tuple[bytes | None, bytes | None]:
         return self.read(lambda c: roster.face_reference(c, self.key, resident_id))
+
+    def keep_reference(self, resident_id: int, certification_uuid: str, *, keep: bool,
+                       keep_days: int) -> Future[str]:
+        """The resident's separate answer: keep this visit's face crop as next year's
+        reference (kiosk.store.kept); returns the consent recorded."""
+        return self.write(lambda c: kept.record_answer(
+            c, self.key, resident_id=resident_id, certification_uuid=certification_uuid,
+            keep=keep, keep_days=keep_days))
+
+    def kept_reference(self, resident_id: int) -> kept.KeptReference | None:
+        return self.read(lambda c: kept.get(c, self.key, resident_id))
+
+    def withdraw_kept_reference(self, resident_id: int, *, actor: str) -> Future[bool]:
+        return self.write(lambda c: kept.withdraw(c, self.key, resident_id=resident_id,
+                                                  actor=actor))
 
     # ---- certifications -----------------------------------------------------------------
     def save_certification(self, new: NewCertification) -> Future[str]:

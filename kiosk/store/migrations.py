@@ -161,8 +161,26 @@ def _v3(conn: sqlite3.Connection) -> None:
     _v3_move_json(conn)
 
 
+# v4: face references that age well. `kept_references`: per resident, the answer to the
+# separate question "keep this visit's face crop as next year's reference?" and, when the
+# answer was yes, the crop (sealed); the crop is removed when the resident withdraws at the
+# counter, says no at a later visit, or `[face] keep_reference_days` pass (retention job).
+# `residents.face_photo_date`: the date the roster's enrolled photo was taken (its age).
+V4 = """
+CREATE TABLE kept_references (
+    id INTEGER PRIMARY KEY,
+    resident_id INTEGER NOT NULL UNIQUE REFERENCES residents(id),
+    certification_uuid TEXT NOT NULL,
+    consent TEXT NOT NULL CHECK (consent IN ('given','declined','withdrawn','expired')),
+    photo_enc BLOB, photo_date TEXT NOT NULL DEFAULT '',
+    decided_at TEXT NOT NULL, expires_at TEXT NOT NULL DEFAULT '',
+    updated_at TEXT NOT NULL);
+CREATE INDEX kept_references_expiry ON kept_references(expires_at);
+ALTER TABLE residents ADD COLUMN face_photo_date TEXT NOT NULL DEFAULT ''
+"""
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
-    _script(V1), _script(V2), _v3)
+    _script(V1), _script(V2), _v3, _script(V4))
 LATEST = len(MIGRATIONS)
 
 

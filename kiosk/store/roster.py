@@ -149,13 +149,24 @@ def _check_mass_deactivation(conn: sqlite3.Connection) -> None:
 
 
 def set_face_reference(conn: sqlite3.Connection, key: StoreKey, resident_id: int, *,
-                       template: bytes | None, photo: bytes | None) -> None:
-    """Store the enrolled template/photo (encrypted) used as a match reference."""
+                       template: bytes | None, photo: bytes | None,
+                       photo_date: str | None = None) -> None:
+    """Store the enrolled template/photo (encrypted) used as a match reference, and when
+    the photo was taken (None leaves the date the roster gave)."""
+    if photo_date is not None:
+        conn.execute("UPDATE residents SET face_photo_date = ? WHERE id = ?",
+                     (photo_date, resident_id))
     conn.execute("UPDATE residents SET face_template_enc = ?, face_photo_enc = ?, updated_at = ?"
                  " WHERE id = ?",
                  (key.encrypt(template, context=b"face_template") if template else None,
                   key.encrypt(photo, context=b"face_photo") if photo else None,
                   utc_now(), resident_id))
+
+
+def face_photo_date(conn: sqlite3.Connection, resident_id: int) -> str:
+    row = conn.execute("SELECT face_photo_date FROM residents WHERE id = ?",
+                       (resident_id,)).fetchone()
+    return str(row[0]) if row else ""
 
 
 def face_reference(conn: sqlite3.Connection, key: StoreKey, resident_id: int

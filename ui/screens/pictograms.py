@@ -21,6 +21,7 @@ BY_STATE: dict[State, str] = {
     State.LIVENESS: "face_oval",
     State.MATCHING: "wait",
     State.RESULT_PASSED: "passed",
+    State.KEEP_REFERENCE: "stored_what",
     State.RESULT_FAILED: "try_again",
     State.ASSISTANCE: "counter",
     State.NOT_IN_ROSTER: "not_found",

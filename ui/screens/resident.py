@@ -115,6 +115,8 @@ def build_screens(catalogue: PromptCatalogue, *, retention_days: int = 30
         State.LIVENESS: CameraScreen(State.LIVENESS, c, mode="face"),
         State.MATCHING: StepScreen(State.MATCHING, c),
         State.RESULT_PASSED: ResultPassedScreen(c),
+        State.KEEP_REFERENCE: StepScreen(State.KEEP_REFERENCE, c,
+                                         choices=["keep_reference", "no_keep_reference"]),
         State.RESULT_FAILED: DetailsScreen(State.RESULT_FAILED, c, ["left"],
                                            choices=["retry", "no_face"]),
         State.ASSISTANCE: DetailsScreen(State.ASSISTANCE, c, ["name", "id"],

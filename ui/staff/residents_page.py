@@ -47,6 +47,11 @@ class ResidentsPage(QWidget):
         layout.addWidget(self.picker)
         self.summary = text("", role="muted")
         layout.addWidget(self.summary)
+        self.kept = text("", role="muted")
+        self.withdraw_button = button("撤回保存的照片", on_click=self.withdraw)
+        self.withdraw_button.setEnabled(False)
+        layout.addLayout(row(self.kept, self.withdraw_button))
+        self.resident_id: int | None = None
         self.history = table(["认证时间", "方式", "结果", "经办", "认证编号"])
         self.history.setMinimumHeight(240)
         layout.addWidget(self.history)
@@ -69,6 +74,8 @@ class ResidentsPage(QWidget):
         due = f"　下次认证：{r.next_due_zh}" if r.next_due_zh else ""
         self.summary.setText(f"{r.resident.name}　{r.masked_id_number}　"
                              f"{residents.DUE_STATE_ZH[r.due_state]}{due}")
+        self.resident_id = resident_id
+        self._show_kept()
         certs = residents.history(self.ctx.store, resident_id)
         names = {row["id"]: row["username"] for row in self.ctx.store.query(
             "SELECT id, username FROM staff")}
@@ -77,6 +84,21 @@ class ResidentsPage(QWidget):
                             for c in certs], keys=[c.uuid for c in certs])
         if certs:
             self.history.selectRow(0)
+
+    def _show_kept(self) -> None:
+        rid = self.resident_id
+        self.kept.setText(residents.kept_reference_zh(self.ctx.store, rid) if rid else "")
+        kept = self.ctx.store.kept_reference(rid) if rid else None
+        self.withdraw_button.setEnabled(kept is not None and kept.photo is not None)
+
+    def withdraw(self) -> None:
+        """撤回: the resident no longer wants this visit's photo kept; deleted, audited."""
+        if self.resident_id is None:
+            return
+        done = residents.withdraw_kept_reference(self.ctx.store, self.ctx.session,
+                                                 self.resident_id)
+        self.message.setText("已撤回，保存的照片已删除。" if done else "没有保存的照片。")
+        self._show_kept()
 
     def reprint(self) -> None:
         uuid = selected_key(self.history)
