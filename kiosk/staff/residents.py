@@ -123,7 +123,7 @@ def kept_reference_zh(store: Store, resident_id: int) -> str:
         return "人脸参考照片：没有保存"
     line = f"人脸参考照片：{KEPT_ZH.get(kept.consent, kept.consent)}"
     if kept.consent == "given" and kept.photo is not None:
-        line += f"（{kept.photo_date} 认证时拍摄，保存到 {kept.expires_at[:10]}）"
+        line += f"（{kept.photo_date} 拍摄，保存到 {kept.expires_at[:10]}）"
     elif kept.consent == "given":
         line = "人脸参考照片：已过期"
     return line

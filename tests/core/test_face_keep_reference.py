@@ -141,7 +141,7 @@ def test_store_keeps_sealed_per_resident_withdraws_and_purges(tmp_path) -> None:
         assert crop not in raw and b"JFIF" not in raw                # sealed at rest
         with pytest.raises(LookupError):                             # another's record
             store.keep_reference(other, uid, keep=True, keep_days=400).result(30)
-        assert "已保存（2026-05-20 认证时拍摄" in kept_reference_zh(store, rid)
+        assert "已保存（2026-05-20 拍摄" in kept_reference_zh(store, rid)
         # next year the kept crop is a reference, as old as the certification
         refs = store_references(store, today=lambda: dt.date(2027, 5, 20))(str(rid), IDENTITY)
         last = [r for r in refs if r.kind == "last_certification"]

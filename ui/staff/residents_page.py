@@ -50,7 +50,9 @@ class ResidentsPage(QWidget):
         self.kept = text("", role="muted")
         self.withdraw_button = button("撤回保存的照片", on_click=self.withdraw)
         self.withdraw_button.setEnabled(False)
-        layout.addLayout(row(self.kept, self.withdraw_button))
+        kept_row = row(self.kept, self.withdraw_button, stretch_end=False)
+        kept_row.setStretch(0, 1)                # the words take the width, then wrap
+        layout.addLayout(kept_row)
         self.resident_id: int | None = None
         self.history = table(["认证时间", "方式", "结果", "经办", "认证编号"])
         self.history.setMinimumHeight(240)

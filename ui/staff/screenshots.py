@@ -69,10 +69,14 @@ def seed_demo(store: Store, now: dt.datetime) -> None:
     at = (now - dt.timedelta(hours=2)).isoformat()
     store.set_face_reference(ids[1], template=None, photo=face_png(200)).result()
     for rid, result in ((ids[0], "passed"), (ids[2], "passed"), (ids[3], "referred")):
-        store.save_certification(NewCertification(
+        uid = store.save_certification(NewCertification(
             resident_id=rid, channel="kiosk_self", result=result, started_at=at,  # type: ignore[arg-type]
             finished_at=(now - dt.timedelta(minutes=40)).isoformat(),
-            reason_codes=("asked_for_staff",) if result == "referred" else ())).result()
+            reason_codes=("asked_for_staff",) if result == "referred" else (),
+            evidence=(EvidenceItem("face_crop", face_png(205)),) if rid == ids[0] else ())
+        ).result()
+        if rid == ids[0]:                    # she said "可以保存": kept as next year's photo
+            store.keep_reference(rid, uid, keep=True, keep_days=400).result()
     store.save_certification(NewCertification(
         resident_id=ids[1], channel="kiosk_self", result="failed", started_at=at,
         finished_at=(now - dt.timedelta(hours=1, minutes=50)).isoformat(),
