@@ -36,6 +36,8 @@ HEADERS: dict[str, tuple[str, ...]] = {
     "address": ("address", "住址", "地址", "家庭住址"),
     "phone": ("phone", "电话", "联系电话", "手机"),
     "region": ("region", "地区", "所属社区", "社区"),
+    # when the enrolled photo was taken: its age as a match reference (kiosk.vision.decision)
+    "photo_date": ("photo_date", "照片日期", "照片采集日期", "采集日期"),
 }
 REQUIRED = ("id_number", "name")
 COMPARED = ("ref", "name", "sex", "birth_date", "address", "phone", "region")
@@ -237,11 +239,21 @@ def _check_row(line: int, raw: list[Any], cols: dict[str, int], today: dt.date,
     if phone and not _PHONE.match(phone):
         problems.append(RowProblem(line, "phone", "bad_phone", f"电话“{phone}”格式不对。"))
         bad = True
+    photo_text, photo_day = get("photo_date"), None
+    if photo_text:
+        photo_day = _norm_date(photo_text)
+        born = check.birth if check is not None and check.ok else None
+        if photo_day is None or photo_day > today or (born and photo_day < born):
+            problems.append(RowProblem(line, "photo_date", "bad_photo_date",
+                                       f"照片日期 {photo_text} 不正确（不能晚于今天，"
+                                       "也不能早于出生日期）。"))
+            bad = True
     if bad or check is None:
         return None
     return RosterEntry(ref=get("ref"), id_number=check.number, name=get("name"),
                        sex=check.sex or "", birth_date=check.birth.isoformat() if check.birth
-                       else "", address=get("address"), phone=phone, region=get("region"))
+                       else "", address=get("address"), phone=phone, region=get("region"),
+                       photo_date=photo_day.isoformat() if photo_day else "")
 
 
 def _compare_existing(conn: sqlite3.Connection, store: Store, report: ImportReport,
@@ -267,6 +279,8 @@ def _compare_existing(conn: sqlite3.Connection, store: Store, report: ImportRepo
                          version=existing.roster_version)
         changes = tuple(f for f in COMPARED
                         if (getattr(merged, f) or "") != (getattr(existing, f) or ""))
+        if entry.photo_date and entry.photo_date != roster.face_photo_date(conn, existing.id):
+            changes += ("photo_date",)
         if changes or not existing.active:
             report.overwrites.append(Overwrite(line, existing.masked_id_number,
                                                changes or ("active",)))

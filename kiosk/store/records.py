@@ -38,6 +38,7 @@ class RosterEntry:
     last_certified_at: str = ""
     version: int = 0
     active: bool = True
+    photo_date: str = ""              # ISO date the enrolled photo was taken; "" = unknown
 
 
 @dataclass(frozen=True)

@@ -87,7 +87,9 @@ def upsert_one(conn: sqlite3.Connection, key: StoreKey, entry: RosterEntry, *,
             " phone, region, due_from, due_until, roster_version, active, updated_at,"
             " last_certified_at, synthetic) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (*fields, entry.last_certified_at, int(synthetic)))
+        _photo_date(conn, int(cur.lastrowid), entry)
         return int(cur.lastrowid), True
+    _photo_date(conn, int(row[0]), entry)
     last = max(row[1] or "", entry.last_certified_at or "")
     conn.execute(
         "UPDATE residents SET ref = ?, id_number_enc = ?, id_hash = ?, name = ?, sex = ?,"
@@ -95,6 +97,14 @@ def upsert_one(conn: sqlite3.Connection, key: StoreKey, entry: RosterEntry, *,
         " roster_version = ?, active = ?, updated_at = ?, last_certified_at = ? WHERE id = ?",
         (*fields, last, row[0]))
     return int(row[0]), False
+
+
+def _photo_date(conn: sqlite3.Connection, resident_id: int, entry: RosterEntry) -> None:
+    """The enrolled photo's date, when the roster gives one (a roster without it leaves a
+    date set at enrolment; no date anywhere = unknown age)."""
+    if entry.photo_date:
+        conn.execute("UPDATE residents SET face_photo_date = ? WHERE id = ?",
+                     (entry.photo_date, resident_id))
 
 
 def upsert_roster(conn: sqlite3.Connection, key: StoreKey, entries: Iterable[RosterEntry], *,

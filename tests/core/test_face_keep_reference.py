@@ -250,3 +250,66 @@ def test_kept_crop_decides_next_years_journey(vision_link, kiosk_home, shared_fi
         assert store.kept_reference(rid).photo is None
     finally:
         store.close()
+
+
+def test_roster_photo_date_is_validated_and_becomes_the_enrolled_references_age(tmp_path
+                                                                              ) -> None:
+    """A roster column 照片日期: validated (a date, not after today, not before birth),
+    stored, and the enrolled photo's age next comes from it; no column = unknown age."""
+    import csv
+
+    import cv2
+    import numpy as np
+    from staff_fixtures import id_number
+
+    from kiosk.staff import roster_import
+
+    today = dt.date(2026, 5, 20)
+    store = open_store(tmp_path)
+
+    def write(name: str, rows: list[list[str]], header=("姓名", "身份证号", "照片日期")):
+        path = tmp_path / name
+        with open(path, "w", newline="", encoding="utf-8-sig") as fh:
+            w = csv.writer(fh)
+            w.writerow(header)
+            w.writerows(rows)
+        return path
+
+    try:
+        a, b, c = id_number(seq=1), id_number(seq=2), id_number(seq=3)   # born 1945-03-12
+        bad = roster_import.validate_file(store, write("bad.csv", [
+            ["甲", a, "2030-01-01"], ["乙", b, "1940-01-01"], ["丙", c, "去年"]]), today=today)
+        assert [(p.line, p.column, p.code) for p in bad.errors] == [
+            (2, "photo_date", "bad_photo_date"), (3, "photo_date", "bad_photo_date"),
+            (4, "photo_date", "bad_photo_date")]
+        report = roster_import.import_roster(store, write("ok.csv", [
+            ["甲", a, "2016年5月20日"], ["乙", b, ""]]), actor="op1", today=today)
+        assert report.ok and report.new == 2
+        ra = store.find_resident_by_id_number(a).id
+        rb = store.find_resident_by_id_number(b).id
+        assert store.face_photo_date(ra) == "2016-05-20" and store.face_photo_date(rb) == ""
+        ok, buf = cv2.imencode(".jpg", np.full((200, 200, 3), 120, np.uint8))
+        for rid in (ra, rb):
+            store.set_face_reference(rid, template=None, photo=buf.tobytes()).result(30)
+        assert store.face_photo_date(ra) == "2016-05-20"      # enrolment kept the roster's date
+        refs = store_references(store, today=lambda: today)
+        (enrolled_a,) = refs(str(ra), IDENTITY)
+        (enrolled_b,) = refs(str(rb), IDENTITY)
+        assert enrolled_a.kind == "enrolled" and 9.99 < enrolled_a.age_years < 10.01
+        assert enrolled_b.age_years is None                       # no date: unknown age
+        # only the date changes: reported as an overwrite, then written
+        again = roster_import.validate_file(store, write("again.csv", [["乙", b, "2025-01-02"]]),
+                                            today=today)
+        assert [o.changes for o in again.overwrites] == [("photo_date",)]
+        roster_import.apply_import(store, again, actor="op1")
+        assert store.face_photo_date(rb) == "2025-01-02"
+        # a roster without the column leaves the dates alone
+        roster_import.import_roster(store, write("plain.csv", [["甲", a]], ("姓名", "身份证号")),
+                                    actor="op1", today=today)
+        assert store.face_photo_date(ra) == "2016-05-20"
+        # a photo set at enrolment with its own date
+        store.set_face_reference(rb, template=None, photo=buf.tobytes(),
+                                 photo_date="2026-01-01").result(30)
+        assert store.face_photo_date(rb) == "2026-01-01"
+    finally:
+        store.close()
