@@ -77,6 +77,8 @@ class CertificationRecord:
     attempts: tuple[AttemptRecord, ...] = ()
     reason: str = ""
     next_window: DueWindow | None = None
+    # what was wrong with each reference photo, e.g. ("card_portrait=two_faces",): for staff
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

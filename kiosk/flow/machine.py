@@ -236,7 +236,9 @@ class CertificationFlow:
         now = self.clock()
         s.attempts.append(self._attempt("no_reference", now, reason=e.reason))
         s.saved = True
-        record = self._record("kiosk_self", "referred", now, reason=e.reason)
+        record = dataclasses.replace(
+            self._record("kiosk_self", "referred", now, reason=e.reason),
+            problems=tuple(p for p in e.detail.split(",") if "=" in p))
         log.info("no usable reference: %s", e.detail or e.reason)
         return ([self._save(record),
                  ev.CallStaff(f"{e.reason}:{e.detail}" if e.detail else e.reason)]

@@ -79,7 +79,7 @@ class StoreAdapter:
             liveness={"challenges": [list(a.challenges) for a in record.attempts],
                       "outcomes": [a.outcome for a in record.attempts]},
             model_versions={"face": self.settings.vision.model},
-            reason_codes=tuple(r for r in (record.reason,) if r),
+            reason_codes=tuple(r for r in (record.reason, *record.problems) if r),
             template=evidence.get("template"),
             attempts=tuple(_attempt(a) for a in record.attempts),
             evidence=items)

@@ -32,6 +32,18 @@ REFERENCE_ZH = {"card_portrait": "身份证照片", "chip_portrait": "芯片照�
                 "enrolled": "名册照片", "last_certification": "上次认证照片"}
 REASON_ZH = {"face_review": "人脸相似度在复核带内，请核对", "no_reference": "没有可比对的照片",
              "no_reference_face": "照片里找不到可用的人脸"}
+# one reference photo's problem (reason code `<reference>=<problem>`, from the matcher)
+PROBLEM_ZH = {"unreadable": "图片损坏，无法读取", "no_face": "找不到人脸",
+              "two_faces": "有两张人脸，无法确定是谁", "too_small": "人脸太小（照片太模糊）"}
+
+
+def reason_zh(code: str) -> str:
+    """A reason code in words for staff, e.g. `card_portrait=two_faces` ->
+    "身份证照片：有两张人脸，无法确定是谁"."""
+    if "=" in code:
+        kind, problem = code.split("=", 1)
+        return f"{REFERENCE_ZH.get(kind, kind)}：{PROBLEM_ZH.get(problem, problem)}"
+    return REASON_ZH.get(code, code)
 
 
 class ReviewError(ValueError):
@@ -117,7 +129,7 @@ def face_decision_zh(item: ReviewItem) -> str:
     against the settings in force, and liveness. (Staff only: residents never see a score.)"""
     s = item.scores
     if s.get("distance") is None:
-        return "人脸比对：" + "、".join(REASON_ZH.get(r, r) for r in item.reason_codes) \
+        return "人脸比对：" + "、".join(reason_zh(r) for r in item.reason_codes) \
             if item.reason_codes else "人脸比对：无"
     parts = [f"人脸比对：{FACE_OUTCOME_ZH.get(str(s.get('outcome')), str(s.get('outcome', '')))}",
              f"决定照片：{REFERENCE_ZH.get(str(s.get('reference')), str(s.get('reference')))}",

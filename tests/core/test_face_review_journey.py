@@ -6,6 +6,8 @@ Plus each bad reference (no face, two faces, tiny, corrupt, missing) on the real
 
 from __future__ import annotations
 
+import re
+
 import cv2
 import numpy as np
 import pytest
@@ -154,3 +156,43 @@ def test_each_bad_reference_gets_its_reason(vision_link, probes, shared_file) ->
         assert still.crop is not None and still.problem == "" and still.face_px > 40
     finally:
         m.close()
+
+
+def _chip_of(frame: np.ndarray, width: int = 64) -> np.ndarray:
+    """A 102 x 126 chip photo holding the whole frame shrunk to `width`: the face ends up
+    ~28 px wide (below the 40 px a reference needs)."""
+    chip = np.full((126, 102, 3), 200, np.uint8)
+    h = round(width * frame.shape[0] / frame.shape[1])
+    y, x = (126 - h) // 2, (102 - width) // 2
+    chip[y:y + h, x:x + width] = cv2.resize(frame, (width, h), interpolation=cv2.INTER_AREA)
+    return chip
+
+
+@pytest.mark.parametrize("case,expected", [
+    ("two_faces", "enrolled=two_faces"), ("corrupt", "enrolled=unreadable"),
+    ("tiny_chip", "enrolled=too_small"), ("blank_chip", "enrolled=no_face")])
+def test_each_bad_reference_reaches_the_record_and_the_staff_line(
+        vision_link, store, shared_file, case, expected) -> None:
+    """A journey whose only reference is bad: referred, the resident hears the calm line,
+    the record keeps the reference's own reason code, the review queue says it in words."""
+    clip = shared_file("liveness", "liveportrait_d18.mp4")
+    seed_test_resident(store, GOOD_ID, clip)
+    resident = store.find_resident_by_id_number(GOOD_ID)
+    photo = {"two_faces": lambda: cv2.imencode(".jpg", read_image(shared_file(
+                 "faces", "deepface", "multi_face", "couple.jpg")))[1].tobytes(),
+             "corrupt": lambda: b"\xff\xd8\xff\xe0 not really a jpeg",
+             "tiny_chip": lambda: cv2.imencode(".png", _chip_of(_frame(clip)))[1].tobytes(),
+             "blank_chip": lambda: cv2.imencode(".png", np.full((126, 102, 3), 128,
+                                                               np.uint8))[1].tobytes()}[case]()
+    store.set_face_reference(resident.id, template=None, photo=photo).result(30)
+    report = _journey(store, vision_link, clip)
+    assert report.final_state == "assistance", report.as_dict()
+    assert report.attempts == [("no_reference", "no_reference_face")]
+    assert any("工作人员帮您核对一下照片，没关系" in t for t in report.said), report.said
+    assert not any(re.search(r"\d\.\d", t) for t in report.said)          # no score said
+    saved = store.last_certification(resident.id, passed_only=False)
+    assert saved.result == "referred"
+    assert saved.reason_codes == ("no_reference_face", expected)
+    (item,) = [i for i in review.review_queue(store) if i.resident_id == resident.id]
+    words = review.reason_zh(expected)
+    assert words.startswith("名册照片：") and words in review.face_decision_zh(item)
