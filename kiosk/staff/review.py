@@ -150,7 +150,10 @@ def review_evidence(store: Store, item: ReviewItem) -> ReviewEvidence:
     _template, photo = store.face_reference(item.resident_id)
     last = store.last_certification(item.resident_id, passed_only=True)
     last_crop = None
-    if last is not None:
+    kept = store.kept_reference(item.resident_id)
+    if kept is not None and kept.photo:          # the consented crop the matcher compared
+        last_crop = kept.photo
+    elif last is not None:
         last_crop = next((d for k, d in store.evidence_for(last.uuid) if k == "face_crop"), None)
     return ReviewEvidence(live, card, photo, last_crop)
 

@@ -313,3 +313,30 @@ def test_roster_photo_date_is_validated_and_becomes_the_enrolled_references_age(
         assert store.face_photo_date(rb) == "2026-01-01"
     finally:
         store.close()
+
+
+def test_review_page_shows_the_kept_crop_as_last_certification_photo(tmp_path) -> None:
+    from kiosk.staff import review
+
+    store = open_store(tmp_path)
+    try:
+        (rid,) = residents(store, 1)
+        uid = _passed_with_crop(store, rid, "2025-05-20T01:00:00+00:00", b"\xff\xd8kept")
+        store.keep_reference(rid, uid, keep=True, keep_days=400).result(30)
+        at = "2026-05-20T01:00:00+00:00"
+        store.save_certification(NewCertification(
+            resident_id=rid, channel="kiosk_self", result="referred", started_at=at,
+            finished_at=at, scores={"distance": 0.06, "reference": "last_certification",
+                                    "outcome": "review", "threshold": 0.049,
+                                    "review_band": 0.034},
+            reason_codes=("face_review",),
+            attempts=(AttemptRecord(1, at, at, "failed", True, 0.06, "face_review",
+                                    ("blink",)),),
+            evidence=(EvidenceItem("face_crop", b"\xff\xd8live"),))).result(30)
+        (item,) = review.review_queue(store)
+        assert "决定照片：上次认证照片" in review.face_decision_zh(item)
+        evidence = review.review_evidence(store, item)
+        assert evidence.live == (b"\xff\xd8live",)
+        assert evidence.last_passed == b"\xff\xd8kept"
+    finally:
+        store.close()
