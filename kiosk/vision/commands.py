@@ -167,6 +167,12 @@ def _print_cv(cv: dict[str, Any]) -> None:
     full = cv["rule_on_all_pairs"]
     print(f"rule on all pairs: threshold {full['threshold']:.3f} review band "
           f"{full['review_band']:.3f}")
+    print("\none reference vs two, per fold with each fold's band, fused by decision.fuse "
+          "(kiosk/vision/reference_sets.py):\n"
+          "references  genuine  impostor  genuine_review  frr     far")
+    for r in cv.get("reference_sets", []):
+        print(f"{r['references']:>10}  {r['genuine']:>7}  {r['impostor']:>8}  "
+              f"{r['genuine_review']:.4f}          {r['frr']:.4f}  {r['far']:.4f}")
 
 
 def _eval_liveness(args: argparse.Namespace) -> int:

@@ -211,13 +211,20 @@ def cross_validate_faces(results: list[PairResult], pairs_csv: Path, *, folds: i
                          [r.distance for r in results if not r.same])
     margins = [f.min_impostor_test - f.threshold for f in fold_rows
                if f.min_impostor_test is not None]
+    from kiosk.vision.reference_sets import reference_set_rates
+
+    folds_out = [dataclasses.asdict(f) for f in fold_rows]
+    sets = reference_set_rates([(r.img_a, r.img_b, r.distance) for r in results],
+                               {r.img_a: who(r.img_a) for r in results}
+                               | {r.img_b: who(r.img_b) for r in results}, folds_out)
     return {
         "rule": {"impostor_margin_sd": cal.IMPOSTOR_MARGIN_SD,
                  "genuine_margin_sd": cal.GENUINE_MARGIN_SD, "folds": len(fold_rows),
                  "seed": seed},
-        "folds": [dataclasses.asdict(f) for f in fold_rows],
+        "folds": folds_out,
         "overall": {**overall, "smallest_unseen_impostor_margin": min(margins, default=None)},
         "rule_on_all_pairs": {"threshold": full.threshold, "review_band": full.review_band},
+        "reference_sets": sets,
     }
 
 

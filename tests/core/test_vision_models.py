@@ -135,3 +135,8 @@ def test_shared_pairs_no_false_accept_and_frr_within_bar(shared_file, models_dir
     # the shipped defaults are what the rule gives on all the shared pairs
     assert cv["rule_on_all_pairs"] == {"threshold": DEFAULT_THRESHOLDS["Dlib"],
                                        "review_band": DEFAULT_REVIEW_BANDS["Dlib"]}
+    # two references: the fusion rule refers fewer genuine attempts, lets no stranger in
+    one, two = cv["reference_sets"]
+    assert one["references"] == 1 and one["genuine"] == 2 * s.genuine
+    assert two["far"] == 0.0 and two["frr"] == 0.0
+    assert two["genuine_review"] < one["genuine_review"]
