@@ -340,3 +340,28 @@ def test_review_page_shows_the_kept_crop_as_last_certification_photo(tmp_path) -
         assert evidence.last_passed == b"\xff\xd8kept"
     finally:
         store.close()
+
+
+def test_an_older_store_file_gains_the_v4_tables_with_unknown_dates(tmp_path) -> None:
+    """v2 fixture file -> v3 -> v4: no answers recorded, every enrolled photo's date unknown,
+    and a kept reference can be recorded on an old certification afterwards."""
+    import shutil
+    from pathlib import Path
+
+    from kiosk.store.crypto import StoreKey, read_master
+    from kiosk.store.database import Store
+
+    data = Path(__file__).resolve().parents[1] / "data"
+    db, key_file = tmp_path / "kiosk.sqlite3", tmp_path / "store.key"
+    shutil.copy(data / "store_v2.sqlite3", db)
+    shutil.copy(data / "store_v2.key", key_file)
+    key_file.chmod(0o600)
+    with Store(db, StoreKey.from_master(read_master(key_file))) as store:
+        assert 4 in store.migrated
+        assert store.query("SELECT count(*) AS n FROM kept_references")[0]["n"] == 0
+        dates = store.query("SELECT DISTINCT face_photo_date AS d FROM residents")
+        assert dates == [{"d": ""}]
+        rid = store.query("SELECT id FROM residents ORDER BY id LIMIT 1")[0]["id"]
+        uid = _passed_with_crop(store, rid, "2026-05-20T01:00:00+00:00", b"\xff\xd8old")
+        assert store.keep_reference(rid, uid, keep=True, keep_days=400).result(30) == "given"
+        assert store.verify_audit().ok
