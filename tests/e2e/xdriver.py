@@ -189,7 +189,7 @@ def type_number(driver: KioskDriver, number: str) -> None:
 
 
 def face_journey(driver: KioskDriver, number: str, *, alive: Callable[[], bool]) -> None:
-    """start → consent → keypad → confirm → face and liveness → passed → done."""
+    """start → consent → keypad → confirm → face and liveness → passed → done → 不保存."""
     driver.tap(action="start")
     driver.wait_state("consent")
     driver.screenshot("consent")
@@ -217,6 +217,10 @@ def face_journey(driver: KioskDriver, number: str, *, alive: Callable[[], bool])
     driver.wait_state("result_passed", timeout_s=10, alive=alive)
     driver.screenshot("passed")
     driver.tap(action="done")
+    snap = driver.wait_state("keep_reference", "goodbye", "welcome", timeout_s=30)
+    if snap["state"] == "keep_reference":     # the separate question: keep nothing
+        driver.screenshot("keep-reference")
+        driver.tap(action="no_keep_reference")
     driver.wait_state("welcome", timeout_s=30)
 
 
