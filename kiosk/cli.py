@@ -29,6 +29,7 @@ AREA_COMMANDS: tuple[str, ...] = (
     "kiosk.staff.console_commands",
     "kiosk.journey.commands",
     "kiosk.deploy.commands",
+    "kiosk.camera.commands",
 )
 
 

@@ -56,6 +56,8 @@ class KioskSection:
 @dataclass(frozen=True)
 class CameraSection:
     source: str = "0"                  # device index, a video file or a folder of images
+    device: str = ""                   # the camera by USB "VID:PID", name or index; set by
+                                       # `kiosk camera choose`; wins over `source` when set
     width: int = 640
     height: int = 480
     lost_after_s: float = 2.0          # no frame for this long = camera lost
