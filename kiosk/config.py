@@ -224,6 +224,16 @@ class SyncSection:
 
 
 @dataclass(frozen=True)
+class PrinterSection:
+    """[printer]: where slips go (docs/deployment.md, "Receipt printers")."""
+
+    raw: str = ""                      # ESC/POS raster printer: file:PATH, tcp:HOST:PORT,
+                                       # win:NAME; empty: PDF slips through the system queue
+    queue: str = ""                    # the system print queue for PDF slips; empty: default
+    paper_mm: Literal[58, 80] = 80     # roll width of the receipt printer
+
+
+@dataclass(frozen=True)
 class StaffSection:
     lockout_attempts: int = 5
     lockout_minutes: float = 15.0
@@ -242,6 +252,7 @@ class Settings:
     store: StoreSection = field(default_factory=StoreSection)
     sync: SyncSection = field(default_factory=SyncSection)
     staff: StaffSection = field(default_factory=StaffSection)
+    printer: PrinterSection = field(default_factory=PrinterSection)
 
 
 def _check_value(where: str, value: Any, hint: Any) -> Any:

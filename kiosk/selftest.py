@@ -154,6 +154,16 @@ def check_camera_trust() -> list[CheckResult]:
     return out
 
 
+def check_printer() -> list[CheckResult]:
+    """The slip printer of `[printer]`: raw ESC/POS printer reachable, or the system queue
+    (CUPS / Windows spooler) ready. Never a failure: slips are also saved as PDF."""
+    from kiosk.config import load_settings
+    from kiosk.printing.status import printer_state
+
+    p = load_settings().printer
+    return [CheckResult("printer", *printer_state(p.raw, p.queue))]
+
+
 def check_settings() -> list[CheckResult]:
     from kiosk.config import ConfigError, load_settings
 
@@ -233,7 +243,7 @@ CHECKS: list[Callable[[], list[CheckResult]]] = [
     check_settings, check_load_order, check_models, check_database, check_second_store,
     check_backups,
     check_speech, check_voices, check_font, check_qt_platform, check_camera,
-    check_camera_trust, check_chip_reader, check_deployment,
+    check_camera_trust, check_chip_reader, check_printer, check_deployment,
 ]
 
 
