@@ -12,9 +12,9 @@ import pytest
 import zxingcpp
 from escpos_decode import decode
 
+from kiosk.config import PrinterSection
 from kiosk.printing.escpos import encode_image
 from kiosk.staff.slips import SlipContent
-from kiosk.config import PrinterSection
 from ui.slip_raster import print_test_slip, render_slip
 
 SLIP = SlipContent(centre_name="城东社区服务中心", kiosk_id="k1a2b3c4d5", resident_name="张*华",
