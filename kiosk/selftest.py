@@ -93,7 +93,7 @@ def check_camera(source: str | None = None,
     """Opens the camera in use and names it (name, USB id, index). A camera chosen by name or
     USB id (`[camera] device`) that is not connected FAILS loudly: the kiosk never falls
     back to another camera, so no face can be checked until it is plugged in."""
-    from kiosk.camera.devices import CameraAbsent, default_lister, index_for
+    from kiosk.camera.devices import CameraAbsent, default_lister, index_for, list_cameras
     from kiosk.config import load_settings
 
     cam = load_settings().camera
@@ -112,9 +112,10 @@ def check_camera(source: str | None = None,
             name += f"; {res.note}"
     else:
         spec = source or cam.source
-        if spec.isdigit() and lister is not None:
-            found = [d for d in lister.cameras() if d.index == int(spec)]
-            name = found[0].describe() if found else ""
+        if spec.isdigit():
+            devices, why = list_cameras(lister)
+            found = [d for d in devices if d.index == int(spec)]
+            name = found[0].describe() if found else (f"{spec!r} ({why})" if why else "")
     try:
         import cv2
     except ImportError as exc:

@@ -16,6 +16,7 @@ from kiosk.camera.devices import (
     CameraLister,
     Choice,
     default_lister,
+    list_cameras,
     resolve,
     stable_choice,
 )
@@ -38,7 +39,7 @@ def _list(args: argparse.Namespace, lister: CameraLister | None = None) -> int:
     from kiosk.config import load_settings
 
     lister = lister if lister is not None else default_lister()
-    devices = lister.cameras() if lister is not None else []
+    devices, why = list_cameras(lister)
     device = load_settings().camera.device
     chosen = resolve(Choice.parse(device), devices).device if device.strip() else None
     if args.json:
@@ -47,7 +48,7 @@ def _list(args: argparse.Namespace, lister: CameraLister | None = None) -> int:
             ensure_ascii=False, indent=2))
         return 0
     if not devices:
-        print("no camera found" + ("" if lister is not None else " (cannot list on this system)"))
+        print(f"no camera found ({why})" if why else "no camera found")
     for d in devices:
         print(("* " if d == chosen else "  ") + d.describe())
     if device.strip():
@@ -65,7 +66,7 @@ def choose(text: str, *, lister: CameraLister | None = None, force: bool = False
 
     choice = Choice.parse(text)
     lister = lister if lister is not None else default_lister()
-    devices = lister.cameras() if lister is not None else []
+    devices, _why = list_cameras(lister)
     res = resolve(choice, devices)
     if res.device is None and not force:
         listed = "; ".join(d.describe() for d in devices) or "none"

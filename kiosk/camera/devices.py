@@ -196,15 +196,26 @@ class CameraAbsent(LookupError):
     """The chosen camera is not connected."""
 
 
+def list_cameras(lister: CameraLister | None) -> tuple[list[CameraDevice], str]:
+    """(cameras, "") or ([], why they could not be listed): a lister that fails (its library
+    missing or its DLL not loading) never stops the camera from being opened by index."""
+    if lister is None:
+        return [], "cameras cannot be listed on this system"
+    try:
+        return lister.cameras(), ""
+    except Exception as exc:  # noqa: BLE001 - ImportError, OSError, a driver's COM error
+        return [], f"cameras could not be listed ({type(exc).__name__}: {exc})"
+
+
 def index_for(choice_text: str, lister: CameraLister | None = None) -> tuple[int, Resolution]:
     """The OpenCV index to open for a `[camera] device` value; CameraAbsent when a name or
     USB id matches no connected camera."""
     choice = Choice.parse(choice_text)
     lister = lister if lister is not None else default_lister()
-    devices = lister.cameras() if lister is not None else []
+    devices, why = list_cameras(lister)
     res = resolve(choice, devices)
     if res.index is None:
-        listed = "; ".join(d.describe() for d in devices) or "none"
+        listed = "; ".join(d.describe() for d in devices) or why or "none"
         raise CameraAbsent(f"chosen camera ({choice.describe()}) is not connected; "
                            f"connected: {listed}")
     return res.index, res

@@ -126,8 +126,10 @@ def spooler_state(status: int, attributes: int = 0) -> tuple[bool, str]:
 
 class SpoolerQueues:  # pragma: no cover - Windows only (pywin32)
     def queues(self) -> list[QueueState]:
-        import win32print
-
+        try:
+            import win32print
+        except ImportError as exc:      # pywin32's DLLs not found (seen under Wine)
+            raise QueuesUnavailable(f"pywin32 does not load: {exc}") from exc
         try:
             default = win32print.GetDefaultPrinter()
         except Exception:  # noqa: BLE001 - no default printer

@@ -175,3 +175,21 @@ def test_camera_list_command_marks_the_chosen_one(tmp_path: Path, capsys,
         (0, "046D:082D", False), (2, "1B3F:2247", True)]
     assert _list(argparse.Namespace(json=False), lister=_lister(sysfs)) == 0
     assert "* 2: Document Camera (1B3F:2247)" in capsys.readouterr().out
+
+
+class _BrokenLister:
+    """What Wine showed: the Windows lister's module missing."""
+
+    def cameras(self) -> list[CameraDevice]:
+        raise ImportError("No module named 'cv2_enumerate_cameras'")
+
+
+def test_a_lister_that_fails_does_not_stop_the_camera_check(kiosk_home: Path) -> None:
+    from kiosk.selftest import check_camera
+
+    [line] = check_camera(lister=_BrokenLister())         # index 0: still opened
+    assert line.status == "warn" and "cv2_enumerate_cameras" in line.reason
+    (kiosk_home / "settings.toml").write_text('[camera]\ndevice = "046d:082d"\n',
+                                              encoding="utf-8")
+    [chosen] = check_camera(lister=_BrokenLister())
+    assert chosen.status == "fail" and "could not be listed" in chosen.reason
