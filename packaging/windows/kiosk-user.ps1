@@ -1,4 +1,6 @@
-# 安心认证 kiosk: the kiosk account and its automatic logon (Windows 10/11).
+# Anxin kiosk: the kiosk account and its automatic logon (Windows 10/11).
+# ASCII only on purpose: Windows PowerShell 5.1 reads a .ps1 without BOM in the ANSI code
+# page, and UTF-8 Chinese read as GBK can swallow a closing quote.
 # NOT RUN HERE (no Windows machine): see docs/deployment.md, "Windows: step by step".
 #
 # Run once, in an elevated PowerShell, after the installer:
@@ -18,8 +20,8 @@ $ErrorActionPreference = "Stop"
 
 $password = Read-Host -AsSecureString "Password for the kiosk account '$User'"
 if (-not (Get-LocalUser -Name $User -ErrorAction SilentlyContinue)) {
-    New-LocalUser -Name $User -Password $password -FullName "安心认证 Kiosk" `
-        -Description "runs the 安心认证 kiosk" -PasswordNeverExpires -UserMayNotChangePassword
+    New-LocalUser -Name $User -Password $password -FullName "Anxin Kiosk" `
+        -Description "runs the Anxin kiosk" -PasswordNeverExpires -UserMayNotChangePassword
     Add-LocalGroupMember -Group (Get-LocalGroup -SID "S-1-5-32-545") -Member $User   # Users
 } else {
     Set-LocalUser -Name $User -Password $password

@@ -1,4 +1,5 @@
-; Inno Setup 6 script for the 安心认证 kiosk (Windows 10/11 x64).
+; Inno Setup 6.3+ script for the 安心认证 kiosk (Windows 10/11 x64). UTF-8 without BOM, which
+; Inno Setup reads as UTF-8 from 6.3 on (older ones would garble the Chinese names).
 ; NOT BUILT OR TESTED HERE (no Windows machine): see docs/deployment.md, "Windows".
 ;
 ; Build on Windows after `uv run --group build pyinstaller --noconfirm kiosk.spec`:

@@ -131,3 +131,11 @@ def test_the_icon_has_every_size_windows_asks_for(tmp_path: Path) -> None:
         assert {(16, 16), (32, 32), (48, 48), (256, 256)} <= set(icon.info["sizes"])
     assert "icon=str(RESOURCES[\"icon\"]) if WINDOWS" in SPEC
     assert "version=str(RESOURCES[name]) if WINDOWS" in SPEC
+
+
+def test_script_encodings_windows_reads_right() -> None:
+    """Windows PowerShell 5.1 reads a BOM-less .ps1 in the ANSI code page: the account script
+    must be ASCII; the Inno script is UTF-8 (read as such by Inno Setup 6.3+, which it says)."""
+    (WIN / "kiosk-user.ps1").read_bytes().decode("ascii")
+    assert "6.3" in ISS.splitlines()[0]
+    (WIN / "kiosk.iss").read_bytes().decode("utf-8")
