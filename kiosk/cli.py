@@ -29,6 +29,7 @@ AREA_COMMANDS: tuple[str, ...] = (
     "kiosk.staff.console_commands",
     "kiosk.journey.commands",
     "kiosk.deploy.commands",
+    "kiosk.camera.commands",
 )
 
 
@@ -60,8 +61,29 @@ def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction], None]] =
     return parser
 
 
+def utf8_stdio(*streams: object) -> None:
+    """Chinese output never crashes a command: a pipe or file on a Windows machine whose
+    code page is not Chinese (cp1252 on an English Windows, as under Wine here) could not
+    encode a selftest reason and raised UnicodeEncodeError. Pipes and files get UTF-8 (what
+    the installer's checks and `--json` readers expect); a console keeps its code page and
+    shows '?' for what it cannot draw."""
+    for stream in streams or (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+        if encoding in ("utf8", "utf8sig") or not hasattr(stream, "reconfigure"):
+            continue
+        try:
+            tty = stream.isatty()  # type: ignore[attr-defined]
+        except (OSError, ValueError):
+            tty = False
+        if tty:
+            stream.reconfigure(errors="replace")  # type: ignore[attr-defined]
+        else:
+            stream.reconfigure(encoding="utf-8")  # type: ignore[attr-defined]
+
+
 def run(args: argparse.Namespace) -> int:
     """Run a parsed subcommand; returns the process exit code."""
+    utf8_stdio()
     func = getattr(args, "func", None)
     if func is None:
         return 2

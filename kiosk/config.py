@@ -56,6 +56,8 @@ class KioskSection:
 @dataclass(frozen=True)
 class CameraSection:
     source: str = "0"                  # device index, a video file or a folder of images
+    device: str = ""                   # the camera by USB "VID:PID", name or index; set by
+                                       # `kiosk camera choose`; wins over `source` when set
     width: int = 640
     height: int = 480
     lost_after_s: float = 2.0          # no frame for this long = camera lost
@@ -232,6 +234,16 @@ class SyncSection:
 
 
 @dataclass(frozen=True)
+class PrinterSection:
+    """[printer]: where slips go (docs/deployment.md, "Receipt printers")."""
+
+    raw: str = ""                      # ESC/POS raster printer: file:PATH, tcp:HOST:PORT,
+                                       # win:NAME; empty: PDF slips through the system queue
+    queue: str = ""                    # the system print queue for PDF slips; empty: default
+    paper_mm: Literal[58, 80] = 80     # roll width of the receipt printer
+
+
+@dataclass(frozen=True)
 class StaffSection:
     lockout_attempts: int = 5
     lockout_minutes: float = 15.0
@@ -251,6 +263,7 @@ class Settings:
     face: FaceSection = field(default_factory=FaceSection)
     sync: SyncSection = field(default_factory=SyncSection)
     staff: StaffSection = field(default_factory=StaffSection)
+    printer: PrinterSection = field(default_factory=PrinterSection)
 
 
 def _check_value(where: str, value: Any, hint: Any) -> Any:

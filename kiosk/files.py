@@ -32,7 +32,9 @@ def atomic_copy(target: Path, fill: Callable[[Path], object] | Path,
             shutil.copyfile(fill, tmp)
         else:
             fill(tmp)
-        with open(tmp, "rb") as fh:
+        # read-write: Windows' FlushFileBuffers refuses a read-only handle (PermissionError,
+        # found running the kiosk under Wine); POSIX fsync takes either
+        with open(tmp, "r+b") as fh:
             os.fsync(fh.fileno())
         if check is not None:
             check(tmp)

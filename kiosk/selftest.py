@@ -14,9 +14,13 @@ import sys
 import time
 from collections.abc import Callable
 from dataclasses import asdict
+from typing import TYPE_CHECKING
 
 from kiosk import __version__, models, paths
 from kiosk.deploy.checks import CheckResult, describe_database_error, run_all, run_guarded
+
+if TYPE_CHECKING:
+    from kiosk.camera.devices import CameraLister
 
 
 def check_models() -> list[CheckResult]:
@@ -84,10 +88,34 @@ def check_font() -> list[CheckResult]:
     return [CheckResult("cjk_font", "ok", f"{files[0].name} ({len(files)} CJK font(s) found)")]
 
 
-def check_camera(source: str | None = None) -> list[CheckResult]:
+def check_camera(source: str | None = None,
+                 lister: CameraLister | None = None) -> list[CheckResult]:
+    """Opens the camera in use and names it (name, USB id, index). A camera chosen by name or
+    USB id (`[camera] device`) that is not connected FAILS loudly: the kiosk never falls
+    back to another camera, so no face can be checked until it is plugged in."""
+    from kiosk.camera.devices import CameraAbsent, default_lister, index_for, list_cameras
     from kiosk.config import load_settings
 
-    spec = source or load_settings().camera.source
+    cam = load_settings().camera
+    lister = lister if lister is not None else default_lister()
+    name = ""
+    if source is None and cam.device.strip():
+        try:
+            index, res = index_for(cam.device, lister)
+        except CameraAbsent as exc:
+            return [CheckResult("camera", "fail", f"CHOSEN CAMERA NOT CONNECTED: {exc}; plug "
+                                "it in, or choose another (`kiosk camera list`, "
+                                "`kiosk camera choose`)")]
+        spec = str(index)
+        name = res.device.describe() if res.device else f"index {index} (not listed)"
+        if res.note:
+            name += f"; {res.note}"
+    else:
+        spec = source or cam.source
+        if spec.isdigit():
+            devices, why = list_cameras(lister)
+            found = [d for d in devices if d.index == int(spec)]
+            name = found[0].describe() if found else (f"{spec!r} ({why})" if why else "")
     try:
         import cv2
     except ImportError as exc:
@@ -101,11 +129,12 @@ def check_camera(source: str | None = None) -> list[CheckResult]:
         ok, frame = cap.read() if cap.isOpened() else (False, None)
     finally:
         cap.release()
+    label = f"camera {name}" if name else f"camera {spec!r}"
     if not ok or frame is None:
-        return [CheckResult("camera", "warn", f"camera {spec!r} gives no picture; the kiosk "
+        return [CheckResult("camera", "warn", f"{label} gives no picture; the kiosk "
                             "still runs (ID number by keypad, staff route)")]
     h, w = frame.shape[:2]
-    return [CheckResult("camera", "ok", f"camera {spec!r} gives {w}x{h} frames")]
+    return [CheckResult("camera", "ok", f"{label} gives {w}x{h} frames")]
 
 
 def check_camera_trust() -> list[CheckResult]:
@@ -124,6 +153,16 @@ def check_camera_trust() -> list[CheckResult]:
                            f"recorded {ident.backend}/{ident.width}x{ident.height}" if ident
                            else "no camera identity recorded: injected streams not checked"))
     return out
+
+
+def check_printer() -> list[CheckResult]:
+    """The slip printer of `[printer]`: raw ESC/POS printer reachable, or the system queue
+    (CUPS / Windows spooler) ready. Never a failure: slips are also saved as PDF."""
+    from kiosk.config import load_settings
+    from kiosk.printing.status import printer_state
+
+    p = load_settings().printer
+    return [CheckResult("printer", *printer_state(p.raw, p.queue))]
 
 
 def check_settings() -> list[CheckResult]:
@@ -205,7 +244,7 @@ CHECKS: list[Callable[[], list[CheckResult]]] = [
     check_settings, check_load_order, check_models, check_database, check_second_store,
     check_backups,
     check_speech, check_voices, check_font, check_qt_platform, check_camera,
-    check_camera_trust, check_chip_reader, check_deployment,
+    check_camera_trust, check_chip_reader, check_printer, check_deployment,
 ]
 
 

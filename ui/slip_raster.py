@@ -5,20 +5,24 @@ Windows driver is poor, the same signed slip (kiosk.staff.slips.SlipContent: its
 its `AXRZ1|uuid|code` QR) is drawn here at the printer's own
 resolution (203 dpi: 384 dots across 58 mm paper, 576 across 80 mm) on a page exactly as
 long as its content, and kiosk/printing/escpos.py turns it into `GS v 0` bands for a
-`RawPrinter`. The printer is named by the machine variable `KIOSK_PRINTER`
-(`win:<printer>`, `tcp:host:9100`, `file:/dev/usb/lp0`).
+`RawPrinter`. The printer is the setting `[printer] raw` (`win:<printer>`, `tcp:host:9100`,
+`file:/dev/usb/lp0`); without one the test slip is a PDF sent to the system queue
+(`[printer] queue`, else the default: CUPS `lp` on Linux, the Windows spooler via Qt).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
+import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 
+from kiosk.config import PrinterSection
 from kiosk.printing.escpos import encode_image, printable_width
 from kiosk.printing.printers import PrinterError, printer_from_spec
 from kiosk.staff.slips import SlipContent
@@ -27,7 +31,6 @@ from ui.staff.pdf import qr_image
 
 log = logging.getLogger(__name__)
 
-ENV_PRINTER = "KIOSK_PRINTER"
 DOTS_PER_MM = 8                      # 203 dpi thermal heads
 
 
@@ -77,20 +80,43 @@ def sample_slip(today: dt.date | None = None) -> SlipContent:
                        verification_code="000000", staff="")
 
 
-def print_test_slip(paper_mm: int = 80, spec: str | None = None) -> str:
-    """Print a test slip on the configured raw printer; a plain sentence for the staff."""
-    spec = os.environ.get(ENV_PRINTER, "") if spec is None else spec
+def print_test_slip(printer: PrinterSection) -> str:
+    """Print a test slip on the slip printer of the settings; a plain sentence for staff."""
+    if not printer.raw.strip():
+        return _print_test_pdf(printer)
     try:
-        printer = printer_from_spec(spec)
+        raw = printer_from_spec(printer.raw)
     except ValueError as exc:
         return f"打印机设置有误：{exc}"
-    if printer is None:
-        return f"未设置小票打印机（环境变量 {ENV_PRINTER}）；凭条以 PDF 保存"
+    assert raw is not None
     try:
-        printer.send(encode_image(render_slip(sample_slip(), paper_mm), paper_mm),
-                     job="安心认证测试凭条")
+        raw.send(encode_image(render_slip(sample_slip(), printer.paper_mm), printer.paper_mm),
+                 job="安心认证测试凭条")
     except PrinterError as exc:
         log.warning("test slip not printed: %s", exc)
         return f"测试凭条没有打印出来：{exc}"
-    log.info("test slip sent to %s", printer.name)
-    return f"测试凭条已发送到 {printer.name}"
+    log.info("test slip sent to %s", raw.name)
+    return f"测试凭条已发送到 {raw.name}"
+
+
+def _print_test_pdf(printer: PrinterSection) -> str:
+    """The test slip as a roll PDF through the system queue."""
+    from ui.staff.pdf import print_slip, write_slip_pdf
+
+    layout = f"{printer.paper_mm}mm"
+    queue = printer.queue.strip()
+    if sys.platform == "win32":                         # the spooler, through Qt's driver
+        ok = print_slip(sample_slip(), layout=layout, printer_name=queue)
+        return f"测试凭条已发送到 {queue or '默认打印机'}" if ok else \
+            "没有找到打印机；凭条以 PDF 保存"
+    from kiosk.printing.status import submit_pdf
+
+    with tempfile.TemporaryDirectory() as folder:
+        pdf = write_slip_pdf(sample_slip(), Path(folder) / "test-slip.pdf", layout=layout)
+        try:
+            job = submit_pdf(pdf, queue, title="安心认证测试凭条")
+        except PrinterError as exc:
+            log.warning("test slip not printed: %s", exc)
+            return f"测试凭条没有打印出来：{exc}"
+    log.info("test slip PDF queued: %s", job)
+    return f"测试凭条已发送到 {queue or '默认打印机'}"

@@ -18,6 +18,9 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from kiosk.camera.devices import DEVICE_PREFIX, index_for
+from kiosk.camera.devices import CameraAbsent as CameraAbsentError
+
 log = logging.getLogger(__name__)
 
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".bmp", ".webp", ".tif", ".tiff")
@@ -178,10 +181,19 @@ class ImageSource:
 
 def open_source(spec: str, *, realtime: bool = False, still_frames: int = 90,
                 width: int = 640, height: int = 480, fps: float = 30.0) -> FrameSource:
-    """Open a device index, a video file, an image or a folder of images; CameraError if not."""
+    """Open a device index, `device:<index|name|VID:PID>` (kiosk/camera/devices.py), a video
+    file, an image or a folder of images; CameraError if not."""
     spec = str(spec).strip()
     if spec.isdigit():
         return DeviceSource(int(spec), width=width, height=height)
+    if spec.startswith(DEVICE_PREFIX):        # a camera chosen by name or USB id
+        try:
+            index, res = index_for(spec[len(DEVICE_PREFIX):])
+        except CameraAbsentError as exc:
+            raise CameraError("camera_absent", str(exc)) from None
+        if res.note:
+            log.warning("camera: %s", res.note)
+        return DeviceSource(index, width=width, height=height)
     path = Path(spec)
     if path.is_dir():
         files = sorted(p for p in path.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES)

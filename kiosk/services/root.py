@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from kiosk.camera.devices import camera_spec
 from kiosk.config import Settings
 from kiosk.face.attempt import CameraVision, FrameFeed, WorkerLink
 from kiosk.face.feeds import KioskVision, LiveCamera
@@ -79,7 +80,8 @@ class KioskServices:
         else:
             live = None
             try:
-                live = LiveCamera(camera or settings.camera.source, settings)
+                live = LiveCamera(camera or camera_spec(settings.camera.source,
+                                                         settings.camera.device), settings)
             except Exception:  # noqa: BLE001 - the kiosk still shows its screens; staff told
                 log.exception("camera could not be started")
             vision = KioskVision(settings, live, references=refs, link=link)

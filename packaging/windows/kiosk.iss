@@ -1,4 +1,5 @@
-; Inno Setup 6 script for the 安心认证 kiosk (Windows 10/11 x64).
+; Inno Setup 6.3+ script for the 安心认证 kiosk (Windows 10/11 x64). UTF-8 without BOM, which
+; Inno Setup reads as UTF-8 from 6.3 on (older ones would garble the Chinese names).
 ; NOT BUILT OR TESTED HERE (no Windows machine): see docs/deployment.md, "Windows".
 ;
 ; Build on Windows after `uv run --group build pyinstaller --noconfirm kiosk.spec`:
@@ -11,6 +12,12 @@
 ;   user, Administrators and SYSTEM; never removed by upgrade or uninstall. KIOSK_HOME
 ;   (machine environment) points the kiosk there.
 ; - Autostart: a scheduled task at the kiosk user's logon, in that user's session.
+; - Touch: Windows' edge-swipe gestures off for every user (policy AllowEdgeSwipe = 0), so a
+;   swipe from the screen edge cannot open the Action Center or task view over the kiosk.
+; - Auto-logon of the kiosk account: packaging\windows\kiosk-user.ps1 (run once as admin).
+; - Signing (recommended: unsigned PyInstaller programs are often flagged by antivirus):
+;   sign dist\kiosk\kiosk.exe and kiosk-cli.exe first (docs/deployment.md, "Signing"), then
+;   iscc /DAppVersion=0.1.0 "/DSignTool=signtool" "/Ssigntool=signtool.exe sign /fd sha256 /tr <timestamp-url> /td sha256 /a $f" packaging\windows\kiosk.iss
 
 #ifndef AppVersion
   #define AppVersion "0.1.0"
@@ -18,6 +25,7 @@
 #define DataDir "{commonappdata}\AnxinKiosk"
 
 [Setup]
+; the same id as packaging/windows/resources.py APP_ID (tests check it)
 AppId={{6F3E9A52-4C1B-4D8E-9B7A-2A51C0E4B7D1}
 AppName=安心认证 Kiosk
 AppVersion={#AppVersion}
@@ -35,6 +43,13 @@ ChangesEnvironment=yes
 CloseApplications=force
 RestartApplications=no
 UninstallDisplayIcon={app}\kiosk.exe
+SetupIconFile=..\..\build\stage\kiosk.ico
+VersionInfoVersion={#AppVersion}
+VersionInfoProductName=安心认证 Kiosk
+#ifdef SignTool
+SignTool={#SignTool}
+SignedUninstaller=yes
+#endif
 
 [InstallDelete]
 ; the old bundle's libraries go before the new ones are copied (data lives elsewhere)
@@ -52,6 +67,9 @@ Name: "{#DataDir}"; Flags: uninsneveruninstall
 [Registry]
 Root: HKLM; Subkey: "SYSTEM\CurrentControlSet\Control\Session Manager\Environment"; \
   ValueType: string; ValueName: "KIOSK_HOME"; ValueData: "{#DataDir}"; Flags: preservestringtype
+; edge swipes (Action Center, task view, widgets) off for every user of this PC
+Root: HKLM; Subkey: "SOFTWARE\Policies\Microsoft\Windows\EdgeUI"; ValueType: dword; \
+  ValueName: "AllowEdgeSwipe"; ValueData: 0; Flags: uninsdeletevalue
 
 [Run]
 Filename: "{tmp}\vc_redist.x64.exe"; Parameters: "/install /quiet /norestart"; \

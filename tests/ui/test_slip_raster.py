@@ -12,9 +12,10 @@ import pytest
 import zxingcpp
 from escpos_decode import decode
 
+from kiosk.config import PrinterSection
 from kiosk.printing.escpos import encode_image
 from kiosk.staff.slips import SlipContent
-from ui.slip_raster import ENV_PRINTER, print_test_slip, render_slip
+from ui.slip_raster import print_test_slip, render_slip
 
 SLIP = SlipContent(centre_name="城东社区服务中心", kiosk_id="k1a2b3c4d5", resident_name="张*华",
                    masked_id_number="320102********1234", result="passed", result_zh="通过",
@@ -48,8 +49,8 @@ def test_the_printed_slip_carries_text_and_a_readable_qr(app, paper_mm: int, wid
     assert seen[-1] == "cut"
 
 
-def test_the_test_slip_button_prints_to_the_configured_printer(app, qtbot, tmp_path: Path,
-                                                              monkeypatch) -> None:
+def test_the_test_slip_button_prints_to_the_configured_printer(app, qtbot, tmp_path: Path
+                                                              ) -> None:
     from staff_fixtures import add_staff, open_store
 
     from kiosk.config import Settings
@@ -67,22 +68,45 @@ def test_the_test_slip_button_prints_to_the_configured_printer(app, qtbot, tmp_p
 
     t = threading.Thread(target=accept)
     t.start()
-    monkeypatch.setenv(ENV_PRINTER, f"tcp:127.0.0.1:{server.getsockname()[1]}")
+    raw = f"tcp:127.0.0.1:{server.getsockname()[1]}"
     store = open_store(tmp_path)
     add_staff(store)
     try:
-        page = SettingsPage(ConsoleContext(store=store, settings=Settings()))
+        settings = Settings(printer=PrinterSection(raw=raw))
+        page = SettingsPage(ConsoleContext(store=store, settings=settings))
         qtbot.addWidget(page)
         page.print_test_slip()
         t.join(10)
         assert "已发送" in page.message.text()
         printed, _ = decode(bytes(got))
         assert _qr(printed).startswith("AXRZ1|TEST-PRINT-0001|")
-        monkeypatch.setenv(ENV_PRINTER, f"tcp:127.0.0.1:{server.getsockname()[1]}")
         server.close()
         page.print_test_slip()                       # printer gone: said plainly
         assert "没有打印出来" in page.message.text()
     finally:
         store.close()
-    assert "未设置" in print_test_slip(spec="")
-    assert "设置有误" in print_test_slip(spec="lpt1")
+    assert "设置有误" in print_test_slip(PrinterSection(raw="lpt1"))
+
+
+def test_the_test_slip_without_a_raw_printer_is_a_roll_pdf_for_the_queue(
+        app, tmp_path: Path, monkeypatch) -> None:
+    """`lp` stand-in on PATH keeps the file it was given: a real PDF, 58 mm wide."""
+    import os
+
+    bin_dir, spool = tmp_path / "bin", tmp_path / "spool"
+    bin_dir.mkdir()
+    spool.mkdir()
+    lp = bin_dir / "lp"
+    lp.write_text(f'#!/bin/sh\necho "$@" > "{spool}/args"\nfor last; do :; done\n'
+                  f'cp "$last" "{spool}/job.pdf"\necho "request id is POS58-1"\n')
+    lp.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    said = print_test_slip(PrinterSection(queue="POS58", paper_mm=58))
+    assert said == "测试凭条已发送到 POS58"
+    data = (spool / "job.pdf").read_bytes()
+    assert data.startswith(b"%PDF")
+    from pypdf import PdfReader
+
+    page = PdfReader(spool / "job.pdf").pages[0]
+    width_mm = float(page.mediabox.width) / 72 * 25.4
+    assert abs(width_mm - 58) < 1.0 and float(page.mediabox.height) < float(page.mediabox.width) * 4

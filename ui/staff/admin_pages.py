@@ -222,7 +222,7 @@ class SettingsPage(QWidget):
     def print_test_slip(self) -> None:
         from ui.slip_raster import print_test_slip
 
-        self.message.setText(print_test_slip())
+        self.message.setText(print_test_slip(self.ctx.settings.printer))
 
     def save(self) -> None:
         s = self.ctx.settings

@@ -96,6 +96,8 @@ def stylesheet() -> str:
     QPushButton[kind="primary"] {{ background: {theme.PRIMARY}; color: {theme.ON_PRIMARY}; }}
     QPushButton[kind="danger"] {{ background: {theme.WARN_BROWN}; color: {theme.ON_PRIMARY};
         border-color: {theme.WARN_BROWN}; }}
+    QWidget#choices QPushButton:checked {{ background: {theme.PRIMARY};
+        color: {theme.ON_PRIMARY}; }}
     QPushButton:disabled {{ background: #D9D9D9; color: #3D3D3D; border-color: #8C8C8C; }}
     QLineEdit, QComboBox, QDateEdit, QSpinBox, QDoubleSpinBox, QPlainTextEdit {{
         min-height: 56px; border: 2px solid {theme.MUTED}; border-radius: 8px;

@@ -5,7 +5,9 @@ the keypad strip appears under the page: digits, Latin letters, '-', space, back
 "收起" (hide). Its keys never take focus, so the field keeps its cursor and the caret moves
 as on a real keyboard. Chinese text (an address) still needs a keyboard or the system IME;
 on Windows `open_system_keyboard` starts the system touch keyboard (TabTip) instead of the
-strip, the one Windows users know.
+strip, the one Windows users know (with the Chinese IME of a Chinese Windows). The system
+keyboard is behind one callable (`system_keyboard`: returns False when it could not be
+opened, and the strip is shown instead), so the choice is tested here with a stand-in.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QObject, Qt
@@ -77,22 +80,26 @@ class Keypad(QWidget):
 class KeypadOpener(QObject):
     """Opens the keypad (or, on Windows, the system keyboard) when a console field gets focus."""
 
-    def __init__(self, root: QWidget, keypad: Keypad, *, platform: str = sys.platform) -> None:
+    def __init__(self, root: QWidget, keypad: Keypad, *, platform: str = sys.platform,
+                 system_keyboard: Callable[[], bool] | None = None) -> None:
         super().__init__(root)
         self.root, self.keypad, self.platform = root, keypad, platform
+        self.system_keyboard = system_keyboard or open_system_keyboard
         QApplication.instance().installEventFilter(self)
 
     def eventFilter(self, obj: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt name
         if event.type() == QEvent.Type.FocusIn and isinstance(obj, QLineEdit) \
                 and self.root.isAncestorOf(obj) and not obj.isReadOnly():
-            if self.platform == "win32" and open_system_keyboard():
+            if self.platform == "win32" and self.system_keyboard():
                 return False
             self.keypad.show_for(obj)
         return False
 
 
-def attach_keypad(root: QWidget, *, platform: str = sys.platform) -> Keypad:
+def attach_keypad(root: QWidget, *, platform: str = sys.platform,
+                  system_keyboard: Callable[[], bool] | None = None) -> Keypad:
     """A keypad strip for `root` (the caller places it in its layout)."""
     keypad = Keypad(root)
-    KeypadOpener(root, keypad, platform=platform)
+    keypad.opener = KeypadOpener(root, keypad, platform=platform,
+                                 system_keyboard=system_keyboard)
     return keypad

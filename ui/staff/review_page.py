@@ -7,7 +7,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage, QPixmap
 from PySide6.QtWidgets import (
-    QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -37,8 +36,12 @@ from ui.staff.base import (
     table,
     text,
 )
+from ui.staff.choices import ChoiceButtons, PhraseButtons
 
 PHOTO_PX = 200
+# one tap into the note (never a name): what a reviewer writes most
+NOTE_PHRASES = ["已核对身份证原件", "家属陪同", "本人到窗口", "证件照片较旧", "光线不足",
+                "戴眼镜或帽子"]
 
 
 def photo_label(data: bytes | None, caption: str) -> QWidget:
@@ -80,16 +83,18 @@ class ReviewPage(QWidget):
         layout.addWidget(strip)
         self.details = text("请在上面选择一条记录。", role="muted")
         layout.addWidget(self.details)
-        self.reason = QComboBox()
-        self.reason.setMinimumWidth(520)
+        self.reason = ChoiceButtons(columns=2)
         self.note = QLineEdit()
         self.note.setPlaceholderText("备注（原因选“其他”时必填，不写姓名）")
+        self.phrases = PhraseButtons(self.note, NOTE_PHRASES, columns=3)
         self.approve_button = button("核验本人，通过", kind="primary", on_click=self.approve)
         self.reject_button = button("不通过", kind="danger", on_click=self.reject)
         grid = QGridLayout()
         grid.addWidget(text("原因", wrap=False), 0, 0)
         grid.addWidget(self.reason, 0, 1)
+        grid.addWidget(text("备注", wrap=False), 1, 0)
         grid.addWidget(self.note, 1, 1)
+        grid.addWidget(self.phrases, 2, 1)
         layout.addLayout(grid)
         layout.addLayout(row(self.approve_button, self.reject_button))
         self.message = mount_page(self, page, layout)
@@ -146,7 +151,7 @@ class ReviewPage(QWidget):
 
     def _decide(self, want: str) -> None:
         uuid = selected_key(self.queue)
-        choice = (self.reason.currentData() or "").split(":", 1)
+        choice = str(self.reason.currentData() or "").split(":", 1)
         if not uuid:
             self.message.setText("请先选择一条记录。")
             return

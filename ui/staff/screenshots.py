@@ -104,7 +104,8 @@ def seed_demo(store: Store, now: dt.datetime) -> None:
 
 
 def render_staff_screens(out_dir: Path, store: Store | None = None, *,
-                         settings: Settings | None = None) -> list[Path]:
+                         settings: Settings | None = None,
+                         size: tuple[int, int] = SIZE) -> list[Path]:
     """PNG of the log-in page and every console page; returns the files written."""
     app = QApplication.instance() or QApplication([])
     from ui.qt_app import make_app
@@ -122,7 +123,7 @@ def render_staff_screens(out_dir: Path, store: Store | None = None, *,
     ctx.devices = {"camera": ("ok", "有画面 640×480"), "speech": ("ok", "可以播报"),
                    "printer": ("warn", "未连接，凭条保存为PDF")}
     console = StaffConsole(ctx)
-    console.resize(*SIZE)
+    console.resize(*size)
     console.show()
     written = []
     try:

@@ -8,7 +8,6 @@ from pathlib import Path
 from PySide6.QtCore import QDate
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QDateEdit,
     QFormLayout,
     QLineEdit,
@@ -37,7 +36,11 @@ from ui.staff.base import (
     table,
     text,
 )
+from ui.staff.choices import ChoiceButtons, PhraseButtons
 from ui.staff.pdf import write_visit_list_pdf
+
+# one tap fills the contact person (who, never a name)
+CONTACT_PHRASES = ["女儿", "儿子", "配偶", "儿媳", "女婿", "邻居", "村（居）委会"]
 
 
 class VisitsPage(QWidget):
@@ -51,14 +54,17 @@ class VisitsPage(QWidget):
         self.day = QDateEdit()
         self.day.setCalendarPopup(True)
         self.day.setDisplayFormat("yyyy-MM-dd")
-        self.outcome = QComboBox()
+        self.outcome = ChoiceButtons(columns=3)
         for code, zh in VISIT_OUTCOME_ZH.items():
             self.outcome.addItem(zh, code)
         self.card_checked = QCheckBox("已核对身份证原件（上门认证通过时必选）")
         layout.addLayout(row(text("日期", wrap=False), self.day,
                              button("安排到这天", on_click=self.schedule),
                              button("打印这天的名单", on_click=self.print_day)))
-        layout.addLayout(row(text("结果", wrap=False), self.outcome, self.card_checked))
+        outcome_row = row(text("结果", wrap=False), stretch_end=False)
+        outcome_row.addWidget(self.outcome, 1)
+        layout.addLayout(outcome_row)
+        layout.addLayout(row(self.card_checked))
         layout.addLayout(row(button("记录结果", kind="primary", on_click=self.record),
                              button("取消上门", kind="danger", on_click=self.cancel)))
         layout.addWidget(text("新的上门申请", role="title"))
@@ -69,12 +75,15 @@ class VisitsPage(QWidget):
         self.phone = QLineEdit()
         self.contact = QLineEdit()
         self.contact.setPlaceholderText("联系人（如：女儿）")
-        self.reason = QComboBox()
+        self.contact_phrases = PhraseButtons(self.contact, CONTACT_PHRASES, replace=True,
+                                             columns=4)
+        self.reason = ChoiceButtons(columns=3)
         for code, zh in VISIT_REASON_ZH.items():
             self.reason.addItem(zh, code)
         form.addRow("地址", self.address)
         form.addRow("电话", self.phone)
         form.addRow("联系人", self.contact)
+        form.addRow("", self.contact_phrases)
         form.addRow("原因", self.reason)
         layout.addLayout(form)
         layout.addLayout(row(button("登记上门申请", kind="primary", on_click=self.create)))
@@ -117,6 +126,9 @@ class VisitsPage(QWidget):
         if resident_id is None:
             self.message.setText("请先查找并选择居民。")
             return
+        if self.reason.currentData() is None:
+            self.message.setText("请先选择上门原因。")
+            return
         details = VisitDetails(self.address.text().strip(), self.phone.text().strip(),
                                self.contact.text().strip(), self.reason.currentData())
         self._run(lambda: home_visits.create_visit(self.ctx.store, self.ctx.actor(),
@@ -133,6 +145,9 @@ class VisitsPage(QWidget):
         uuid = self._selected()
         if uuid:
             outcome = self.outcome.currentData()
+            if outcome is None:
+                self.message.setText("请先选择上门结果。")
+                return
             self._run(lambda: home_visits.record_outcome(
                 self.ctx.store, self.ctx.actor(), uuid, outcome,
                 id_card_checked=self.card_checked.isChecked(), now=self.ctx.clock()),
