@@ -3,8 +3,9 @@
 Three threads, none of them the GUI thread:
 - `camera` (this adapter's own): takes frames from the feed of the current mode, hands each to
   the preview (`frame_sink`), and offers it to the vision worker (face) or the card reader
-  (card). It also runs the adapter's commands (mode, attempt, match, clear), so a store read
-  for the match references never happens on the caller's thread.
+  (card). It also runs the adapter's commands (mode, attempt, clear). It never touches the
+  store: the match references arrive with `start_matching`, read by the flow runtime on its
+  `flow-io` thread, and go straight to the worker's command queue.
 - `vision-worker` (kiosk.vision.worker.VisionWorker): owns MediaPipe, the liveness session,
   the PAD model and the DeepFace matcher, and publishes frozen results; `ResultTranslator`
   turns them into flow events. The worker refuses to match unless liveness passed.
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,6 @@ from kiosk.idcard.card_reading import CardGate, CardReadingWorker
 log = logging.getLogger(__name__)
 
 FrameFeed = Callable[[], "tuple[np.ndarray, float] | None"]   # (BGR frame, seconds) or None
-References = Callable[[str, ev.ResidentIdentity], list[tuple[str, np.ndarray]]]
 Listener = Callable[[Any], None]
 
 LOCKSTEP_WAIT_S = 10.0      # a replayed frame waits this long for the worker (a match ~1 s)
@@ -110,13 +110,11 @@ class CameraVision:
     """VisionPort. `feeds[mode]()` gives the next frame for that mode (face | card)."""
 
     def __init__(self, settings: Settings, feeds: dict[str, FrameFeed], *,
-                 references: References | None = None,
                  frame_sink: Callable[[np.ndarray], None] | None = None,
                  link: WorkerLink | None = None, lockstep: bool = False,
                  card_reader: CardReadingWorker | None = None) -> None:
         self.settings = settings
         self.feeds = feeds
-        self.references = references or (lambda rid, ident: [])
         self.frame_sink = frame_sink
         self.lockstep = lockstep
         self.sink: EventSink = lambda e: None
@@ -153,12 +151,26 @@ class CameraVision:
     def start_liveness(self, challenges: tuple[str, ...]) -> None:
         self._queue("liveness", challenges)
 
-    def start_matching(self, resident_id: str, identity: ev.ResidentIdentity) -> None:
-        self._queue("match", (resident_id, identity))
+    def start_matching(self, resident_id: str, identity: ev.ResidentIdentity,
+                       references: Sequence[tuple[str, np.ndarray]] = ()) -> None:
+        """Compare the passed attempt with the card portrait and `references` (the stored
+        photos the runtime read on `flow-io`): straight to the worker's queue."""
+        refs = match_references(identity, references)
+        link = self._link
+        if not refs:
+            self._post(ev.MatchDone(False, None, "", "no_reference"))
+        elif link is None:
+            self._post(ev.MatchDone(False, None, "", "model_unavailable"))
+        else:
+            link.worker.request_match(refs)
 
-    def prepare_references(self, resident_id: str, identity: ev.ResidentIdentity) -> None:
+    def prepare_references(self, resident_id: str, identity: ev.ResidentIdentity,
+                           references: Sequence[tuple[str, np.ndarray]] = ()) -> None:
         """The resident is known: the worker may embed the references ahead."""
-        self._queue("prepare", (resident_id, identity))
+        refs = match_references(identity, references)
+        link = self._link
+        if refs and link is not None:
+            link.worker.prepare_references(refs)
 
     def prompt_delivered(self, at: float) -> None:
         """The step's prompt was shown and spoken to the end (time.monotonic() `at`)."""
@@ -265,31 +277,6 @@ class CameraVision:
             self._translator.start_attempt()    # results from now on belong to this attempt
         self._ensure_link().worker.start_attempt(challenges)
 
-    def _refs(self, resident_id: str, identity: ev.ResidentIdentity) -> list[Any]:
-        import datetime as dt
-
-        from kiosk.vision.decision import photo_age_years
-        from kiosk.vision.match import Reference
-
-        refs = [Reference(kind, image) for kind, image in self.references(resident_id, identity)]
-        if identity.portrait is not None:          # the card's photo is as old as the card
-            age = photo_age_years(identity.portrait_date, dt.date.today())
-            refs.insert(0, Reference("card_portrait", identity.portrait, age))
-        return refs
-
-    def _job_prepare(self, arg: tuple[str, ev.ResidentIdentity]) -> None:
-        refs = self._refs(*arg)
-        if refs:
-            self._ensure_link().worker.prepare_references(refs)
-
-    def _job_match(self, arg: tuple[str, ev.ResidentIdentity]) -> None:
-        resident_id, identity = arg
-        refs = self._refs(resident_id, identity)
-        if not refs:
-            self._post(ev.MatchDone(False, None, "", "no_reference"))
-            return
-        self._ensure_link().worker.request_match(refs)
-
     def _job_prompt(self, at: float) -> None:
         if self._link is not None:
             self._link.worker.prompt_delivered(self._link.camera_time(at))
@@ -365,6 +352,21 @@ class CameraVision:
             self._loaded()
         elif status.event == "frame_error":
             self._consumed.set()
+
+
+def match_references(identity: ev.ResidentIdentity,
+                     stored: Sequence[tuple[str, np.ndarray]]) -> list[Any]:
+    """The card's photo (as old as the card) first, then the stored photos, as References."""
+    import datetime as dt
+
+    from kiosk.vision.decision import photo_age_years
+    from kiosk.vision.match import Reference
+
+    refs = [Reference(kind, image) for kind, image in stored]
+    if identity.portrait is not None:
+        age = photo_age_years(identity.portrait_date, dt.date.today())
+        refs.insert(0, Reference("card_portrait", identity.portrait, age))
+    return refs
 
 
 def probe_evidence(probe: Any) -> dict[str, Any] | None:

@@ -77,7 +77,8 @@ class ScriptedVision:
     def start_liveness(self, challenges: tuple[str, ...]) -> None:
         self.calls.append(("liveness", challenges))
 
-    def start_matching(self, resident_id: str, identity: ResidentIdentity) -> None:
+    def start_matching(self, resident_id: str, identity: ResidentIdentity,
+                       references: Any = ()) -> None:
         self.calls.append(("matching", resident_id))
 
     def clear(self) -> None:

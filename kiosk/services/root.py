@@ -29,7 +29,7 @@ from kiosk.flow.machine import CertificationFlow
 from kiosk.flow.ports import SlipPort, StaffPort
 from kiosk.flow.runtime import FlowRuntime, Outputs, Ports
 from kiosk.services.memory_ports import MemoryRecords, MemoryRoster
-from kiosk.services.store_port import StoreAdapter, store_references
+from kiosk.services.store_port import StoreAdapter
 from kiosk.speech.catalogue import PromptCatalogue
 
 log = logging.getLogger(__name__)
@@ -72,9 +72,8 @@ class KioskServices:
         else:
             log.warning("STAND-IN roster/records in use (no store)")
             roster, records = MemoryRoster(), MemoryRecords()
-        refs = store_references(store) if store is not None else None
         if feeds is not None:
-            vision: CameraVision = CameraVision(settings, feeds, references=refs, link=link,
+            vision: CameraVision = CameraVision(settings, feeds, link=link,
                                                 lockstep=lockstep)
         else:
             live = None
@@ -82,10 +81,11 @@ class KioskServices:
                 live = LiveCamera(camera or settings.camera.source, settings)
             except Exception:  # noqa: BLE001 - the kiosk still shows its screens; staff told
                 log.exception("camera could not be started")
-            vision = KioskVision(settings, live, references=refs, link=link)
+            vision = KioskVision(settings, live, link=link)
         printer = slips(store) if slips is not None and store is not None else None
         services = cls(settings, Ports(vision=vision, eligibility=roster, records=records,
-                                       slips=printer, staff=staff),
+                                       slips=printer, staff=staff,
+                                       references=roster if store is not None else None),
                        store=store, owns_store=owns and store is not None)
         if isinstance(records, StoreAdapter):
             records.on_saved = services.record_saved

@@ -1,4 +1,4 @@
-"""The flow's roster look-up, record saving and match references on the real `kiosk.store.Store`.
+"""The flow's roster look-up, record saving and match references on the real Store.
 
 Runs on the flow's I/O worker: waiting on the store's writer Future here never blocks the GUI.
 """
@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from kiosk.config import Settings
-from kiosk.flow.events import AttemptRecord, CertificationRecord, Eligibility, ResidentIdentity
+from kiosk.flow.events import AttemptRecord, CertificationRecord, Eligibility
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,19 @@ class StoreAdapter:
         self._saved()
         return uid
 
+    # ---- ReferencePort (flow-io thread: never the camera or vision-worker thread)
+    def references(self, resident_id: str) -> list[tuple[str, np.ndarray]]:
+        """The roster's enrolled photo (decoded) as a match reference."""
+        import cv2
+
+        if not resident_id:
+            return []
+        _template, photo = self.store.face_reference(int(resident_id))
+        if not photo:
+            return []
+        image = cv2.imdecode(np.frombuffer(photo, np.uint8), cv2.IMREAD_COLOR)
+        return [] if image is None else [("enrolled", image)]
+
     def request_home_visit(self, resident_id: str, id_number: str) -> str:
         visit = self.store.request_home_visit(int(resident_id), note="kiosk").result(timeout=30)
         self._saved()
@@ -123,21 +136,3 @@ def _attempt(a: AttemptRecord) -> Any:
         liveness_passed=a.outcome in ("passed", "no_match", "review", "no_reference"),
         match_distance=a.score, reason_code=a.reason or a.outcome,
         challenges=a.challenges)
-
-
-def store_references(store: Any) -> Callable[[str, ResidentIdentity],
-                                              list[tuple[str, np.ndarray]]]:
-    """The roster's enrolled photo (decoded) as a match reference."""
-    import cv2
-
-    def refs(resident_id: str, identity: ResidentIdentity) -> list[tuple[str, np.ndarray]]:
-        if not resident_id:
-            return []
-        _template, photo = store.face_reference(int(resident_id))
-        if not photo:
-            return []
-        image = cv2.imdecode(np.frombuffer(photo, np.uint8), cv2.IMREAD_COLOR)
-        return [] if image is None else [("enrolled", image)]
-
-    return refs
-
