@@ -1,4 +1,12 @@
-"""The flow's VisionPort on the real camera, vision worker and card reader.
+"""The face attempt, and the flow's VisionPort on the real camera, vision worker and card reader.
+
+`FaceAttempt` is the one owner of an attempt's state: its number, the challenges announced,
+whether its liveness passed, whether its comparison was answered, and the evidence that goes
+with the answer. The worker runs the attempt it is told to (by number) and tags its results;
+`CameraVision` keeps the one attempt in flight and hands it the results that carry its number,
+so a late result of an attempt that was cancelled, cleared or replaced is dropped whatever
+order it arrives in. The flow only counts attempts for the record (`Session.attempts`) and
+decides whether another is allowed (`ui.max_attempts`).
 
 Three threads, none of them the GUI thread:
 - `camera` (this adapter's own): takes frames from the feed of the current mode, hands each to
@@ -28,7 +36,8 @@ from typing import Any
 import numpy as np
 
 from kiosk.config import Settings
-from kiosk.face.translate import ResultTranslator, card_event
+from kiosk.face.link import WorkerLink
+from kiosk.face.translate import ResultTranslator, card_event, liveness_verdict
 from kiosk.flow import events as ev
 from kiosk.flow.ports import EventSink
 from kiosk.flow.states import CARD_REASONS
@@ -37,73 +46,65 @@ from kiosk.idcard.card_reading import CardGate, CardReadingWorker
 log = logging.getLogger(__name__)
 
 FrameFeed = Callable[[], "tuple[np.ndarray, float] | None"]   # (BGR frame, seconds) or None
-Listener = Callable[[Any], None]
 
 LOCKSTEP_WAIT_S = 10.0      # a replayed frame waits this long for the worker (a match ~1 s)
-MIN_STEP_S = 0.002          # timestamps handed to the worker grow at least this much
 
 
-class WorkerLink:
-    """A VisionWorker and the one listener its results go to.
+class FaceAttempt:
+    """One liveness attempt and its comparison, as the flow sees it; pure, not thread-safe
+    (CameraVision calls it under its lock)."""
 
-    The kiosk makes one per CameraVision. Tests (and benches) make one per session and let
-    each journey attach to it, so MediaPipe and DeepFace load once.
-    """
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.live = True                # awaiting the liveness verdict
+        self.passed = False             # liveness passed: a comparison may follow
+        self.answered = False           # its MatchDone was posted (once)
+        self.stop_asked = False         # a replayed feed ran out: cancel asked once
+        self._started_index = -1
+        self._passed_count = 0
+        self._coached = ""
 
-    def __init__(self, settings: Settings | None = None, *, options: Any = None) -> None:
-        from kiosk.vision.worker import VisionOptions, VisionWorker
+    def owns(self, item: Any) -> bool:
+        return getattr(item, "attempt", None) == self.number
 
-        if options is None:
-            options = VisionOptions.from_settings(settings) if settings else VisionOptions()
-        self.listener: Listener | None = None
-        self.status = ""                         # ready | vision_unavailable once loaded
-        self.match_model_ready = False
-        self.loaded = threading.Event()
-        self.worker = VisionWorker(self._relay, options=options)
-        self._started = False
-        self._lock = threading.Lock()
-        self._last_ts = -1.0
-        self._ts_offset = 0.0
+    def progress(self, p: Any) -> list[ev.Event]:
+        """A frame's LivenessProgress -> ChallengeStarted/ChallengePassed (each once)."""
+        if not self.live:
+            return []
+        out: list[ev.Event] = []
+        done = len(p.challenges) if p.phase == "passed" else p.index
+        out += self._announce_passed(p.challenges[:done])
+        if p.phase == "challenge" and p.challenge and p.index != self._started_index:
+            self._started_index = p.index
+            out.append(ev.ChallengeStarted(p.challenge))
+        coaching = getattr(p, "coaching", None) or ""
+        if coaching and coaching != self._coached:      # a wrong action, coached once
+            out.append(ev.ChallengeStarted(coaching))
+        self._coached = coaching
+        return out
 
-    def start(self) -> WorkerLink:
-        with self._lock:
-            if not self._started:
-                self._started = True
-                self.worker.start()
-        return self
+    def _announce_passed(self, completed: tuple[str, ...]) -> list[ev.Event]:
+        out: list[ev.Event] = [ev.ChallengePassed(c) for c in completed[self._passed_count:]]
+        self._passed_count = max(self._passed_count, len(completed))
+        return out
 
-    def wait_loaded(self, timeout: float = 120.0) -> bool:
-        return self.loaded.wait(timeout) and self.status == "ready"
+    def ended(self, result: Any) -> list[ev.Event]:
+        """Its LivenessResult -> LivenessDone (once)."""
+        if not self.live:
+            return []
+        self.live = False
+        self.passed = bool(result.passed)
+        out = self._announce_passed(tuple(result.completed)) if result.passed else []
+        verdict = liveness_verdict(result)
+        return out + [ev.LivenessDone(verdict.passed, verdict.reason, spoof=verdict.spoof)]
 
-    def stop(self) -> None:
-        if self._started:
-            self.worker.stop()
-
-    def stamp(self, t: float) -> float:
-        """Strictly growing timestamps for MediaPipe's VIDEO mode, across feeds and journeys
-        (a replayed clip starts again at 0), keeping the spacing of the feed's own clock."""
-        with self._lock:
-            ts = t + self._ts_offset
-            if ts < self._last_ts + MIN_STEP_S:
-                self._ts_offset = self._last_ts + 1 / 30 - t
-                ts = t + self._ts_offset
-            self._last_ts = ts
-            return ts
-
-    def camera_time(self, t: float) -> float:
-        """A time.monotonic() reading on the clock `stamp` gives the worker (live cameras)."""
-        return t + self._ts_offset
-
-    def _relay(self, item: Any) -> None:
-        from kiosk.vision.worker import WorkerStatus
-
-        if isinstance(item, WorkerStatus) and item.event in ("ready", "vision_unavailable"):
-            self.status = item.event
-            self.match_model_ready = item.match_model_ready
-            self.loaded.set()
-        listener = self.listener
-        if listener is not None:
-            listener(item)
+    def answer(self, result: Any) -> ev.MatchDone | None:
+        """Its MatchResult -> MatchDone with the crop of the probe the worker compared
+        (once; None for a second answer)."""
+        if self.live or self.answered:
+            return None
+        self.answered = True
+        return ResultTranslator.match(result, probe_evidence(result.probe))
 
 
 class CameraVision:
@@ -127,7 +128,8 @@ class CameraVision:
         self._consumed = threading.Event()
         self._mode = "off"
         self._translator = ResultTranslator.from_settings(settings)
-        self._ended_handled = False
+        self._attempt: FaceAttempt | None = None     # the one in flight (under _lock)
+        self._attempts = 0
         self.card = card_reader or CardReadingWorker(
             lambda result: self._post(card_event(result)),
             gate=CardGate(frames=settings.idcard.steady_frames), known_reasons=CARD_REASONS,
@@ -157,12 +159,14 @@ class CameraVision:
         photos the runtime read on `flow-io`): straight to the worker's queue."""
         refs = match_references(identity, references)
         link = self._link
+        with self._lock:
+            number = self._attempt.number if self._attempt is not None else 0
         if not refs:
             self._post(ev.MatchDone(False, None, "", "no_reference"))
-        elif link is None:
-            self._post(ev.MatchDone(False, None, "", "model_unavailable"))
+        elif link is None or number == 0:
+            self._post(ev.MatchDone(False, None, "", "liveness_not_passed"))
         else:
-            link.worker.request_match(refs)
+            link.worker.request_match(refs, attempt=number)
 
     def prepare_references(self, resident_id: str, identity: ev.ResidentIdentity,
                            references: Sequence[tuple[str, np.ndarray]] = ()) -> None:
@@ -179,6 +183,7 @@ class CameraVision:
     def clear(self) -> None:
         with self._lock:
             self._translator.reset()
+            self._attempt = None
         self.card.reset()
         self._queue("clear", None)
 
@@ -262,10 +267,10 @@ class CameraVision:
         if mode != self._mode:
             with self._lock:
                 self._translator.reset()
+                self._attempt = None            # whatever it still sends is dropped
             if self._link is not None and self._mode == "face":
                 self._link.worker.cancel_attempt("left_screen")
             self.card.reset()
-            self._ended_handled = False
         self._mode = mode
         if mode == "face":
             link = self._ensure_link()
@@ -274,8 +279,10 @@ class CameraVision:
 
     def _job_liveness(self, challenges: tuple[str, ...]) -> None:
         with self._lock:
-            self._translator.start_attempt()    # results from now on belong to this attempt
-        self._ensure_link().worker.start_attempt(challenges)
+            self._attempts += 1                 # results carrying this number belong to it
+            self._attempt = FaceAttempt(self._attempts)
+            number = self._attempts
+        self._ensure_link().worker.start_attempt(challenges, attempt=number)
 
     def _job_prompt(self, at: float) -> None:
         if self._link is not None:
@@ -307,10 +314,12 @@ class CameraVision:
     def _feed_ended(self, mode: str) -> None:
         """A replayed file ran out: an attempt still going ends as a stream that stopped
         (the same rule as `kiosk eval liveness`)."""
-        if self._ended_handled:
-            return
-        self._ended_handled = True
-        if mode == "face" and self._link is not None and self._translator.attempt_active:
+        with self._lock:
+            attempt = self._attempt
+            if attempt is None or not attempt.live or attempt.stop_asked:
+                return
+            attempt.stop_asked = True
+        if mode == "face" and self._link is not None:
             self._link.worker.cancel_attempt("challenge_timeout")
 
     # ---- vision-worker thread
@@ -324,16 +333,20 @@ class CameraVision:
         self.published.append(type(item).__name__)
         del self.published[:-200]
         events: list[ev.Event] = []
-        # the crop is made here, outside the lock, from the probe the worker compared
-        evidence = probe_evidence(item.probe) if isinstance(item, MatchResult) else None
         with self._lock:
+            attempt = self._attempt
+            mine = attempt is not None and attempt.owns(item)
             if isinstance(item, FrameResult):
-                events = self._translator.frame(item)
-            elif isinstance(item, AttemptEnded):
-                events = self._translator.attempt_ended(item.result)
+                if attempt is None or not attempt.live:
+                    events = self._translator.frame(item)     # coaching, FaceReady
+                elif mine and item.liveness is not None:
+                    events = attempt.progress(item.liveness)
+            elif isinstance(item, AttemptEnded) and mine:
+                events = attempt.ended(item.result)
             elif isinstance(item, MatchResult):
                 self.matches_published += 1
-                events = [self._translator.match(item, evidence)]
+                done = attempt.answer(item) if mine else None
+                events = [done] if done is not None else []
         if isinstance(item, WorkerStatus):
             self._status(item)
         else:

@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 
 from kiosk.config import Settings
-from kiosk.face.attempt import CameraVision, FrameFeed, WorkerLink
+from kiosk.face.attempt import CameraVision, FrameFeed
 from kiosk.face.feeds import KioskVision, LiveCamera
+from kiosk.face.link import WorkerLink
 from kiosk.flow import events as ev
 from kiosk.flow.machine import CertificationFlow
 from kiosk.flow.ports import SlipPort, StaffPort

@@ -15,8 +15,8 @@ import pytest
 
 from kiosk.config import Settings
 from kiosk.journey.driver import run_journey
-from kiosk.store.database import Store
 from kiosk.journey.seeding import seed_test_resident
+from kiosk.store.database import Store
 
 pytestmark = pytest.mark.slow
 
