@@ -29,7 +29,6 @@ from kiosk.flow import events as ev
 from kiosk.flow.machine import CertificationFlow
 from kiosk.flow.ports import SlipPort, StaffPort
 from kiosk.flow.runtime import FlowRuntime, Outputs, Ports
-from kiosk.services.memory_ports import MemoryRecords, MemoryRoster
 from kiosk.services.store_port import StoreAdapter
 from kiosk.speech.catalogue import PromptCatalogue
 
@@ -67,12 +66,7 @@ class KioskServices:
         owns = store is None
         if store is None:
             store = _open_store(settings)
-        if store is not None:
-            adapter: Any = StoreAdapter(store, settings)
-            roster, records = adapter, adapter
-        else:
-            log.warning("STAND-IN roster/records in use (no store)")
-            roster, records = MemoryRoster(), MemoryRecords()
+        adapter = StoreAdapter(store, settings)
         if feeds is not None:
             vision: CameraVision = CameraVision(settings, feeds, link=link,
                                                 lockstep=lockstep)
@@ -83,13 +77,11 @@ class KioskServices:
             except Exception:  # noqa: BLE001 - the kiosk still shows its screens; staff told
                 log.exception("camera could not be started")
             vision = KioskVision(settings, live, link=link)
-        printer = slips(store) if slips is not None and store is not None else None
-        services = cls(settings, Ports(vision=vision, eligibility=roster, records=records,
-                                       slips=printer, staff=staff,
-                                       references=roster if store is not None else None),
-                       store=store, owns_store=owns and store is not None)
-        if isinstance(records, StoreAdapter):
-            records.on_saved = services.record_saved
+        printer = slips(store) if slips is not None else None
+        services = cls(settings, Ports(vision=vision, eligibility=adapter, records=adapter,
+                                       slips=printer, staff=staff, references=adapter),
+                       store=store, owns_store=owns)
+        adapter.on_saved = services.record_saved
         if warm:
             vision.warm_up()
         if sync:
