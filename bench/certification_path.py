@@ -26,7 +26,7 @@ def main() -> int:
     os.environ.setdefault("KIOSK_HOME", tempfile.mkdtemp(prefix="bench_path_"))
     import kiosk
     from kiosk import models
-    from kiosk.config import Settings
+    from kiosk.config import Settings, with_changes
     from kiosk.logs import quiet_third_party
 
     quiet_third_party()
@@ -54,7 +54,9 @@ def main() -> int:
     threading.setprofile(profile)
     sys.setprofile(profile)
     try:
-        report = run_journey(Settings(), camera=CLIP, id_number=NUMBER, answers="yes,yes",
+        # a replayed clip cannot answer prompts: the explicit test setting, as the tests do
+        settings = with_changes(Settings(), "camera", replay_for_tests=True)
+        report = run_journey(settings, camera=CLIP, id_number=NUMBER, answers="yes,yes",
                              store=store, challenges=("blink", "open_mouth"), seed=1,
                              timeout_s=90)
     finally:

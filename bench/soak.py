@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     store = Store.open()
     # Like the kiosk window: the vision worker (models) is loaded once and serves every
     # resident; each journey gets its own camera, flow runtime and card reader around it.
-    from kiosk.face.attempt import WorkerLink
+    from kiosk.face.link import WorkerLink
 
     link = WorkerLink(settings).start()
     link.wait_loaded()

@@ -69,7 +69,7 @@ def vision_link(models_dir: Path):
     once (≈ 3-4 s here) instead of once per test.
     """
     from kiosk.config import Settings, with_changes
-    from kiosk.face.attempt import WorkerLink
+    from kiosk.face.link import WorkerLink
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KIOSK_MODELS_DIR", str(models_dir))   # read while the worker loads

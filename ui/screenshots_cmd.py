@@ -12,6 +12,7 @@ import os
 import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -138,6 +139,49 @@ class _Clock:
         return self.now
 
 
+class StillVision:
+    """The vision port of `kiosk screenshots`: no camera, no models; the scripts post what
+    "happened" themselves."""
+
+    def __init__(self) -> None:
+        self.mode = "off"
+
+    def bind(self, sink: object) -> None:
+        pass
+
+    def set_mode(self, mode: str) -> None:
+        self.mode = mode
+
+    def start_liveness(self, challenges: tuple[str, ...]) -> None:
+        pass
+
+    def start_matching(self, resident_id: str, identity: object, references: object = ()
+                       ) -> None:
+        pass
+
+    def clear(self) -> None:
+        pass
+
+
+def demo_certification(store: Any, id_number: str, name: str, *, when: Any = None) -> str:
+    """A SYNTHETIC passed self-service certification of a SYNTHETIC resident, for the slip
+    of `kiosk screenshots`: a slip is always read back from a saved, signed record."""
+    from kiosk.store.records import NewCertification, RosterEntry
+
+    if store.find_resident_by_id_number(id_number) is None:
+        store.upsert_roster([RosterEntry(ref=f"demo-{id_number[-6:]}", id_number=id_number,
+                                         name=name)],
+                            source="demo", synthetic=True).result(timeout=30)
+    resident = store.find_resident_by_id_number(id_number)
+    finished = (when or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    started = finished - dt.timedelta(minutes=2)
+    return store.save_certification(NewCertification(
+        resident_id=resident.id, channel="kiosk_self", result="passed",
+        started_at=started.isoformat(timespec="microseconds"),
+        finished_at=finished.isoformat(timespec="microseconds"),
+        synthetic=True)).result(timeout=30)
+
+
 def screenshot_window(slips_dir: Path, *, size: tuple[int, int] = (1920, 1080)):
     """The real kiosk window on stand-in ports (no camera, no models), shown offscreen, with
     a scratch store holding one demo certification for the signed slip
@@ -146,9 +190,8 @@ def screenshot_window(slips_dir: Path, *, size: tuple[int, int] = (1920, 1080)):
 
     from kiosk.config import Settings
     from kiosk.flow.runtime import Ports
-    from kiosk.journey.seeding import demo_certification
-    from kiosk.services.memory_ports import MemoryRecords, MemoryRoster, ScriptedVision
     from kiosk.services.root import KioskServices
+    from kiosk.services.store_port import StoreAdapter
     from kiosk.speech.speaker import Speaker
     from kiosk.store.database import Store
     from ui.app import KioskWindow
@@ -161,8 +204,8 @@ def screenshot_window(slips_dir: Path, *, size: tuple[int, int] = (1920, 1080)):
     scratch = tempfile.TemporaryDirectory(prefix="anxin-shots-")
     store = Store.open(Path(scratch.name) / "shots.sqlite3", kiosk_id="screenshots")
     record_id = demo_certification(store, "11010519491231002X", "王淑芬")   # for the slip
-    ports = Ports(ScriptedVision(), MemoryRoster(), MemoryRecords(),
-                  slips=PdfSlips(store, settings, slips_dir))
+    adapter = StoreAdapter(store, settings)       # never called: look-ups and saves are off
+    ports = Ports(StillVision(), adapter, adapter, slips=PdfSlips(store, settings, slips_dir))
     window = KioskWindow(KioskServices.from_ports(settings, ports, store=store),
                          speaker=Speaker(settings.speech, auto_engine=False), clock=clock,
                          tick_ms=0)

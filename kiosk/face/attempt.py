@@ -1,10 +1,19 @@
-"""The flow's VisionPort on the real camera, vision worker and card reader.
+"""The face attempt, and the flow's VisionPort on the real camera, vision worker and card reader.
+
+`FaceAttempt` is the one owner of an attempt's state: its number, the challenges announced,
+whether its liveness passed, whether its comparison was answered, and the evidence that goes
+with the answer. The worker runs the attempt it is told to (by number) and tags its results;
+`CameraVision` keeps the one attempt in flight and hands it the results that carry its number,
+so a late result of an attempt that was cancelled, cleared or replaced is dropped whatever
+order it arrives in. The flow only counts attempts for the record (`Session.attempts`) and
+decides whether another is allowed (`ui.max_attempts`).
 
 Three threads, none of them the GUI thread:
 - `camera` (this adapter's own): takes frames from the feed of the current mode, hands each to
   the preview (`frame_sink`), and offers it to the vision worker (face) or the card reader
-  (card). It also runs the adapter's commands (mode, attempt, match, clear), so a store read
-  for the match references never happens on the caller's thread.
+  (card). It also runs the adapter's commands (mode, attempt, clear). It never touches the
+  store: the match references arrive with `start_matching`, read by the flow runtime on its
+  `flow-io` thread, and go straight to the worker's command queue.
 - `vision-worker` (kiosk.vision.worker.VisionWorker): owns MediaPipe, the liveness session,
   the PAD model and the DeepFace matcher, and publishes frozen results; `ResultTranslator`
   turns them into flow events. The worker refuses to match unless liveness passed.
@@ -21,13 +30,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from kiosk.config import Settings
-from kiosk.face.translate import ResultTranslator, card_event
+from kiosk.face.link import WorkerLink
+from kiosk.face.translate import ResultTranslator, card_event, liveness_verdict
 from kiosk.flow import events as ev
 from kiosk.flow.ports import EventSink
 from kiosk.flow.states import CARD_REASONS
@@ -36,87 +46,76 @@ from kiosk.idcard.card_reading import CardGate, CardReadingWorker
 log = logging.getLogger(__name__)
 
 FrameFeed = Callable[[], "tuple[np.ndarray, float] | None"]   # (BGR frame, seconds) or None
-References = Callable[[str, ev.ResidentIdentity], list[tuple[str, np.ndarray]]]
-Listener = Callable[[Any], None]
 
 LOCKSTEP_WAIT_S = 10.0      # a replayed frame waits this long for the worker (a match ~1 s)
-MIN_STEP_S = 0.002          # timestamps handed to the worker grow at least this much
 
 
-class WorkerLink:
-    """A VisionWorker and the one listener its results go to.
+class FaceAttempt:
+    """One liveness attempt and its comparison, as the flow sees it; pure, not thread-safe
+    (CameraVision calls it under its lock)."""
 
-    The kiosk makes one per CameraVision. Tests (and benches) make one per session and let
-    each journey attach to it, so MediaPipe and DeepFace load once.
-    """
+    def __init__(self, number: int) -> None:
+        self.number = number
+        self.live = True                # awaiting the liveness verdict
+        self.passed = False             # liveness passed: a comparison may follow
+        self.answered = False           # its MatchDone was posted (once)
+        self.stop_asked = False         # a replayed feed ran out: cancel asked once
+        self._started_index = -1
+        self._passed_count = 0
+        self._coached = ""
 
-    def __init__(self, settings: Settings | None = None, *, options: Any = None) -> None:
-        from kiosk.vision.worker import VisionOptions, VisionWorker
+    def owns(self, item: Any) -> bool:
+        return getattr(item, "attempt", None) == self.number
 
-        if options is None:
-            options = VisionOptions.from_settings(settings) if settings else VisionOptions()
-        self.listener: Listener | None = None
-        self.status = ""                         # ready | vision_unavailable once loaded
-        self.match_model_ready = False
-        self.loaded = threading.Event()
-        self.worker = VisionWorker(self._relay, options=options)
-        self._started = False
-        self._lock = threading.Lock()
-        self._last_ts = -1.0
-        self._ts_offset = 0.0
+    def progress(self, p: Any) -> list[ev.Event]:
+        """A frame's LivenessProgress -> ChallengeStarted/ChallengePassed (each once)."""
+        if not self.live:
+            return []
+        out: list[ev.Event] = []
+        done = len(p.challenges) if p.phase == "passed" else p.index
+        out += self._announce_passed(p.challenges[:done])
+        if p.phase == "challenge" and p.challenge and p.index != self._started_index:
+            self._started_index = p.index
+            out.append(ev.ChallengeStarted(p.challenge))
+        coaching = getattr(p, "coaching", None) or ""
+        if coaching and coaching != self._coached:      # a wrong action, coached once
+            out.append(ev.ChallengeStarted(coaching))
+        self._coached = coaching
+        return out
 
-    def start(self) -> WorkerLink:
-        with self._lock:
-            if not self._started:
-                self._started = True
-                self.worker.start()
-        return self
+    def _announce_passed(self, completed: tuple[str, ...]) -> list[ev.Event]:
+        out: list[ev.Event] = [ev.ChallengePassed(c) for c in completed[self._passed_count:]]
+        self._passed_count = max(self._passed_count, len(completed))
+        return out
 
-    def wait_loaded(self, timeout: float = 120.0) -> bool:
-        return self.loaded.wait(timeout) and self.status == "ready"
+    def ended(self, result: Any) -> list[ev.Event]:
+        """Its LivenessResult -> LivenessDone (once)."""
+        if not self.live:
+            return []
+        self.live = False
+        self.passed = bool(result.passed)
+        out = self._announce_passed(tuple(result.completed)) if result.passed else []
+        verdict = liveness_verdict(result)
+        return out + [ev.LivenessDone(verdict.passed, verdict.reason, spoof=verdict.spoof)]
 
-    def stop(self) -> None:
-        if self._started:
-            self.worker.stop()
-
-    def stamp(self, t: float) -> float:
-        """Strictly growing timestamps for MediaPipe's VIDEO mode, across feeds and journeys
-        (a replayed clip starts again at 0), keeping the spacing of the feed's own clock."""
-        with self._lock:
-            ts = t + self._ts_offset
-            if ts < self._last_ts + MIN_STEP_S:
-                self._ts_offset = self._last_ts + 1 / 30 - t
-                ts = t + self._ts_offset
-            self._last_ts = ts
-            return ts
-
-    def camera_time(self, t: float) -> float:
-        """A time.monotonic() reading on the clock `stamp` gives the worker (live cameras)."""
-        return t + self._ts_offset
-
-    def _relay(self, item: Any) -> None:
-        from kiosk.vision.worker import WorkerStatus
-
-        if isinstance(item, WorkerStatus) and item.event in ("ready", "vision_unavailable"):
-            self.status = item.event
-            self.match_model_ready = item.match_model_ready
-            self.loaded.set()
-        listener = self.listener
-        if listener is not None:
-            listener(item)
+    def answer(self, result: Any) -> ev.MatchDone | None:
+        """Its MatchResult -> MatchDone with the crop of the probe the worker compared
+        (once; None for a second answer)."""
+        if self.live or self.answered:
+            return None
+        self.answered = True
+        return ResultTranslator.match(result, probe_evidence(result.probe))
 
 
 class CameraVision:
     """VisionPort. `feeds[mode]()` gives the next frame for that mode (face | card)."""
 
     def __init__(self, settings: Settings, feeds: dict[str, FrameFeed], *,
-                 references: References | None = None,
                  frame_sink: Callable[[np.ndarray], None] | None = None,
                  link: WorkerLink | None = None, lockstep: bool = False,
                  card_reader: CardReadingWorker | None = None) -> None:
         self.settings = settings
         self.feeds = feeds
-        self.references = references or (lambda rid, ident: [])
         self.frame_sink = frame_sink
         self.lockstep = lockstep
         self.sink: EventSink = lambda e: None
@@ -129,7 +128,8 @@ class CameraVision:
         self._consumed = threading.Event()
         self._mode = "off"
         self._translator = ResultTranslator.from_settings(settings)
-        self._ended_handled = False
+        self._attempt: FaceAttempt | None = None     # the one in flight (under _lock)
+        self._attempts = 0
         self.card = card_reader or CardReadingWorker(
             lambda result: self._post(card_event(result)),
             gate=CardGate(frames=settings.idcard.steady_frames), known_reasons=CARD_REASONS,
@@ -153,12 +153,28 @@ class CameraVision:
     def start_liveness(self, challenges: tuple[str, ...]) -> None:
         self._queue("liveness", challenges)
 
-    def start_matching(self, resident_id: str, identity: ev.ResidentIdentity) -> None:
-        self._queue("match", (resident_id, identity))
+    def start_matching(self, resident_id: str, identity: ev.ResidentIdentity,
+                       references: Sequence[tuple[str, np.ndarray]] = ()) -> None:
+        """Compare the passed attempt with the card portrait and `references` (the stored
+        photos the runtime read on `flow-io`): straight to the worker's queue."""
+        refs = match_references(identity, references)
+        link = self._link
+        with self._lock:
+            number = self._attempt.number if self._attempt is not None else 0
+        if not refs:
+            self._post(ev.MatchDone(False, None, "", "no_reference"))
+        elif link is None or number == 0:
+            self._post(ev.MatchDone(False, None, "", "liveness_not_passed"))
+        else:
+            link.worker.request_match(refs, attempt=number)
 
-    def prepare_references(self, resident_id: str, identity: ev.ResidentIdentity) -> None:
+    def prepare_references(self, resident_id: str, identity: ev.ResidentIdentity,
+                           references: Sequence[tuple[str, np.ndarray]] = ()) -> None:
         """The resident is known: the worker may embed the references ahead."""
-        self._queue("prepare", (resident_id, identity))
+        refs = match_references(identity, references)
+        link = self._link
+        if refs and link is not None:
+            link.worker.prepare_references(refs)
 
     def prompt_delivered(self, at: float) -> None:
         """The step's prompt was shown and spoken to the end (time.monotonic() `at`)."""
@@ -167,6 +183,7 @@ class CameraVision:
     def clear(self) -> None:
         with self._lock:
             self._translator.reset()
+            self._attempt = None
         self.card.reset()
         self._queue("clear", None)
 
@@ -250,10 +267,10 @@ class CameraVision:
         if mode != self._mode:
             with self._lock:
                 self._translator.reset()
+                self._attempt = None            # whatever it still sends is dropped
             if self._link is not None and self._mode == "face":
                 self._link.worker.cancel_attempt("left_screen")
             self.card.reset()
-            self._ended_handled = False
         self._mode = mode
         if mode == "face":
             link = self._ensure_link()
@@ -262,34 +279,10 @@ class CameraVision:
 
     def _job_liveness(self, challenges: tuple[str, ...]) -> None:
         with self._lock:
-            self._translator.start_attempt()    # results from now on belong to this attempt
-        self._ensure_link().worker.start_attempt(challenges)
-
-    def _refs(self, resident_id: str, identity: ev.ResidentIdentity) -> list[Any]:
-        import datetime as dt
-
-        from kiosk.vision.decision import photo_age_years
-        from kiosk.vision.match import Reference
-
-        refs = [r if isinstance(r, Reference) else Reference(*r)   # (kind, image[, age])
-                for r in self.references(resident_id, identity)]
-        if identity.portrait is not None:          # the card's photo is as old as the card
-            age = photo_age_years(identity.portrait_date, dt.date.today())
-            refs.insert(0, Reference("card_portrait", identity.portrait, age))
-        return refs
-
-    def _job_prepare(self, arg: tuple[str, ev.ResidentIdentity]) -> None:
-        refs = self._refs(*arg)
-        if refs:
-            self._ensure_link().worker.prepare_references(refs)
-
-    def _job_match(self, arg: tuple[str, ev.ResidentIdentity]) -> None:
-        resident_id, identity = arg
-        refs = self._refs(resident_id, identity)
-        if not refs:
-            self._post(ev.MatchDone(False, None, "", "no_reference"))
-            return
-        self._ensure_link().worker.request_match(refs)
+            self._attempts += 1                 # results carrying this number belong to it
+            self._attempt = FaceAttempt(self._attempts)
+            number = self._attempts
+        self._ensure_link().worker.start_attempt(challenges, attempt=number)
 
     def _job_prompt(self, at: float) -> None:
         if self._link is not None:
@@ -321,10 +314,12 @@ class CameraVision:
     def _feed_ended(self, mode: str) -> None:
         """A replayed file ran out: an attempt still going ends as a stream that stopped
         (the same rule as `kiosk eval liveness`)."""
-        if self._ended_handled:
-            return
-        self._ended_handled = True
-        if mode == "face" and self._link is not None and self._translator.attempt_active:
+        with self._lock:
+            attempt = self._attempt
+            if attempt is None or not attempt.live or attempt.stop_asked:
+                return
+            attempt.stop_asked = True
+        if mode == "face" and self._link is not None:
             self._link.worker.cancel_attempt("challenge_timeout")
 
     # ---- vision-worker thread
@@ -338,16 +333,20 @@ class CameraVision:
         self.published.append(type(item).__name__)
         del self.published[:-200]
         events: list[ev.Event] = []
-        # the crop is made here, outside the lock, from the probe the worker compared
-        evidence = probe_evidence(item.probe) if isinstance(item, MatchResult) else None
         with self._lock:
+            attempt = self._attempt
+            mine = attempt is not None and attempt.owns(item)
             if isinstance(item, FrameResult):
-                events = self._translator.frame(item)
-            elif isinstance(item, AttemptEnded):
-                events = self._translator.attempt_ended(item.result)
+                if attempt is None or not attempt.live:
+                    events = self._translator.frame(item)     # coaching, FaceReady
+                elif mine and item.liveness is not None:
+                    events = attempt.progress(item.liveness)
+            elif isinstance(item, AttemptEnded) and mine:
+                events = attempt.ended(item.result)
             elif isinstance(item, MatchResult):
                 self.matches_published += 1
-                events = [self._translator.match(item, evidence)]
+                done = attempt.answer(item) if mine else None
+                events = [done] if done is not None else []
         if isinstance(item, WorkerStatus):
             self._status(item)
         else:
@@ -366,6 +365,22 @@ class CameraVision:
             self._loaded()
         elif status.event == "frame_error":
             self._consumed.set()
+
+
+def match_references(identity: ev.ResidentIdentity,
+                     stored: Sequence[tuple[str, np.ndarray]]) -> list[Any]:
+    """The card's photo (as old as the card) first, then the stored photos, as References."""
+    import datetime as dt
+
+    from kiosk.vision.decision import photo_age_years
+    from kiosk.vision.match import Reference
+
+    refs = [r if isinstance(r, Reference) else Reference(*r)   # (kind, image[, age])
+            for r in stored]
+    if identity.portrait is not None:
+        age = photo_age_years(identity.portrait_date, dt.date.today())
+        refs.insert(0, Reference("card_portrait", identity.portrait, age))
+    return refs
 
 
 def probe_evidence(probe: Any) -> dict[str, Any] | None:

@@ -1,16 +1,15 @@
-"""The vision worker's results as flow events: coaching, FaceReady, challenges, decisions.
+"""The vision worker's results as flow events, outside an attempt: coaching, FaceReady.
 
-`ResultTranslator` is pure (no threads, no models, no frames): it is fed the frozen values the
-`kiosk.vision.worker.VisionWorker` publishes (FrameResult, AttemptEnded, MatchResult) and
-returns the events the flow understands. The adapter (kiosk.face.attempt.CameraVision) calls it
-under its lock, from the worker's thread, and posts what comes back.
+`ResultTranslator` is pure (no threads, no models, no frames): it is fed the frozen
+FrameResults the `kiosk.vision.worker.VisionWorker` publishes while no attempt is in flight
+and returns the events the flow understands. An attempt's own results (challenges, liveness,
+the match) are turned into events by the attempt itself (kiosk.face.attempt.FaceAttempt).
+CameraVision calls both under its lock, from the worker's thread, and posts what comes back.
 
 Rules kept from the journey's first version:
 - a coaching reason must hold for `stable_frames` frames before it is shown and spoken (no
   flicker between two reasons), and it is sent only when it changes;
-- FaceReady after `ready_frames` good frames in a row (then the flow starts liveness);
-- results of an attempt the flow no longer waits for (it left the screen, the camera was
-  lost, the visit was cleared) are dropped, never turned into a failure.
+- FaceReady after `ready_frames` good frames in a row (then the flow starts liveness).
 """
 
 from __future__ import annotations
@@ -53,13 +52,12 @@ def liveness_verdict(result: Any) -> LivenessVerdict:
 
 
 class ResultTranslator:
-    """State of one face visit as seen from the worker's results; not thread-safe."""
+    """Coaching on one face screen, from the worker's frame results; not thread-safe."""
 
     def __init__(self, *, ready_frames: int = READY_FRAMES,
                  stable_frames: int = STABLE_FRAMES) -> None:
         self.ready_frames = ready_frames
         self.stable_frames = stable_frames
-        self.attempt_active = False
         self.reset()
 
     @classmethod
@@ -68,27 +66,13 @@ class ResultTranslator:
         return cls(ready_frames=q.ready_frames, stable_frames=q.stable_frames)
 
     def reset(self) -> None:
-        """A new face screen (or none): forget coaching and any attempt in flight."""
-        self.attempt_active = False
+        """A new face screen (or none): forget coaching."""
         self._good = 0
         self._reason = ""
         self._pending: tuple[str, int] = ("", 0)
-        self._started_index = -1
-        self._passed_count = 0
-        self._coached = ""
 
-    def start_attempt(self) -> None:
-        self.attempt_active = True
-        self._started_index = -1
-        self._passed_count = 0
-
-    # ---------------------------------------------------------------- per frame
     def frame(self, result: Any) -> list[ev.Event]:
-        """A FrameResult: coaching + FaceReady before the attempt, challenges during it."""
-        if result.liveness is not None:
-            return self._progress(result.liveness) if self.attempt_active else []
-        if self.attempt_active:
-            return []               # asked for, not begun yet on the worker: wait
+        """A FrameResult outside an attempt: coaching + FaceReady."""
         quality = result.quality
         reason = "" if quality.ok else quality.reason
         out = self._coach(reason)
@@ -105,34 +89,6 @@ class ResultTranslator:
             self._reason = reason
             return [ev.FaceQuality(reason)]
         return []
-
-    def _progress(self, p: Any) -> list[ev.Event]:
-        out: list[ev.Event] = []
-        done = len(p.challenges) if p.phase == "passed" else p.index
-        out += self._announce_passed(p.challenges[:done])
-        if p.phase == "challenge" and p.challenge and p.index != self._started_index:
-            self._started_index = p.index
-            out.append(ev.ChallengeStarted(p.challenge))
-        coaching = getattr(p, "coaching", None) or ""
-        if coaching and coaching != self._coached:      # a wrong action, coached once
-            out.append(ev.ChallengeStarted(coaching))
-        self._coached = coaching
-        return out
-
-    def _announce_passed(self, completed: tuple[str, ...]) -> list[ev.Event]:
-        out: list[ev.Event] = [ev.ChallengePassed(c) for c in completed[self._passed_count:]]
-        self._passed_count = max(self._passed_count, len(completed))
-        return out
-
-    # ---------------------------------------------------------------- decisions
-    def attempt_ended(self, result: Any) -> list[ev.Event]:
-        """An AttemptEnded's LivenessResult -> LivenessDone (only for the awaited attempt)."""
-        if not self.attempt_active:
-            return []
-        self.attempt_active = False
-        out = self._announce_passed(tuple(result.completed)) if result.passed else []
-        verdict = liveness_verdict(result)
-        return out + [ev.LivenessDone(verdict.passed, verdict.reason, spoof=verdict.spoof)]
 
     @staticmethod
     def match(result: Any, evidence: dict[str, Any] | None = None) -> ev.MatchDone:

@@ -4,14 +4,15 @@ The flow never imports the camera or vision packages, and from the ID-card and s
 packages only their pure rules (`kiosk.idcard.number`: GB 11643 checks and masking;
 `kiosk.store.privacy`: name masking) — never a reader, a model or a database. The real parts
 are fitted to these ports in `kiosk/face/` (camera + vision) and
-`kiosk/services/store_port.py` (store), put together by `kiosk/services/root.py`; the
-in-memory ports are in `kiosk/services/memory_ports.py`. Blocking calls (look-up, save) are run on a worker by the runtime;
-streaming parts (camera + vision) push events through the sink they are bound to.
+`kiosk/services/store_port.py` (store: roster, records, match references), put together by
+`kiosk/services/root.py`. Blocking calls (look-up, save, reading the match references) are
+run on the runtime's I/O worker; streaming parts (camera + vision) push events through the
+sink they are bound to.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -49,11 +50,19 @@ class VisionPort(Protocol):
     def start_liveness(self, challenges: tuple[str, ...]) -> None:
         """ChallengeStarted/ChallengePassed per challenge, then LivenessDone."""
 
-    def start_matching(self, resident_id: str, identity: ResidentIdentity) -> None:
-        """MatchDone against the card portrait, the enrolled photo and the last photo."""
+    def start_matching(self, resident_id: str, identity: ResidentIdentity,
+                       references: Sequence[tuple[str, Any]] = ()) -> None:
+        """MatchDone against the card portrait and `references` (what the ReferencePort
+        gave, read off the camera and worker threads by the runtime)."""
 
     def clear(self) -> None:
         """Forget everything personal (references, crops, frames)."""
+
+
+class ReferencePort(Protocol):
+    def references(self, resident_id: str) -> list[tuple[str, Any]]:
+        """The resident's stored face photos as (kind, BGR image); blocking (runs on the
+        runtime's I/O worker, never on the camera or vision-worker thread)."""
 
 
 class SlipPort(Protocol):

@@ -3,6 +3,13 @@
 `dispatch(event)` must always be called from the same thread (the GUI thread in the kiosk,
 the main thread in `kiosk journey`); everything that can block is handed to a worker and its
 result comes back through `post`, which the caller makes thread-safe (a Qt signal or a queue).
+
+The worker (`flow-io`, one thread, jobs in order) does every store access of a
+certification: the roster look-up, the save, and the match references. Those are read
+when liveness starts (the resident is known; the vision port may embed them ahead) and kept
+here, on `flow-io` only, until the visit is cleared; `StartMatching` is carried out by a
+`flow-io` job too, so it always runs after the read and hands the references to the vision
+port. The camera and vision-worker threads never touch the store.
 """
 
 from __future__ import annotations
@@ -15,7 +22,14 @@ from dataclasses import dataclass, field
 from kiosk.background import Background
 from kiosk.flow import events as ev
 from kiosk.flow.machine import CertificationFlow
-from kiosk.flow.ports import EligibilityPort, RecordPort, SlipPort, StaffPort, VisionPort
+from kiosk.flow.ports import (
+    EligibilityPort,
+    RecordPort,
+    ReferencePort,
+    SlipPort,
+    StaffPort,
+    VisionPort,
+)
 from kiosk.flow.states import STEP_PROMPT
 from kiosk.speech.catalogue import PromptCatalogue
 
@@ -32,6 +46,7 @@ class Ports:
     records: RecordPort
     slips: SlipPort | None = None
     staff: StaffPort | None = None
+    references: ReferencePort | None = None     # none: the card portrait only
 
 
 @dataclass
@@ -58,6 +73,7 @@ class FlowRuntime:
         self.effects_seen: list[ev.Effect] = []       # bounded record, for tests / journey
         self.background_enabled = True                  # off: look-ups/saves not run (screenshots)
         self._worker = Background("flow-io")     # look-ups and saves, one at a time
+        self._refs: tuple[str, tuple] | None = None     # (resident id, refs); flow-io only
         ports.vision.bind(post)
 
     def start(self) -> None:
@@ -96,7 +112,7 @@ class FlowRuntime:
             self._prepare_references()
             p.vision.start_liveness(e.challenges)
         elif isinstance(e, ev.StartMatching):
-            p.vision.start_matching(e.resident_id, e.identity)
+            self._start_matching(e)
         elif isinstance(e, ev.LookupEligibility):
             self._background(lambda: ev.EligibilityChecked(p.eligibility.lookup(e.id_number)))
         elif isinstance(e, ev.SaveCertification):
@@ -119,6 +135,7 @@ class FlowRuntime:
                 p.staff.call_staff(e.reason)
         elif isinstance(e, ev.ClearPersonal):
             p.vision.clear()
+            self._worker.run(self._forget_references, _logged)
             self.outputs.clear()
             # Frames of the resident's face can sit in unreachable reference cycles until
             # Python's rare full collection; free them now, while the kiosk is idle.
@@ -127,12 +144,47 @@ class FlowRuntime:
             self.outputs.idle_warning(e.active)
 
     def _prepare_references(self) -> None:
-        """Liveness starts: the resident is known, so a vision port that can embed the
-        references ahead (kiosk.vision.embedder) is told now, not after liveness."""
-        prepare = getattr(self.ports.vision, "prepare_references", None)
+        """Liveness starts: the resident is known, so their stored photos are read now on
+        `flow-io` and handed to a vision port that can embed them ahead
+        (kiosk.vision.embedder), not after liveness."""
         s = getattr(self.flow, "session", None)
-        if prepare is not None and s is not None and getattr(s, "identity", None) is not None:
-            prepare(s.resident_id, s.identity)
+        if s is None or getattr(s, "identity", None) is None or not self.background_enabled:
+            return
+        resident_id, identity = s.resident_id, s.identity
+        prepare = getattr(self.ports.vision, "prepare_references", None)
+
+        def job() -> None:
+            refs = self._references_for(resident_id)
+            if prepare is not None:
+                prepare(resident_id, identity, refs)
+
+        self._worker.run(job, _logged)
+
+    def _start_matching(self, e: ev.StartMatching) -> None:
+        """On `flow-io`, after any read `_prepare_references` queued: the references (read
+        now if liveness did not start them) go to the vision port with the request."""
+        vision = self.ports.vision
+        if not self.background_enabled:
+            vision.start_matching(e.resident_id, e.identity, ())
+            return
+
+        def done(_: object, error: BaseException | None) -> None:
+            if error is not None:                     # never left waiting in MATCHING
+                self.post(ev.MatchDone(False, None, "", "model_unavailable"))
+
+        self._worker.run(lambda: vision.start_matching(
+            e.resident_id, e.identity, self._references_for(e.resident_id)), done)
+
+    def _references_for(self, resident_id: str) -> tuple:
+        """The resident's stored photos (flow-io thread only; read once per visit)."""
+        if self._refs is None or self._refs[0] != resident_id:
+            port = self.ports.references
+            refs = tuple(port.references(resident_id)) if port and resident_id else ()
+            self._refs = (resident_id, refs)
+        return self._refs[1]
+
+    def _forget_references(self) -> None:
+        self._refs = None
 
     def _background(self, job: Callable[[], ev.Event], *,
                     failed: Callable[[str], ev.Event] | None = None) -> None:
@@ -146,3 +198,7 @@ class FlowRuntime:
                 self.post(failed(type(error).__name__))
 
         self._worker.run(job, done)
+
+
+def _logged(result: object, error: BaseException | None) -> None:
+    """A `flow-io` job with no event to post: its failure is already logged (type only)."""

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from kiosk.config import Settings
-from kiosk.face.attempt import WorkerLink
 from kiosk.face.feeds import replay_feed
+from kiosk.face.link import WorkerLink
 from kiosk.flow import events as ev
 from kiosk.flow.machine import CertificationFlow
 from kiosk.flow.runtime import FlowRuntime, Outputs

@@ -1,5 +1,9 @@
-"""Synthetic residents for demos and benchmarks of `kiosk journey`: a roster entry (marked
-synthetic, never synced unless asked) whose enrolled photo is a frame of the clip itself.
+"""Synthetic residents for `kiosk journey`: a roster entry (marked synthetic, never synced
+unless asked) whose enrolled photo is a frame of the clip itself.
+
+It stays in the package, not under tests/, because the `kiosk journey` command a deployer
+runs on a site PC (and its `--enrol-from-clip`) seeds its resident with it; the tests,
+benches and the e2e driver reuse that same seeding rather than a copy.
 """
 
 from __future__ import annotations
@@ -55,25 +59,3 @@ def enrol_from_card(store: Any, card: Path, clip: Path, *, frame_index: int = 15
         return None
     seed_test_resident(store, number, clip, frame_index=frame_index)
     return number
-
-
-def demo_certification(store: Any, id_number: str, name: str, *,
-                       when: Any = None) -> str:
-    """A SYNTHETIC passed self-service certification of a SYNTHETIC resident, for the slip
-    of `kiosk screenshots`: a slip is always read back from a saved, signed record."""
-    import datetime as dt
-
-    from kiosk.store.records import NewCertification, RosterEntry
-
-    if store.find_resident_by_id_number(id_number) is None:
-        store.upsert_roster([RosterEntry(ref=f"demo-{id_number[-6:]}", id_number=id_number,
-                                         name=name)],
-                            source="demo", synthetic=True).result(timeout=30)
-    resident = store.find_resident_by_id_number(id_number)
-    finished = (when or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
-    started = finished - dt.timedelta(minutes=2)
-    return store.save_certification(NewCertification(
-        resident_id=resident.id, channel="kiosk_self", result="passed",
-        started_at=started.isoformat(timespec="microseconds"),
-        finished_at=finished.isoformat(timespec="microseconds"),
-        synthetic=True)).result(timeout=30)

@@ -23,14 +23,14 @@ import numpy as np
 
 from kiosk.camera.devices import camera_spec
 from kiosk.config import Settings
-from kiosk.face.attempt import CameraVision, FrameFeed, WorkerLink
+from kiosk.face.attempt import CameraVision, FrameFeed
 from kiosk.face.feeds import KioskVision, LiveCamera
+from kiosk.face.link import WorkerLink
 from kiosk.flow import events as ev
 from kiosk.flow.machine import CertificationFlow
 from kiosk.flow.ports import SlipPort, StaffPort
 from kiosk.flow.runtime import FlowRuntime, Outputs, Ports
-from kiosk.services.memory_ports import MemoryRecords, MemoryRoster
-from kiosk.services.store_port import StoreAdapter, store_references
+from kiosk.services.store_port import StoreAdapter
 from kiosk.speech.catalogue import PromptCatalogue
 
 log = logging.getLogger(__name__)
@@ -67,15 +67,9 @@ class KioskServices:
         owns = store is None
         if store is None:
             store = _open_store(settings)
-        if store is not None:
-            adapter: Any = StoreAdapter(store, settings)
-            roster, records = adapter, adapter
-        else:
-            log.warning("STAND-IN roster/records in use (no store)")
-            roster, records = MemoryRoster(), MemoryRecords()
-        refs = store_references(store) if store is not None else None
+        adapter = StoreAdapter(store, settings)
         if feeds is not None:
-            vision: CameraVision = CameraVision(settings, feeds, references=refs, link=link,
+            vision: CameraVision = CameraVision(settings, feeds, link=link,
                                                 lockstep=lockstep)
         else:
             live = None
@@ -84,13 +78,12 @@ class KioskServices:
                                                          settings.camera.device), settings)
             except Exception:  # noqa: BLE001 - the kiosk still shows its screens; staff told
                 log.exception("camera could not be started")
-            vision = KioskVision(settings, live, references=refs, link=link)
-        printer = slips(store) if slips is not None and store is not None else None
-        services = cls(settings, Ports(vision=vision, eligibility=roster, records=records,
-                                       slips=printer, staff=staff),
-                       store=store, owns_store=owns and store is not None)
-        if isinstance(records, StoreAdapter):
-            records.on_saved = services.record_saved
+            vision = KioskVision(settings, live, link=link)
+        printer = slips(store) if slips is not None else None
+        services = cls(settings, Ports(vision=vision, eligibility=adapter, records=adapter,
+                                       slips=printer, staff=staff, references=adapter),
+                       store=store, owns_store=owns)
+        adapter.on_saved = services.record_saved
         if warm:
             vision.warm_up()
         if sync:

@@ -1,4 +1,4 @@
-"""The flow's roster look-up, record saving and match references on the real `kiosk.store.Store`.
+"""The flow's roster look-up, record saving and match references on the real Store.
 
 Runs on the flow's I/O worker: waiting on the store's writer Future here never blocks the GUI.
 """
@@ -88,6 +88,12 @@ class StoreAdapter:
         self._saved()
         return uid
 
+    # ---- ReferencePort (flow-io thread: never the camera or vision-worker thread)
+    def references(self, resident_id: str) -> list[Any]:
+        """The resident's stored photos as match references, each with its age
+        (`store_references`): the roster's enrolled photo and a kept last-certification crop."""
+        return store_references(self.store)(resident_id, None)
+
     def request_home_visit(self, resident_id: str, id_number: str) -> str:
         visit = self.store.request_home_visit(int(resident_id), note="kiosk").result(timeout=30)
         self._saved()
@@ -133,7 +139,7 @@ def _attempt(a: AttemptRecord) -> Any:
 
 
 def store_references(store: Any, *, today: Callable[[], dt.date] = dt.date.today
-                     ) -> Callable[[str, ResidentIdentity], list[Any]]:
+                     ) -> Callable[[str, ResidentIdentity | None], list[Any]]:
     """The store's references of a resident, each with its age (kiosk.vision.match.Reference):
     the roster's enrolled photo (as old as its enrolment date, unknown without one) and the
     face crop of a last certification the resident agreed to keep (as old as that
@@ -148,7 +154,7 @@ def store_references(store: Any, *, today: Callable[[], dt.date] = dt.date.today
         image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
         return image if image is not None else np.zeros((0, 0, 3), np.uint8)
 
-    def refs(resident_id: str, identity: ResidentIdentity) -> list[Any]:
+    def refs(resident_id: str, identity: ResidentIdentity | None) -> list[Any]:
         if not resident_id:
             return []
         out = []

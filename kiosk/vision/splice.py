@@ -71,7 +71,7 @@ class CutDetector:
 
     def __init__(self) -> None:
         self._prev: tuple[np.ndarray, np.ndarray] | None = None
-        self._recent: deque[float] = deque(maxlen=HISTORY)
+        self._diff_history: deque[float] = deque(maxlen=HISTORY)
         self._candidate: tuple[int, float, float] | None = None   # (index, diff, typical)
         self._n = -1
         self.cuts: list[int] = []
@@ -104,9 +104,9 @@ class CutDetector:
         diff = matched_difference(prev[0][both], grey[both])
         self._confirm(diff)
         self.largest_diff = max(self.largest_diff, diff)
-        if len(self._recent) >= 3:
-            self._candidate = (self._n, diff, float(np.median(self._recent)))
-        self._recent.append(diff)
+        if len(self._diff_history) >= 3:
+            self._candidate = (self._n, diff, float(np.median(self._diff_history)))
+        self._diff_history.append(diff)
 
     def _confirm(self, next_diff: float) -> None:
         """The frame before this one was a cut if its difference towers over the typical one
@@ -121,4 +121,4 @@ class CutDetector:
             self.cuts.append(index)
             self.cut_ratios.append(round(ratio, 2))
             self.cut_diffs.append(round(diff, 3))
-            self._recent.clear()              # the new scene's typical difference is its own
+            self._diff_history.clear()   # the new scene's typical difference is its own

@@ -1,5 +1,11 @@
 """The vision worker: one thread that owns every model and publishes immutable results.
 
+It is an executor: it runs the attempt it is told to run (by number), keeps that attempt's
+frames and probes on its own thread (they never leave it except as the chosen probe of a
+match), and tags every result with the attempt's number. Which attempt is awaited, what its
+results mean to the flow and which evidence is saved is decided by kiosk.face.attempt.
+It still refuses to match an attempt whose liveness did not pass (defence in depth).
+
 The GUI thread never runs a model. It hands frames over (or attaches a FrameGrabber), asks
 for an attempt or a match, and receives frozen values through `on_result`, called on the
 worker thread (ui/bridge.py re-emits them as Qt signals). Bad input - no camera, a camera that
@@ -42,11 +48,13 @@ class FrameResult:
     quality: QualityReport
     liveness: LivenessProgress | None
     latency_ms: float
+    attempt: int = 0              # the attempt whose progress `liveness` is (0: none)
 
 
 @dataclass(frozen=True)
 class AttemptEnded:
     result: LivenessResult
+    attempt: int = 0
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ class MatchResult:
     decision: MatchDecision | None
     reason: str                   # match | no_match | liveness_not_passed | model_unavailable...
     probe: Probe | None = field(default=None, repr=False, compare=False)   # best compared
+    attempt: int = 0
 
 
 @dataclass(frozen=True)
@@ -103,6 +112,58 @@ class VisionOptions:
 
 
 Published = FrameResult | AttemptEnded | MatchResult | WorkerStatus
+Candidate = tuple[float, float, Probe]         # (quality, timestamp s, probe)
+
+
+@dataclass
+class AttemptRun:
+    """The worker's working data of one attempt (worker thread only)."""
+
+    number: int
+    session: LivenessSession
+    candidates: list[Candidate] = field(default_factory=list)
+    passed: LivenessResult | None = None
+
+    @property
+    def live(self) -> bool:
+        return not self.session.done
+
+
+def _rank(c: Candidate) -> tuple[float, float]:
+    """Best quality first; between equals the earlier frame: a total order, so the probes
+    and the evidence chosen do not depend on the order frames arrived in."""
+    return (-c[0], c[1])
+
+
+def pick_probes(candidates: Sequence[Candidate], k: int) -> list[Probe]:
+    """K best-quality frames, at least one from each half of the attempt (a swap between
+    halves then shows up as disagreeing probes)."""
+    k = max(1, k)
+    if not candidates:
+        return []
+    times = [c[1] for c in candidates]
+    mid = (min(times) + max(times)) / 2
+    ranked = sorted(candidates, key=_rank)
+    early = [c for c in ranked if c[1] <= mid][:1]
+    late = [c for c in ranked if c[1] > mid][:1]
+    chosen = early + late
+    for c in ranked:
+        if len(chosen) >= k:
+            break
+        if c not in chosen:
+            chosen.append(c)
+    return [c[2] for c in sorted(chosen[:k], key=_rank)]
+
+
+def keep_candidates(candidates: list[Candidate], limit: int) -> list[Candidate]:
+    """The best `limit`, never losing the earliest good frame (swap detection)."""
+    if len(candidates) <= limit:
+        return candidates
+    first = min(candidates, key=lambda c: (c[1], -c[0]))
+    keep = sorted(candidates, key=_rank)[:limit - 1]
+    if first not in keep:
+        keep.append(first)
+    return keep
 
 
 class VisionWorker:
@@ -126,9 +187,7 @@ class VisionWorker:
         self._matcher: FaceMatcher | None = None
         self._embedder: Any = None        # kiosk.vision.embedder.Embedder, when started
         self._pad: Any = None
-        self._session: LivenessSession | None = None
-        self._candidates: list[tuple[float, float, Probe]] = []
-        self._passed: LivenessResult | None = None
+        self._current: AttemptRun | None = None
         self._frames = 0
         self._planner = AttemptPlanner()
         self._guard = (StreamGuard(self.options.camera_identity)
@@ -159,8 +218,9 @@ class VisionWorker:
         self._wake.set()
 
     def start_attempt(self, challenges: Sequence[str] | None = None, *,
-                      seed: int | None = None) -> None:
-        self._command("attempt", (tuple(challenges) if challenges else None, seed))
+                      seed: int | None = None, attempt: int = 0) -> None:
+        """Run attempt number `attempt` (its results carry the number)."""
+        self._command("attempt", (tuple(challenges) if challenges else None, seed, attempt))
 
     def prompt_delivered(self, timestamp_s: float | None = None) -> None:
         """The current step's prompt was shown and spoken to the end (camera clock, seconds;
@@ -170,9 +230,11 @@ class VisionWorker:
     def cancel_attempt(self, reason: str = "cancelled") -> None:
         self._command("cancel", reason)
 
-    def request_match(self, references: Sequence[Reference]) -> None:
-        """Compare the passed attempt's best frames with the references, asynchronously."""
-        self._command("match", tuple(references))
+    def request_match(self, references: Sequence[Reference], *,
+                      attempt: int | None = None) -> None:
+        """Compare attempt `attempt`'s best frames (None: the latest attempt's) with the
+        references, asynchronously; refused unless that attempt passed liveness."""
+        self._command("match", (tuple(references), attempt))
 
     def prepare_references(self, references: Sequence[Reference]) -> None:
         """The resident is known: embed the references ahead (no-op without embed_ahead)."""
@@ -262,17 +324,16 @@ class VisionWorker:
                 log.exception("vision command %s failed", name)
                 self._publish(WorkerStatus("command_error", name))
 
-    def _do_attempt(self, arg: tuple[tuple[str, ...] | None, int | None]) -> None:
-        challenges, seed = arg
+    def _do_attempt(self, arg: tuple[tuple[str, ...] | None, int | None, int]) -> None:
+        challenges, seed, number = arg
         common = dict(pad_model=self._pad, require_pad_model=self.options.require_pad_model)
         if self.options.paced:
             if seed is not None:
                 self._planner.rng = random.Random(seed)
             plan = self._planner.plan(challenges, count=self.options.challenges_per_attempt,
                                       allowed=self.options.challenge_pool)
-            self._session = LivenessSession(plan.steps, self.options.liveness,
-                                            pauses_s=plan.pauses_s, prompt_mode="told",
-                                            **common)
+            session = LivenessSession(plan.steps, self.options.liveness,
+                                      pauses_s=plan.pauses_s, prompt_mode="told", **common)
         else:
             if challenges is None:
                 rng = random.Random(seed) if seed is not None else None
@@ -283,9 +344,8 @@ class VisionWorker:
                 self.options.liveness,
                 onset_window_s=max(self.options.liveness.onset_window_s,
                                    self.options.liveness.challenge_timeout_s))
-            self._session = LivenessSession(challenges, relaxed, **common)
-        self._candidates = []
-        self._passed = None
+            session = LivenessSession(challenges, relaxed, **common)
+        self._current = AttemptRun(number, session)
         if self._embedder is not None:
             self._embedder.forget_probes()
 
@@ -298,11 +358,11 @@ class VisionWorker:
             self._end_attempt(CAMERA_LOST)
 
     def _do_prompt(self, timestamp_s: float) -> None:
-        if self._session is not None:
-            self._session.prompt_delivered(timestamp_s)
+        if self._current is not None and self._current.live:
+            self._current.session.prompt_delivered(timestamp_s)
 
     def _do_clear(self, _: Any) -> None:
-        self._session, self._candidates, self._passed = None, [], None
+        self._current = None
         self._planner.new_visit()
         if self._embedder is not None:
             self._embedder.forget_all()
@@ -311,48 +371,31 @@ class VisionWorker:
         if self._embedder is not None:
             self._embedder.prepare_references([r.image for r in references])
 
-    def _do_match(self, references: tuple[Reference, ...]) -> None:
-        if self._passed is None:
-            self._publish(MatchResult(None, "liveness_not_passed"))
+    def _do_match(self, arg: tuple[tuple[Reference, ...], int | None]) -> None:
+        references, number = arg
+        run = self._current
+        if run is None or run.passed is None or number not in (None, run.number):
+            self._publish(MatchResult(None, "liveness_not_passed", attempt=number or 0))
             return
         if self._matcher is None:
-            self._publish(MatchResult(None, "model_unavailable"))
+            self._publish(MatchResult(None, "model_unavailable", attempt=run.number))
             return
-        probes = self._pick_probes()
+        probes = pick_probes(run.candidates, self.options.probes)
         try:
             decision = self._matcher.decide(references, probes, embedder=self._embedder)
         except Exception as exc:  # noqa: BLE001
             log.error("matching failed: %s", type(exc).__name__)
-            self._publish(MatchResult(None, "model_unavailable"))
+            self._publish(MatchResult(None, "model_unavailable", attempt=run.number))
             return
-        best = max(probes, key=lambda p: p.quality) if probes else None
-        self._publish(MatchResult(decision, decision.reason, probe=best))
+        best = probes[0] if probes else None          # pick_probes ranks them: the best first
+        self._publish(MatchResult(decision, decision.reason, probe=best, attempt=run.number))
 
     def _end_attempt(self, reason: str) -> None:
-        if self._session is not None and not self._session.done:
-            result = self._session.finish(reason)
-            self._session = None
+        run = self._current
+        if run is not None and run.live:
+            result = run.session.finish(reason)
             self._planner.attempt_ended(result.passed)
-            self._publish(AttemptEnded(result))
-
-    def _pick_probes(self) -> list[Probe]:
-        """K best-quality frames, at least one from each half of the attempt (a swap
-        between halves then shows up as disagreeing probes)."""
-        k = max(1, self.options.probes)
-        if not self._candidates:
-            return []
-        times = [c[1] for c in self._candidates]
-        mid = (min(times) + max(times)) / 2
-        ranked = sorted(self._candidates, key=lambda c: -c[0])
-        early = [c for c in ranked if c[1] <= mid][:1]
-        late = [c for c in ranked if c[1] > mid][:1]
-        chosen = early + late
-        for c in ranked:
-            if len(chosen) >= k:
-                break
-            if c not in chosen:
-                chosen.append(c)
-        return [c[2] for c in chosen[:k]]
+            self._publish(AttemptEnded(result, run.number))
 
     def _process(self, frame: np.ndarray, ts: float) -> None:
         t0 = time.perf_counter()
@@ -374,34 +417,29 @@ class VisionWorker:
                 self._publish(WorkerStatus(str(self._guard.verdict), self._guard.detail))
             if self._guard.verdict is not None:
                 self._end_attempt(self._guard.verdict)
-        session = self._session
-        if session is not None and not session.done:
+        run = self._current
+        number = 0
+        if run is not None and run.live:
+            number = run.number
+            session = run.session
             progress = session.update(obs, frame)
             if quality.ok:
-                self._keep_candidate(quality.score, ts, Probe(frame, obs, quality.score))
+                self._keep_candidate(run, quality.score, ts, Probe(frame, obs, quality.score))
             if session.done:
                 assert session.result is not None
-                self._passed = session.result if session.result.passed else None
+                run.passed = session.result if session.result.passed else None
                 self._planner.attempt_ended(session.result.passed)
-                self._session = None
                 self._publish(FrameResult(self._frames, obs, quality, progress,
-                                          (time.perf_counter() - t0) * 1000))
-                self._publish(AttemptEnded(session.result))
+                                          (time.perf_counter() - t0) * 1000, number))
+                self._publish(AttemptEnded(session.result, number))
                 return
         self._publish(FrameResult(self._frames, obs, quality, progress,
-                                  (time.perf_counter() - t0) * 1000))
+                                  (time.perf_counter() - t0) * 1000, number))
 
-    def _keep_candidate(self, score: float, ts: float, probe: Probe) -> None:
-        self._candidates.append((score, ts, probe))
-        limit = max(4, self.options.probes * 4)
-        if len(self._candidates) > limit:
-            # keep the best, but never lose the earliest good frame (swap detection)
-            first = min(self._candidates, key=lambda c: c[1])
-            keep = sorted(self._candidates, key=lambda c: -c[0])[:limit - 1]
-            if first not in keep:
-                keep.append(first)
-            self._candidates = keep
+    def _keep_candidate(self, run: AttemptRun, score: float, ts: float, probe: Probe) -> None:
+        run.candidates.append((score, ts, probe))
+        run.candidates = keep_candidates(run.candidates, max(4, self.options.probes * 4))
         if self._embedder is not None and self._matcher is not None:
             m = self._matcher
-            self._embedder.offer_probes(self._pick_probes(),
+            self._embedder.offer_probes(pick_probes(run.candidates, self.options.probes),
                                         lambda p: m.align(p.frame, p.observation))

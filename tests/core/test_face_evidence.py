@@ -3,18 +3,20 @@ the worker compared — not a frame picked on the side, whose choice depended on
 
 from __future__ import annotations
 
+import itertools
 import threading
+from types import SimpleNamespace as NS
 
 import cv2
 import numpy as np
 from flow_helpers import Driver
 
 from kiosk.config import Settings
-from kiosk.face.attempt import CameraVision, probe_evidence
+from kiosk.face.attempt import CameraVision, FaceAttempt, probe_evidence
 from kiosk.flow import events as ev
 from kiosk.vision.match import MatchDecision, Probe
 from kiosk.vision.observe import FaceObservation
-from kiosk.vision.worker import MatchResult
+from kiosk.vision.worker import MatchResult, keep_candidates, pick_probes
 
 
 def _probe(value: int) -> Probe:
@@ -32,6 +34,52 @@ def _decision() -> MatchDecision:
                          model="Dlib", elapsed_s=0.2)
 
 
+def _passed_attempt(number: int) -> FaceAttempt:
+    attempt = FaceAttempt(number)
+    attempt.ended(NS(passed=True, reasons=(), completed=("blink",)))
+    return attempt
+
+
+def _grey(frame: np.ndarray) -> float:
+    crop = cv2.imdecode(np.frombuffer(frame, np.uint8), cv2.IMREAD_COLOR)
+    return float(crop[crop.shape[0] // 2, crop.shape[1] // 2].mean())
+
+
+def test_the_chosen_probe_does_not_depend_on_the_order_frames_arrived() -> None:
+    """Equal-quality frames (a steady face) in every arrival order: the same probes are
+    compared and the same crop is saved — the earliest of the best."""
+    candidates = [(0.9, t, _probe(value)) for t, value in ((0.2, 60), (0.5, 120),
+                                                          (1.1, 180), (1.6, 240))]
+    candidates.append((0.7, 0.9, _probe(30)))
+    chosen = set()
+    for order in itertools.permutations(candidates):
+        probes = pick_probes(list(order), 3)
+        kept = keep_candidates(list(order), 4)
+        chosen.add((tuple(int(p.frame[240, 320, 0]) for p in probes),
+                    tuple(sorted(int(c[2].frame[240, 320, 0]) for c in kept))))
+    assert chosen == {((60, 120, 180), (60, 120, 180))}, chosen
+    assert abs(_grey(probe_evidence(pick_probes(candidates, 3)[0])["face_crop"]) - 60) < 8
+
+
+def test_a_late_match_of_an_earlier_attempt_is_never_the_evidence() -> None:
+    """Attempt 1's answer arrives after attempt 2 began (or twice): only attempt 2's own
+    MatchResult becomes the MatchDone, whichever comes first."""
+    for late_first in (True, False):
+        vision = CameraVision(Settings(), {})
+        posted: list[ev.Event] = []
+        vision.bind(posted.append)
+        vision._attempt = _passed_attempt(2)
+        old = MatchResult(_decision(), "match", probe=_probe(60), attempt=1)
+        new = MatchResult(_decision(), "match", probe=_probe(200), attempt=2)
+        try:
+            for item in ((old, new, new) if late_first else (new, old, new)):
+                vision._on_result(item)
+        finally:
+            vision.close()
+        done = [e for e in posted if isinstance(e, ev.MatchDone)]
+        assert len(done) == 1 and abs(_grey(done[0].evidence["face_crop"]) - 200) < 8
+
+
 def test_the_crop_is_the_compared_probe() -> None:
     evidence = probe_evidence(_probe(200))
     crop = cv2.imdecode(np.frombuffer(evidence["face_crop"], np.uint8), cv2.IMREAD_COLOR)
@@ -46,8 +94,10 @@ def test_the_match_event_carries_the_workers_probe() -> None:
     posted: list[ev.Event] = []
     got = threading.Event()
     vision.bind(lambda e: (posted.append(e), got.set()))
+    vision._attempt = _passed_attempt(1)
     try:
-        vision._on_result(MatchResult(_decision(), "match", probe=_probe(90)))  # worker thread
+        vision._on_result(MatchResult(_decision(), "match", probe=_probe(90),
+                                      attempt=1))                          # worker thread
         assert got.wait(5)
     finally:
         vision.close()

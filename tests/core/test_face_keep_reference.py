@@ -15,7 +15,7 @@ from staff_fixtures import add_staff, open_store, residents, session
 from kiosk.config import FaceSection, Settings
 from kiosk.flow import events as ev
 from kiosk.flow.states import State
-from kiosk.services.memory_ports import MemoryRecords
+from memory_ports import MemoryRecords
 from kiosk.services.store_port import StoreAdapter, store_references
 from kiosk.staff.login import PermissionDenied
 from kiosk.staff.residents import kept_reference_zh, withdraw_kept_reference
@@ -75,7 +75,7 @@ def test_runtime_sends_the_answer_to_the_records_port_after_the_save() -> None:
 
     from kiosk.flow.machine import CertificationFlow
     from kiosk.flow.runtime import FlowRuntime, Outputs, Ports
-    from kiosk.services.memory_ports import MemoryRoster, RosterEntry, ScriptedVision
+    from memory_ports import MemoryRoster, RosterEntry, ScriptedVision
     from kiosk.speech.catalogue import default_catalogue
 
     posted: queue.Queue = queue.Queue()

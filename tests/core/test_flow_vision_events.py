@@ -8,9 +8,12 @@ from types import SimpleNamespace as NS
 
 import numpy as np
 
+from kiosk.config import Settings
+from kiosk.face.attempt import CameraVision, FaceAttempt
 from kiosk.face.translate import READY_FRAMES, STABLE_FRAMES, ResultTranslator, card_event
 from kiosk.flow import events as ev
 from kiosk.idcard.card_reading import CardReadingWorker
+from kiosk.vision.worker import AttemptEnded
 
 
 def frame(reason: str = "ok", progress=None):
@@ -33,20 +36,29 @@ def test_coaching_needs_a_stable_reason_and_ready_comes_once() -> None:
 
 
 def test_challenges_are_announced_and_only_the_awaited_attempt_counts() -> None:
-    t = ResultTranslator()
+    vision = CameraVision(Settings(), {})
+    posted: list[ev.Event] = []
+    vision.bind(posted.append)
     failed = NS(passed=False, reasons=("challenge_timeout", "frozen_frame"), completed=())
-    assert t.attempt_ended(failed) == []                    # nobody waits for it: dropped
-    t.start_attempt()
-    assert t.frame(frame()) == []                           # not begun on the worker yet
-    assert t.frame(frame(progress=progress("baseline", 0))) == []
-    assert t.frame(frame(progress=progress("challenge", 0))) == [ev.ChallengeStarted("blink")]
-    assert t.frame(frame(progress=progress("challenge", 0))) == []
-    assert t.frame(frame(progress=progress("challenge", 1))) == [
-        ev.ChallengePassed("blink"), ev.ChallengeStarted("open_mouth")]
-    passed = NS(passed=True, reasons=(), completed=("blink", "open_mouth"))
-    assert t.attempt_ended(passed) == [ev.ChallengePassed("open_mouth"), ev.LivenessDone(True)]
-    t.start_attempt()
-    assert t.attempt_ended(failed) == [ev.LivenessDone(False, "frozen_frame", spoof=True)]
+    try:
+        vision._on_result(AttemptEnded(failed, attempt=1))
+        assert posted == []                                 # nobody waits for it: dropped
+        vision._attempt = t = FaceAttempt(1)
+        assert t.progress(progress("baseline", 0)) == []
+        assert t.progress(progress("challenge", 0)) == [ev.ChallengeStarted("blink")]
+        assert t.progress(progress("challenge", 0)) == []
+        assert t.progress(progress("challenge", 1)) == [
+            ev.ChallengePassed("blink"), ev.ChallengeStarted("open_mouth")]
+        passed = NS(passed=True, reasons=(), completed=("blink", "open_mouth"))
+        vision._on_result(AttemptEnded(failed, attempt=2))  # another attempt's: dropped
+        assert posted == []
+        vision._on_result(AttemptEnded(passed, attempt=1))
+        assert posted == [ev.ChallengePassed("open_mouth"), ev.LivenessDone(True)]
+        assert t.ended(failed) == []                        # once
+        assert FaceAttempt(2).ended(failed) == [ev.LivenessDone(False, "frozen_frame",
+                                                                spoof=True)]
+    finally:
+        vision.close()
 
 
 def test_a_refused_match_is_a_plain_failure() -> None:

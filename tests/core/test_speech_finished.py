@@ -11,11 +11,12 @@ import datetime as dt
 import threading
 import time
 
+from memory_ports import MemoryRecords, MemoryRoster, ScriptedVision
+
 from kiosk.config import Settings, SpeechSection
 from kiosk.flow import events as ev
 from kiosk.flow.machine import CertificationFlow
 from kiosk.flow.runtime import DELIVERED_PROMPTS, FlowRuntime, Outputs, Ports
-from kiosk.services.memory_ports import MemoryRecords, MemoryRoster, ScriptedVision
 from kiosk.speech.catalogue import default_catalogue
 from kiosk.speech.players import NullPlayer, PacedPlayer, wav_seconds
 from kiosk.speech.speaker import EspeakEngine, Speaker

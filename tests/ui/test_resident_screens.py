@@ -6,6 +6,7 @@ import datetime as dt
 import random
 
 import pytest
+from memory_ports import ScriptedVision
 from PySide6.QtWidgets import QLabel, QPushButton
 
 from kiosk.config import Settings
@@ -13,7 +14,6 @@ from kiosk.flow import events as ev
 from kiosk.flow.machine import CertificationFlow
 from kiosk.flow.runtime import Ports
 from kiosk.flow.states import State
-from kiosk.services.memory_ports import ScriptedVision
 from kiosk.services.root import KioskServices
 from kiosk.speech.speaker import Speaker
 from ui import theme

@@ -1,9 +1,9 @@
-"""In-memory ports: the kiosk's fallback when its store cannot be opened (logged loudly),
-and the scripted parts behind `kiosk screenshots` and the screen tests.
+"""In-memory ports for tests: a roster in a dict, records in a list, a vision part that
+records what the flow asked and does nothing until the test posts what "happened".
 
-Each is the simplest honest implementation of its port — a roster in a dict, records in a
-list, a vision part that does nothing until its caller says what "happened" — never used
-when the real part is there (see kiosk/services/root.py).
+Tests only: the kiosk never runs without its store (kiosk/services/root.py raises instead),
+and `kiosk screenshots` uses the real store adapter on a scratch store and a still vision
+part of its own (ui/screenshots_cmd.py).
 """
 
 from __future__ import annotations
@@ -83,7 +83,8 @@ class ScriptedVision:
     def start_liveness(self, challenges: tuple[str, ...]) -> None:
         self.calls.append(("liveness", challenges))
 
-    def start_matching(self, resident_id: str, identity: ResidentIdentity) -> None:
+    def start_matching(self, resident_id: str, identity: ResidentIdentity,
+                       references: Any = ()) -> None:
         self.calls.append(("matching", resident_id))
 
     def clear(self) -> None:
