@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from kiosk.background import Background
 from kiosk.flow import events as ev
 from kiosk.flow.machine import CertificationFlow
-from kiosk.flow.ports import EligibilityPort, RecordPort, SlipPort, StaffPort, VisionPort
+from kiosk.flow.ports import ChipPort, EligibilityPort, RecordPort, SlipPort, StaffPort, VisionPort
 from kiosk.flow.states import STEP_PROMPT
 from kiosk.speech.catalogue import PromptCatalogue
 
@@ -32,6 +32,7 @@ class Ports:
     records: RecordPort
     slips: SlipPort | None = None
     staff: StaffPort | None = None
+    chip: ChipPort | None = None
 
 
 @dataclass
@@ -59,6 +60,8 @@ class FlowRuntime:
         self.background_enabled = True                  # off: look-ups/saves not run (screenshots)
         self._worker = Background("flow-io")     # look-ups and saves, one at a time
         ports.vision.bind(post)
+        if ports.chip is not None:
+            ports.chip.bind(post)
 
     def start(self) -> None:
         self._apply(self.flow.start())
@@ -85,6 +88,8 @@ class FlowRuntime:
             self.outputs.show(e.view)
         elif isinstance(e, ev.Say):
             text = self.catalogue.text(e.prompt, e.params)
+            if e.lead:
+                text = self.catalogue.text(e.lead) + text
             told = getattr(p.vision, "prompt_delivered", None)
             if e.prompt in DELIVERED_PROMPTS and told is not None and self.outputs.say_then:
                 self.outputs.say_then(text, told)     # the action window opens at its end
@@ -112,8 +117,15 @@ class FlowRuntime:
             log.info("staff called: %s", e.reason)
             if p.staff is not None:
                 p.staff.call_staff(e.reason)
+        elif isinstance(e, ev.StaffNote):
+            log.info("staff note: %s", e.reason)
+            note = getattr(p.staff, "note", None)
+            if note is not None:
+                note(e.reason)
         elif isinstance(e, ev.ClearPersonal):
             p.vision.clear()
+            if p.chip is not None:
+                p.chip.clear()           # the next visit's card is news, even the same card
             self.outputs.clear()
             # Frames of the resident's face can sit in unreachable reference cycles until
             # Python's rare full collection; free them now, while the kiosk is idle.

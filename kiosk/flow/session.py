@@ -29,6 +29,7 @@ class Session:
     record_id: str = ""
     saved: bool = False
     evidence: dict | None = None              # of the latest comparison; saved once
+    card_warning: str = ""                    # chip_expired: said with the confirmation
 
     @property
     def masked_id(self) -> str:
