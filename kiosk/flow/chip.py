@@ -9,8 +9,8 @@ Kept out of machine.py (one idea per module); `CertificationFlow.handle` hands e
 - The same card lifted and laid again changes nothing. A card with another number, at any
   step, ends the first person's visit the way a reset does (an unsaved attempt is saved as
   abandoned, `ClearPersonal` drops their data) and starts a new visit for the new card.
-- An expired card still identifies the resident (the pension is still due): a warning is
-  shown and spoken at the confirmation, and noted for the staff console.
+- An expired card still identifies the resident (the pension is still due): the
+  confirmation's line says so (shown and spoken), and the staff console is given a note.
 - A card whose number fails GB 11643, a foreign permanent-residence card, a failed read and
   a reader pulled out are each told in a calm line (while the resident is at a step where a
   card is wanted) and given to the staff console as a reason code: `CallStaff` when a
@@ -69,14 +69,16 @@ def on_chip(flow: CertificationFlow, e: ev.ChipCard) -> list[ev.Effect]:
 
 
 def enter_confirm(flow: CertificationFlow) -> list[ev.Effect]:
-    """To "是您本人吗？"; an expired card's warning is said with the question."""
+    """To "是您本人吗？"; for an expired card the screen's line (shown and said) is
+    `confirm_identity_chip_expired`, the warning with the question, in the same room."""
     s = flow.session
     if s is None or not s.card_warning:
         return flow._enter(State.CONFIRM_IDENTITY)
-    out = flow._enter(State.CONFIRM_IDENTITY)
-    flow.view = _with_coaching(flow.view, s.card_warning)
-    out = [_lead(flow, x, s.card_warning) for x in out]
-    return [ev.Show(flow.view) if isinstance(x, ev.Show) else x for x in out]
+    out = flow._enter(State.CONFIRM_IDENTITY, speak=False)
+    prompt = f"confirm_identity_{s.card_warning}"
+    flow.view = _replace(flow.view, prompt=prompt)
+    out = [ev.Show(flow.view) if isinstance(x, ev.Show) else x for x in out]
+    return out + [flow._say(prompt, flow.view.params)]
 
 
 def _not_usable(flow: CertificationFlow, e: ev.ChipCard) -> list[ev.Effect]:
@@ -101,6 +103,10 @@ def _lead(flow: CertificationFlow, effect: ev.Effect, lead: str) -> ev.Effect:
 
 
 def _with_coaching(view: ev.ScreenView, prompt: str) -> ev.ScreenView:
+    return _replace(view, coaching=prompt)
+
+
+def _replace(view: ev.ScreenView, **changes: str) -> ev.ScreenView:
     import dataclasses
 
-    return dataclasses.replace(view, coaching=prompt)
+    return dataclasses.replace(view, **changes)  # type: ignore[arg-type]

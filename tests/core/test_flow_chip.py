@@ -152,8 +152,9 @@ def test_expired_card_warns_and_carries_on(kiosk, sim):
     kiosk.until(lambda: kiosk.flow.state == State.CONSENT, "expired card still identifies")
     kiosk.touch("agree")
     assert kiosk.flow.state == State.CONFIRM_IDENTITY
-    assert kiosk.views[-1].coaching == "chip_expired"
-    assert "有效期" in kiosk.spoken[-1] and kiosk.spoken[-1].endswith("是您本人吗？")
+    assert kiosk.views[-1].prompt == "confirm_identity_chip_expired"   # shown and said
+    assert "过期" in kiosk.spoken[-1] and "照常办理" in kiosk.spoken[-1]
+    assert kiosk.flow.session.identity.id_number == old["id_number"]
     assert any(n.reason.startswith("chip_expired") for n in kiosk.effects(ev.StaffNote))
 
 
