@@ -83,7 +83,7 @@ def time_to_welcome(kiosk: Path, extra: list[str], *, cwd: Path, env: dict[str, 
     log = Path(env["KIOSK_HOME"]) / "logs" / "kiosk.log"
     before = log.read_text(encoding="utf-8").count("kiosk window shown") if log.exists() else 0
     start = time.perf_counter()
-    err = tempfile.TemporaryFile()
+    err = tempfile.TemporaryFile()  # noqa: SIM115 - read after the loop, closed with the process
     proc = subprocess.Popen([str(kiosk), "--windowed", "--quit-after", "2", *extra], cwd=cwd,
                             env=env, stdout=subprocess.DEVNULL, stderr=err)
     def window_shown() -> bool:

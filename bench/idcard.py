@@ -140,14 +140,16 @@ def bench_read(ocr: object, n: int = 8) -> dict[str, float]:
             "load_avg_1min": round(os.getloadavg()[0], 2)}
 
 
-def bench_versus_raw(ocr: object, n: int) -> dict[str, dict[str, object]]:
+def bench_versus_raw(ocr: object, n: int, *, seed: int = 1,
+                     sizes: tuple[tuple[int, int], ...] = ((1280, 720), (640, 360))
+                     ) -> dict[str, dict[str, object]]:
     """Ours vs raw RapidOCR + regex on the same frames, per resolution (same run)."""
     from kiosk.idcard.read import read_card
     from kiosk.idcard.scene_sets import raw_number, webcam_scenes
 
     out: dict[str, dict[str, object]] = {}
-    for size in ((1280, 720), (640, 360)):
-        scenes = list(webcam_scenes(n, size, seed=1))
+    for size in sizes:
+        scenes = list(webcam_scenes(n, size, seed=seed))
         read_card(scenes[0].frame, ocr=ocr)                       # warm at this size
         row: dict[str, object] = {"cards": n}
         for name in ("ours", "raw"):
@@ -174,7 +176,7 @@ def bench_versus_raw(ocr: object, n: int) -> dict[str, dict[str, object]]:
                          "cpu_s_per_card": round(cpu / n, 3), "reasons": dict(reasons)}
             if routes:
                 row[name]["routes"] = dict(routes)
-        out[f"{size[0]}x{size[1]}"] = row
+        out[f"{size[0]}x{size[1]} seed {seed}"] = row
     out["load_avg_1min"] = {"value": round(os.getloadavg()[0], 2)}
     return out
 
@@ -261,7 +263,22 @@ def main() -> int:
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--glare-sweep", action="store_true", help="glare calibration sweep")
     ap.add_argument("--scenes", type=int, default=22, help="webcam scenes per resolution")
+    ap.add_argument("--scene-seeds", default="1", help="comma-separated scene-set seeds")
+    ap.add_argument("--versus-only", action="store_true",
+                    help="only ours vs raw RapidOCR on the webcam scenes")
+    ap.add_argument("--sizes", default="1280x720,640x360", help="scene sizes, WxH,...")
     args = ap.parse_args()
+    sizes = tuple(tuple(int(v) for v in s.split("x")) for s in args.sizes.split(","))
+    seeds = [int(v) for v in args.scene_seeds.split(",")]
+    if args.versus_only:
+        from kiosk.idcard.ocr import get_ocr
+
+        ocr = get_ocr()
+        for seed in seeds:
+            res = bench_versus_raw(ocr, args.scenes, seed=seed, sizes=sizes)  # type: ignore[arg-type]
+            for key, row in res.items():
+                print(f"{key}: {row}", flush=True)
+        return 0
     results: dict[str, object] = {}
     t0 = time.perf_counter()
     from kiosk.idcard.ocr import get_ocr
@@ -270,7 +287,10 @@ def main() -> int:
     results["ocr_load_s"] = round(time.perf_counter() - t0, 2)
     results["detection_640x480"] = bench_detection()
     results["read_time"] = bench_read(ocr)
-    results["versus_raw"] = bench_versus_raw(ocr, args.scenes)
+    results["versus_raw"] = {}
+    for seed in seeds:
+        results["versus_raw"].update(bench_versus_raw(ocr, args.scenes, seed=seed,  # type: ignore[union-attr]
+                                                      sizes=sizes))  # type: ignore[arg-type]
     results["chip_reader_sim"] = bench_chip_reader()
     if args.glare_sweep:
         results["glare_sweep"] = bench_glare_sweep(ocr)

@@ -13,6 +13,7 @@ import importlib
 import logging
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from kiosk import __version__
 
@@ -39,6 +40,9 @@ def add_gui_options(parser: argparse.ArgumentParser) -> None:
                         help="webcam index, a video file or a folder of images to replay")
     parser.add_argument("--no-supervisor", action="store_true",
                         help="run the UI in this process (development)")
+    parser.add_argument("--reader-sim", metavar="CARD.json", type=Path,
+                        help="demo: a simulated SAM-V chip reader on a pseudo-terminal, "
+                        "holding this card (save the file again to lift and lay it)")
 
 
 def build_parser(extra: Sequence[Callable[[argparse._SubParsersAction], None]] = ()

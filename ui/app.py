@@ -211,6 +211,21 @@ def run_app(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"settings problem: {exc}", file=sys.stderr)
         return 2
+    demo = None
+    if getattr(args, "reader_sim", None):        # `kiosk --reader-sim CARD.json` (demos)
+        from kiosk.idcard.reader_sim import DemoReader
+
+        demo = DemoReader(args.reader_sim)
+        demo.start()
+        settings = demo.settings_for(settings)
+    try:
+        return _run_window(args, settings)
+    finally:
+        if demo is not None:
+            demo.close()
+
+
+def _run_window(args: argparse.Namespace, settings: Settings) -> int:
     app = make_app()
     try:
         services = open_services(settings, camera=getattr(args, "camera", None))

@@ -68,6 +68,10 @@ def scenarios() -> dict[str, list]:
     """name -> events from a fresh welcome screen (strings are touches)."""
     card = ev.CardRead(ev.ResidentIdentity(SAMPLE_ID, "王淑芬", "card"))
     eligible = ev.EligibilityChecked(ev.Eligibility("in_roster", "1", "王淑芬"))
+    chip = ev.ChipCard("card_read", "chip_ok",
+                       ev.ResidentIdentity("320102193804051230", "李建国", "chip"))
+    expired = ev.ChipCard("card_read", "chip_expired",
+                          ev.ResidentIdentity(SAMPLE_ID, "王淑芬", "chip"))
     to_face = ["start", "agree", card, "confirm_yes", eligible]
     live = [ev.FaceReady(), ev.LivenessDone(True)]
     fail = [ev.FaceReady(), ev.LivenessDone(True), ev.MatchDone(False, 0.9)]
@@ -127,6 +131,14 @@ def scenarios() -> dict[str, list]:
         "21_larger_font_result": to_face + live + [ev.MatchDone(True, 0.03), ("font", 1)],
         "21_larger_font_keypad": ["start", "agree", "use_keypad", ("font", 1),
                                   ("keys", "11010519491231002X")],
+        # the chip reader (kiosk/flow/chip.py)
+        "22_chip_consent_read": ["start", chip],
+        "22_chip_confirm_expired": [expired, "agree"],
+        "22_chip_card_swapped": to_face + [chip],
+        "22_chip_number_invalid": ["start", "agree", ev.ChipCard("card_read",
+                                                                 "chip_number_invalid")],
+        "22_chip_reader_unplugged": ["start", "agree", ev.ChipCard("reader_lost",
+                                                                   "reader_unplugged")],
     })
     return out
 

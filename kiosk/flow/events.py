@@ -222,10 +222,25 @@ class ReferenceAnswerSaved:
     consent: str
 
 
+@dataclass(frozen=True)
+class ChipCard:
+    """Something happened on the chip reader (kiosk.services.chip_port posts it).
+
+    kind: card_read | card_swapped | failed | reader_lost; reason: the staff-console code
+    (chip_ok, chip_expired, chip_card_swapped, chip_number_invalid, chip_foreign_card,
+    chip_read_failed, reader_unplugged). `identity` only when the card identifies the
+    resident (its number passed GB 11643); `portrait` in it is the decoded chip photo."""
+
+    kind: str
+    reason: str
+    identity: ResidentIdentity | None = field(default=None, repr=False)
+    notes: tuple[str, ...] = ()            # e.g. photo_not_decoded (staff console)
+
+
 Event = (Touch | KeypadSubmitted | Tick | Reset | CardRead | CardCoaching | EligibilityChecked
          | FaceQuality | FaceReady | ChallengeStarted | ChallengePassed | LivenessDone
          | MatchDone | CameraLost | CameraBack | RecordSaved | SaveFailed
-         | ReferenceAnswerSaved)
+         | ReferenceAnswerSaved | ChipCard)
 
 # ---------------------------------------------------------------- effects out
 
@@ -240,6 +255,7 @@ class Say:
     prompt: str
     params: tuple[tuple[str, str], ...] = ()
     interrupt: bool = True
+    lead: str = ""                         # a prompt id said just before (a short warning)
 
 
 @dataclass(frozen=True)
@@ -298,6 +314,13 @@ class CallStaff:
 
 
 @dataclass(frozen=True)
+class StaffNote:
+    """A reason for the staff console that needs nobody to come (logged, never personal)."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
 class ClearPersonal:
     """Drop every personal value held outside the flow (screens, adapters, caches)."""
 
@@ -309,5 +332,4 @@ class IdleWarning:
 
 Effect = (Show | Say | CameraMode | StartLiveness | StartMatching | LookupEligibility
           | SaveCertification | KeepReference | RequestHomeVisit | PrintSlip | CallStaff
-          | ClearPersonal
-          | IdleWarning)
+          | ClearPersonal | IdleWarning | StaffNote)

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 
 from kiosk.config import Settings
-from kiosk.flow import due, keep_reference
+from kiosk.flow import chip, due, keep_reference
 from kiosk.flow import events as ev
 from kiosk.flow.session import Session
 from kiosk.flow.states import CAMERA, CHALLENGE_PROMPT, LIVENESS_REASONS, STEP, STEP_PROMPT, State
@@ -28,7 +28,8 @@ GOODBYE_S = 10.0                 # the thank-you screen returns to welcome by it
 CAMERA_STATES = {State.IDENTITY, State.FACE_ALIGN, State.LIVENESS}
 BUSY_STATES = {State.ELIGIBILITY, State.MATCHING}   # the kiosk works; nobody is idle
 ACTIVE_EVENTS = (ev.Touch, ev.KeypadSubmitted, ev.CardRead, ev.FaceReady, ev.ChallengeStarted,
-                 ev.ChallengePassed, ev.LivenessDone, ev.MatchDone, ev.EligibilityChecked)
+                 ev.ChallengePassed, ev.LivenessDone, ev.MatchDone, ev.EligibilityChecked,
+                 ev.ChipCard)
 
 
 class CertificationFlow:
@@ -79,6 +80,8 @@ class CertificationFlow:
             return out + self._on_camera_lost()
         if isinstance(event, ev.CameraBack):
             return out + self._on_camera_back()
+        if isinstance(event, ev.ChipCard):
+            return out + chip.on_chip(self, event)
         handler = getattr(self, f"_in_{self.state.value}", None)
         if handler is None:
             return out
@@ -94,11 +97,10 @@ class CertificationFlow:
 
     def _in_consent(self, e: ev.Event) -> list[ev.Effect] | None:
         assert self.session
-        if _touched(e, "agree"):
-            self.session.route = "face"
-            return self._enter(State.IDENTITY)
-        if _touched(e, "no_face"):
-            self.session.route = "non_face"
+        if _touched(e, "agree") or _touched(e, "no_face"):
+            self.session.route = "face" if _touched(e, "agree") else "non_face"
+            if self.session.identity is not None:       # read from the chip already
+                return chip.enter_confirm(self)
             return self._enter(State.IDENTITY)
         return None
 

@@ -73,3 +73,16 @@ class SlipPort(Protocol):
 class StaffPort(Protocol):
     def call_staff(self, reason: str) -> None:
         """Tell the counter someone needs help (reason codes only)."""
+
+
+class ChipPort(Protocol):
+    """A chip reader watched off the flow's thread (kiosk.services.chip_port): `ChipCard`
+    events go to the bound sink from the watcher's thread."""
+
+    def bind(self, sink: EventSink) -> None: ...
+
+    def clear(self) -> None:
+        """The visit ended: the card lying on the reader counts as new for the next one."""
+
+    def close(self) -> None:
+        """Stop watching and close the reader (the composition root, at exit)."""

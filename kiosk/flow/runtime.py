@@ -23,6 +23,7 @@ from kiosk.background import Background
 from kiosk.flow import events as ev
 from kiosk.flow.machine import CertificationFlow
 from kiosk.flow.ports import (
+    ChipPort,
     EligibilityPort,
     RecordPort,
     ReferencePort,
@@ -47,6 +48,7 @@ class Ports:
     slips: SlipPort | None = None
     staff: StaffPort | None = None
     references: ReferencePort | None = None     # none: the card portrait only
+    chip: ChipPort | None = None
 
 
 @dataclass
@@ -75,6 +77,8 @@ class FlowRuntime:
         self._worker = Background("flow-io")     # look-ups and saves, one at a time
         self._refs: tuple[str, tuple] | None = None     # (resident id, refs); flow-io only
         ports.vision.bind(post)
+        if ports.chip is not None:
+            ports.chip.bind(post)
 
     def start(self) -> None:
         self._apply(self.flow.start())
@@ -101,6 +105,8 @@ class FlowRuntime:
             self.outputs.show(e.view)
         elif isinstance(e, ev.Say):
             text = self.catalogue.text(e.prompt, e.params)
+            if e.lead:
+                text = self.catalogue.text(e.lead) + text
             told = getattr(p.vision, "prompt_delivered", None)
             if e.prompt in DELIVERED_PROMPTS and told is not None and self.outputs.say_then:
                 self.outputs.say_then(text, told)     # the action window opens at its end
@@ -133,9 +139,16 @@ class FlowRuntime:
             log.info("staff called: %s", e.reason)
             if p.staff is not None:
                 p.staff.call_staff(e.reason)
+        elif isinstance(e, ev.StaffNote):
+            log.info("staff note: %s", e.reason)
+            note = getattr(p.staff, "note", None)
+            if note is not None:
+                note(e.reason)
         elif isinstance(e, ev.ClearPersonal):
             p.vision.clear()
             self._worker.run(self._forget_references, _logged)
+            if p.chip is not None:
+                p.chip.clear()           # the next visit's card is news, even the same card
             self.outputs.clear()
             # Frames of the resident's face can sit in unreachable reference cycles until
             # Python's rare full collection; free them now, while the kiosk is idle.

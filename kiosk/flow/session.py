@@ -30,6 +30,7 @@ class Session:
     saved: bool = False
     evidence: dict | None = None              # of the latest comparison; saved once
     crop_saved: bool = False                  # a face crop went with the saved record
+    card_warning: str = ""                    # chip_expired: said with the confirmation
 
     @property
     def masked_id(self) -> str:

@@ -56,6 +56,8 @@ class ChipWatcher:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._current: str | None = None          # number (or raw id) of the card lying there
+        self._forget = False                      # forget _current once the reader is empty
+        self._failed = False                      # a failed read was told (once per lay)
 
     def start(self) -> None:
         self.reader.open()
@@ -68,6 +70,12 @@ class ChipWatcher:
             self._thread.join(timeout=3)
         self.reader.close()
 
+    def forget(self) -> None:
+        """The visit ended (any thread): once the card lying there has been lifted, the
+        next card laid is news, even the same one. A card left on the reader after its
+        visit does not start another."""
+        self._forget = True
+
     def _emit(self, event: ChipEvent) -> None:
         log.info("chip event %s reason=%s number=%s", event.kind, event.reason,
                  mask_id_number(event.card.fields.get("id_number") if event.card else None))
@@ -77,10 +85,16 @@ class ChipWatcher:
         """One look at the reader (the thread's body; tests may call it directly)."""
         try:
             if not self.reader.card_present():
+                self._failed = False
+                if self._forget:
+                    self._current, self._forget = None, False
                 return          # taking the card up again is fine; only a new card restarts
             card = self.reader.read(timeout_s=0.5)
         except CardReadFailed as exc:
             log.info("chip read failed: %s", exc)
+            if self._failed:
+                return                     # told once until the card is lifted or read
+            self._failed = True
             self._emit(ChipEvent("failed", "chip_read_failed", message_for("chip_read_failed")))
             return
         except ReaderError as exc:
@@ -91,11 +105,12 @@ class ChipWatcher:
             return
         if card is None:          # it left the reader between find and read
             return
+        self._failed = False
         key = card.fields.get("id_number", "") + card.fields.get("name", "")
         if key == self._current:
             return                                   # the same card still lying there
-        swapped = self._current is not None
-        self._current = key
+        swapped = self._current is not None and not self._forget
+        self._current, self._forget = key, False
         self._emit(judge(card, swapped=swapped))
 
     def _run(self) -> None:

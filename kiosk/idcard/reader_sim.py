@@ -143,3 +143,61 @@ def serve_forever(card_path: Path) -> int:
         except KeyboardInterrupt:
             pass
     return 0
+
+
+class DemoReader:
+    """`kiosk --reader-sim CARD.json`: a simulator the kiosk itself reads as its SAM-V reader.
+
+    The card is laid `lay_after_s` after start. Saving the JSON file again (the same card,
+    or another person's fields) lifts the card for a second and lays what the file now
+    holds, so a demo can show a visit, a second visit, and a card swapped mid-visit.
+    """
+
+    def __init__(self, card_path: Path, *, lay_after_s: float = 3.0,
+                 check_s: float = 0.5) -> None:
+        self.card_path = Path(card_path)
+        load_card(self.card_path)                 # a bad file fails here, before the window
+        self.sim = SamvSimulator()
+        self.lay_after_s = lay_after_s
+        self.check_s = check_s
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> str:
+        path = self.sim.start()
+        self._thread = threading.Thread(target=self._run, name="reader-demo", daemon=True)
+        self._thread.start()
+        log.info("demo SAM-V reader on %s (card file %s)", path, self.card_path.name)
+        return path
+
+    def settings_for(self, settings: Any) -> Any:
+        """`settings` with `[idcard] reader = "samv"` on the simulator's device."""
+        from kiosk.config import with_changes
+
+        return with_changes(settings, "idcard", reader="samv", port=self.sim.path)
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=2)
+        self.sim.unplug()
+
+    def _run(self) -> None:
+        if self._stop.wait(self.lay_after_s):
+            return
+        seen = self._lay()
+        while not self._stop.wait(self.check_s):
+            with contextlib.suppress(OSError):
+                if self.card_path.stat().st_mtime_ns != seen:
+                    self.sim.remove()                # lifted …
+                    if self._stop.wait(1.0):
+                        return
+                    seen = self._lay()               # … and laid again
+
+    def _lay(self) -> int:
+        try:
+            self.sim.present(load_card(self.card_path))
+        except (OSError, ValueError) as exc:         # half-saved file: try at the next look
+            log.warning("demo card not read: %s", type(exc).__name__)
+            return 0
+        return self.card_path.stat().st_mtime_ns

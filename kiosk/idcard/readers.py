@@ -194,8 +194,8 @@ def chip_card_data(text_block: bytes, wlt: bytes, *, source: str) -> ChipCardDat
              else None)
     photo, note = decode_wlt(wlt)
     notes = (note,) if note else ()
-    log.info("chip read (%s): type=%s number=%s photo=%s", source, text.card_type,
-             mask_id_number(number), "decoded" if photo is not None else note)
+    log.debug("chip read (%s): type=%s number=%s photo=%s", source, text.card_type,
+              mask_id_number(number), "decoded" if photo is not None else note)
     return ChipCardData(text.fields, photo, check, source, text.card_type, bytes(wlt), notes)
 
 

@@ -30,6 +30,7 @@ from kiosk.flow import events as ev
 from kiosk.flow.machine import CertificationFlow
 from kiosk.flow.ports import SlipPort, StaffPort
 from kiosk.flow.runtime import FlowRuntime, Outputs, Ports
+from kiosk.services.chip_port import ChipLink
 from kiosk.services.store_port import StoreAdapter
 from kiosk.speech.catalogue import PromptCatalogue
 
@@ -56,14 +57,16 @@ class KioskServices:
              feeds: dict[str, FrameFeed] | None = None, lockstep: bool = False,
              link: WorkerLink | None = None, store: Any = None,
              slips: Callable[[Any], SlipPort] | None = None,
-             staff: StaffPort | None = None,
+             staff: StaffPort | None = None, chip: ChipLink | None = None,
              warm: bool = True, sync: bool = True) -> KioskServices:
         """The real parts. `camera`: a live source spec (default `camera.source`); `feeds`:
         replayed files instead (journey, tests), with `lockstep` so every frame is judged.
         `link`: an already loaded vision worker to share (tests, benches). `slips(store)`
         makes the slip printer (signed slips need the store: none without one). `store`: an open
         store to use (not closed here); else the kiosk's own is opened, and a store that
-        cannot be opened raises (kiosk.store.integrity says why in plain words)."""
+        cannot be opened raises (kiosk.store.integrity says why in plain words).
+        `chip`: a chip reader link (tests); else the one `[idcard] reader` names, if any —
+        watched from the first `runtime()` on (kiosk/services/chip_port.py)."""
         owns = store is None
         if store is None:
             store = _open_store(settings)
@@ -80,8 +83,11 @@ class KioskServices:
                 log.exception("camera could not be started")
             vision = KioskVision(settings, live, link=link)
         printer = slips(store) if slips is not None else None
+        if chip is None:
+            chip = ChipLink.from_settings(settings)
         services = cls(settings, Ports(vision=vision, eligibility=adapter, records=adapter,
-                                       slips=printer, staff=staff, references=adapter),
+                                       slips=printer, staff=staff, references=adapter,
+                                       chip=chip),
                        store=store, owns_store=owns)
         adapter.on_saved = services.record_saved
         if warm:
@@ -144,6 +150,8 @@ class KioskServices:
             self._closed = True
         if self.sync is not None:
             self.sync.stop()
+        if self.ports.chip is not None:
+            self.ports.chip.close()
         vision = self.ports.vision
         try:
             vision.set_mode("off")

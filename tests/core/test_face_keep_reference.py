@@ -10,12 +10,12 @@ import dataclasses
 import datetime as dt
 
 import pytest
+from memory_ports import MemoryRecords
 from staff_fixtures import add_staff, open_store, residents, session
 
 from kiosk.config import FaceSection, Settings
 from kiosk.flow import events as ev
 from kiosk.flow.states import State
-from memory_ports import MemoryRecords
 from kiosk.services.store_port import StoreAdapter, store_references
 from kiosk.staff.login import PermissionDenied
 from kiosk.staff.residents import kept_reference_zh, withdraw_kept_reference
@@ -73,9 +73,10 @@ def test_no_answer_no_crop_or_the_setting_off_keeps_nothing() -> None:
 def test_runtime_sends_the_answer_to_the_records_port_after_the_save() -> None:
     import queue
 
+    from memory_ports import MemoryRoster, RosterEntry, ScriptedVision
+
     from kiosk.flow.machine import CertificationFlow
     from kiosk.flow.runtime import FlowRuntime, Outputs, Ports
-    from memory_ports import MemoryRoster, RosterEntry, ScriptedVision
     from kiosk.speech.catalogue import default_catalogue
 
     posted: queue.Queue = queue.Queue()

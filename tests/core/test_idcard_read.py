@@ -173,3 +173,35 @@ def test_mild_highlight_away_from_the_fields_is_not_glare_and_reads(ocr: CardOcr
     assert CardDetector().detect(img, want="front").reason == "ok"
     result = read_card(img, ocr=ocr, today=TODAY)
     assert result.ok and result.accepted_number == person.id_number
+
+
+def _judge(person: syn.FakeResident, birth: str, birth_conf: float):
+    from kiosk.idcard.read import _judge_front
+
+    fields = {**expected(person), "birth": birth}
+    conf = {k: 0.99 for k in fields} | {"birth": birth_conf}
+    return _judge_front(fields, conf, [], 0.0, warped=None, portrait=None, upside_down=False,
+                        warnings=[], today=TODAY)
+
+
+def test_a_doubted_birth_date_one_digit_off_is_taken_as_misread() -> None:
+    person = syn.fake_resident(72)
+    good = person.birth.isoformat()
+    one_off = good[:2] + ("0" if good[2] != "0" else "1") + good[3:]
+    misread = _judge(person, one_off, 0.75)              # blur + JPEG 60: 4 read as 0
+    assert misread.ok and misread.accepted_number == person.id_number
+    assert "birth_misread" in misread.warnings
+    sure = _judge(person, one_off, 0.9997)               # printed so, read with confidence
+    assert sure.reason == "number_mismatch" and sure.accepted_number is None
+    two_off = one_off[:-1] + ("0" if one_off[-1] != "0" else "1")
+    assert _judge(person, two_off, 0.5).reason == "number_mismatch"
+
+
+def test_webcam_scene_with_a_misread_birth_year_is_accepted(ocr: CardOcr) -> None:
+    """Seed-1 scene 18 at 640x360 (blur + JPEG 60): the year's 4 is read as 0; the number
+    passed GB 11643 and is the card's own."""
+    from kiosk.idcard.scene_sets import webcam_scenes
+
+    scene = list(webcam_scenes(19, (640, 360), seed=1))[18]
+    result = read_card(scene.frame, ocr=ocr, want="front")
+    assert result.accepted_number == scene.person.id_number
