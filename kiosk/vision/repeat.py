@@ -45,62 +45,65 @@ def shape_of(landmarks: np.ndarray) -> np.ndarray:
 
 
 class RepeatDetector:
-    """Fed every observation of an attempt (in time order); keeps the smallest ratio seen."""
+    """Fed every observation of an attempt (in time order); keeps the smallest ratio seen.
 
-    def __init__(self, *, fps_hint: float = 30.0) -> None:
+    Cost: per sample one distance row to the earlier samples (<= 600 x 96) and a running sum
+    per lag (a window's total at lag L is last sample's total + the new sample's distance at
+    L - the distance of the sample that left the window), so no window is recomputed."""
+
+    def __init__(self) -> None:
         self._frames = 0
-        self._shapes: list[np.ndarray] = []
-        self._times: list[float] = []
-        self._rows: list[np.ndarray] = []      # distances of sample i to samples 0..i-1
-        self.ratios: list[float] = []           # one per voting window
+        self._n = 0
+        self._shapes = np.zeros((MAX_SAMPLES, 2 * len(IDX)))
+        self._times = np.zeros(MAX_SAMPLES)
+        # _bylag[i, L]: distance of sample i to sample i - L (or the closer neighbour of it)
+        self._bylag = np.zeros((MAX_SAMPLES, MAX_SAMPLES + 1), np.float32)
+        self._run = np.zeros(MAX_SAMPLES + 1)   # the current window's total per lag
+        self.windows = 0                        # windows that voted
         self.best: float | None = None          # smallest ratio so far
         self.best_at: float | None = None
 
     def feed(self, obs: FaceObservation, t: float) -> None:
         self._frames += 1
-        if self._frames % EVERY or obs.landmarks is None or not obs.has_face:
+        if (self._frames % EVERY or obs.landmarks is None or not obs.has_face
+                or self._n >= MAX_SAMPLES):
             return
+        i = self._n
         s = shape_of(obs.landmarks)
-        if len(self._shapes) >= MAX_SAMPLES:
+        self._shapes[i] = s
+        self._times[i] = t
+        self._n = i + 1
+        if i == 0:
             return
-        row = (np.sqrt(((np.asarray(self._shapes) - s) ** 2).sum(axis=1)) / np.sqrt(len(IDX))
-               if self._shapes else np.empty(0))
-        self._shapes.append(s)
-        self._times.append(t)
-        self._rows.append(row)
-        self._judge()
+        row = np.sqrt(((self._shapes[:i] - s) ** 2).sum(axis=1) / len(IDX))
+        near = row.copy()                     # a dropped or doubled frame: one either side
+        near[1:] = np.minimum(near[1:], row[:-1])
+        near[:-1] = np.minimum(near[:-1], row[1:])
+        self._bylag[i, 1:i + 1] = near[::-1]
+        self._run[1:i + 1] += self._bylag[i, 1:i + 1]
+        gone = i - WINDOW
+        if gone >= 1:
+            self._run[1:gone + 1] -= self._bylag[gone, 1:gone + 1]
+        self._judge(i)
 
-    def _judge(self) -> None:
-        i = len(self._shapes) - 1
-        if i < WINDOW:
+    def _judge(self, i: int) -> None:
+        first = i - WINDOW + 1
+        if first < 1:
             return
-        win = np.asarray(self._shapes[i - WINDOW + 1:i + 1])
-        spread = float(np.sqrt(((win - win.mean(axis=0)) ** 2).sum(axis=1)).mean()
-                       / np.sqrt(len(IDX)))
+        win = self._shapes[first:i + 1]
+        spread = float(np.sqrt(((win - win.mean(axis=0)) ** 2).sum(axis=1) / len(IDX)).mean())
         if spread < MIN_SPREAD:
             return
-        t_first = self._times[i - WINDOW + 1]
-        # the last earlier sample a stretch may end on: MIN_LAG_S before the window's start
-        k_min = next((k for k in range(i - WINDOW + 1, -1, -1)
-                      if t_first - self._times[k] >= MIN_LAG_S), None)
-        if k_min is None:
+        # the earlier stretch ends at least MIN_LAG_S before the window starts, begins at >= 1
+        k_max = int(np.searchsorted(self._times[:first], self._times[first] - MIN_LAG_S,
+                                    side="right")) - 1
+        if k_max < WINDOW:
             return
-        # lag L pairs sample j with j - L (or a neighbour of it); the earlier stretch ends
-        # by k_min and starts at sample >= 1
-        lags = np.arange(i - k_min, i - WINDOW + 1)
-        if lags.size == 0:
-            return
-        total = np.zeros(lags.size)
-        for w in range(WINDOW):
-            j = i - w
-            row = self._rows[j]                # distances to samples 0..j-1
-            c = j - lags
-            total += np.minimum(np.minimum(row[c], row[c - 1]), row[c + 1])
-        match = float(total.min()) / WINDOW
+        match = float(self._run[i - k_max:i - WINDOW + 1].min()) / WINDOW
         ratio = match / spread
-        self.ratios.append(ratio)
+        self.windows += 1
         if self.best is None or ratio < self.best:
-            self.best, self.best_at = ratio, self._times[i]
+            self.best, self.best_at = ratio, float(self._times[i])
 
     def repeated(self, max_ratio: float) -> bool:
         return self.best is not None and self.best < max_ratio
