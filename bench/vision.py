@@ -83,6 +83,14 @@ def bench_cues(frames: list) -> None:
     for i, f in enumerate(frames):
         guard.feed(i * 0.033, f)
     t_guard = time.perf_counter() - t0
+    from kiosk.vision.repeat import RepeatDetector
+
+    rep = RepeatDetector()       # fed the frames twice (a 20-s history, as a long attempt)
+    t0 = time.perf_counter()
+    for k in range(2):
+        for i, o in enumerate(obs):
+            rep.feed(o, (k * n + i) / 30.0)
+    t_rep = (time.perf_counter() - t0) / 2
     session = LivenessSession(("blink", "hold_still", "nod"), pauses_s=(0.5, 0.5, 0.5),
                               prompt_mode="told")
     t0 = time.perf_counter()
@@ -103,7 +111,7 @@ def bench_cues(frames: list) -> None:
     t_all = time.perf_counter() - t0
     print(f"cues per frame: surroundings tracker {1000 * t_sur / n:.2f} ms, cut detector "
           f"{1000 * t_cut / n:.2f} ms, stream guard "
-          f"{1000 * t_guard / n:.2f} ms, step rules (observations only) "
+          f"{1000 * t_guard / n:.2f} ms, repetition detector {1000 * t_rep / n:.2f} ms, step rules (observations only) "
           f"{1000 * t_rules / n:.2f} ms, whole session with frames {1000 * t_all / n:.2f} ms")
 
 

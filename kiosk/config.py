@@ -106,6 +106,7 @@ class LivenessSettings:
     same_stamp_frames: int = setting(3, 1, 100, "frames in a row without time passing = bad clock")
     surround_max_ratio: float = setting(0.5, 0.05, 2.0, "surroundings/face motion above = hand-held")
     surround_min_frames: int = setting(8, 2, 300, "moving frames needed before the surround test votes")
+    repeat_max_ratio: float = setting(0.26, 0.0, 1.0, "face path as close as this to an earlier one = a loop")
 
 
 @dataclass(frozen=True)

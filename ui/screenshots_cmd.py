@@ -100,7 +100,8 @@ def scenarios() -> dict[str, list]:
                                                     ev.ChallengeStarted("wrong_action_blink")]
     for reason, spoof in (("wrong_action", False), ("not_still", False),
                           ("camera_changed", True), ("injected_stream", True),
-                          ("spliced_stream", True), ("handheld_plane", True)):
+                          ("spliced_stream", True), ("handheld_plane", True),
+                          ("repeated_motion", True)):
         out[f"13_result_failed_{reason}"] = to_face + [ev.FaceReady(),
                                                        ev.LivenessDone(False, reason, spoof)]
     out.update({

@@ -25,7 +25,7 @@ from kiosk.idcard.card_reading import CardCoaching, CardNumberRead
 READY_FRAMES = VisionQualitySection().ready_frames
 STABLE_FRAMES = VisionQualitySection().stable_frames
 SPOOF_REASONS = frozenset({"planar_motion", "frozen_frame", "screen_texture",
-                           "spliced_stream",
+                           "spliced_stream", "repeated_motion",
                            "pad_model_spoof", "face_swapped", "handheld_plane",
                            "camera_changed", "injected_stream"})
 

@@ -52,6 +52,7 @@ STEP_PROMPT = {**CHALLENGE_PROMPT, "hold_still": "challenge_hold_still",
 # Why a liveness attempt ended, where the resident is told why (prompt `reason_<code>`) on the
 # result screen, below its general line: words and coaching only, never a score.
 LIVENESS_REASONS = ("wrong_action", "not_still", "handheld_plane", "spliced_stream",
+                    "repeated_motion",
                     "camera_changed", "injected_stream", "stream_stalled", "bad_timestamps")
 QUALITY_REASONS = ("no_face", "more_than_one_face", "too_far", "too_close", "off_centre",
                    "too_dark", "too_bright", "blurry", "eyes_closed", "head_turned",

@@ -101,11 +101,12 @@ def build_streams(liveness_dir: Path, observer: Any, *, kinds: Iterable[str] = A
         if "loop_injected" in kinds:
             say(f"loop_injected {n}")
             out.append(observe_stream(f"loop3:{n}", "loop_injected", "attack",
-                                      attacks.looped(frames), observer, fps=fps))
+                                      attacks.looped(frames, seed=rng.randrange(1 << 30)),
+                                      observer, fps=fps))
         if "loop_phone" in kinds:
             say(f"loop_phone {n}")
             out.append(observe_stream(f"phone_loop3:{n}", "loop_phone", "attack",
-                                      attacks.on_phone(attacks.looped(frames),
+                                      attacks.on_phone(attacks.looped(frames, seed=rng.randrange(1 << 30)),
                                                        seed=rng.randrange(1 << 30), fps=fps),
                                       observer, fps=fps))
     if "montage" in kinds:
@@ -113,7 +114,8 @@ def build_streams(liveness_dir: Path, observer: Any, *, kinds: Iterable[str] = A
         if segs:
             say("montage")
             out.append(observe_stream("montage:all_actions", "montage", "attack",
-                                      attacks.montage(segs), observer))
+                                      attacks.montage(segs, seed=rng.randrange(1 << 30)),
+                                      observer))
     stills = _stills(liveness_dir, loaded) if {"still_screen", "still_print",
                                                "warped_photo"} & set(kinds) else []
     for name, img in stills:

@@ -97,9 +97,27 @@ class Phone:
                                   value=(18, 18, 18))
 
 
-def looped(frames: list[np.ndarray], times: int = 3) -> Iterator[np.ndarray]:
+def looped(frames: list[np.ndarray], times: int = 3, *, seed: int | None = None
+           ) -> Iterator[np.ndarray]:
+    """The clip played `times` times. With a seed, as a virtual camera would serve it: from a
+    random frame on, at a gain of 0.92-1.08, each pass dropping every k-th frame (k drawn per
+    pass, 12-40: the file's rate resampled), so the passes are not frame-for-frame equal."""
+    if seed is None:
+        for _ in range(times):
+            yield from frames
+        return
+    rng = np.random.default_rng(seed)
+    n = len(frames)
+    offset = int(rng.integers(0, max(1, n)))
+    order = frames[offset:] + frames[:offset]
+    gain = float(rng.uniform(0.92, 1.08))
+    lut = np.clip(np.arange(256) * gain, 0, 255).astype(np.uint8)
     for _ in range(times):
-        yield from frames
+        k = int(rng.integers(12, 41))
+        phase = int(rng.integers(0, k))
+        for i, f in enumerate(order):
+            if (i + phase) % k:
+                yield cv2.LUT(f, lut)
 
 
 def on_phone(frames: Iterator[np.ndarray], *, seed: int, fps: float = 30.0
@@ -183,9 +201,15 @@ def warped_photo(photo: np.ndarray, *, eyes_y: float, mouth_y: float, face_h: fl
         yield sensor(out, rng, 1.5)
 
 
-def montage(segments: list[list[np.ndarray]], times: int = 2) -> Iterator[np.ndarray]:
-    """Labelled action segments of several clips, each resized to 512x512, back to back."""
+def montage(segments: list[list[np.ndarray]], times: int = 2, *, seed: int | None = None
+            ) -> Iterator[np.ndarray]:
+    """Labelled action segments of several clips, each resized to 512x512, back to back;
+    with a seed, in a random order drawn afresh for each pass."""
     fitted = [[cv2.resize(f, (512, 512)) for f in seg] for seg in segments]
+    rng = np.random.default_rng(seed) if seed is not None else None
     for _ in range(times):
-        for seg in fitted:
-            yield from seg
+        order = list(range(len(fitted)))
+        if rng is not None:
+            rng.shuffle(order)
+        for k in order:
+            yield from fitted[k]

@@ -23,6 +23,7 @@ import numpy as np
 from kiosk.vision import pad as padlib
 from kiosk.vision.challenges import CHALLENGES, Baseline, LivenessConfig, choose_challenges
 from kiosk.vision.observe import FaceObservation
+from kiosk.vision.repeat import RepeatDetector
 from kiosk.vision.sequence import STEPS
 from kiosk.vision.splice import CutDetector
 from kiosk.vision.steps import DONE, WRONG, Step, StepOutcome, make_step
@@ -48,6 +49,7 @@ WRONG_ACTION = WRONG
 NOT_STILL = "not_still"
 HANDHELD_PLANE = "handheld_plane"
 SPLICED_STREAM = "spliced_stream"
+REPEATED_MOTION = "repeated_motion"
 CAMERA_CHANGED = "camera_changed"
 STREAM_STALLED = "stream_stalled"
 BAD_TIMESTAMPS = "bad_timestamps"
@@ -101,6 +103,7 @@ class LivenessSession:
         self._shape: tuple[int, ...] | None = None
         self._surround = SurroundTracker()
         self._cuts = CutDetector()
+        self._repeat = RepeatDetector()
         self.onset_delays: list[float] = []
         self.step_log: list[tuple[str, str, str]] = []   # (step, outcome, detail)
         self._pad = pad_model
@@ -168,6 +171,7 @@ class LivenessSession:
         if not obs.has_face:
             self._check_timeout(t)
             return self.progress()
+        self._repeat.feed(obs, t)
         if self.baseline is None:
             self._collect_baseline(obs, t)
             return self.progress()
@@ -354,6 +358,8 @@ class LivenessSession:
             reasons.append(HANDHELD_PLANE)
         if self._cuts.cuts:
             reasons.append(SPLICED_STREAM)
+        if self._repeat.repeated(self.cfg.repeat_max_ratio):
+            reasons.append(REPEATED_MOTION)
         if self._pad_verdicts and \
                 self._pad_verdicts.count("spoof") * 2 > len(self._pad_verdicts):
             reasons.append(PAD_MODEL_SPOOF)
@@ -379,6 +385,7 @@ class LivenessSession:
             "surround_ratio": self._surround.median_ratio(),
             "surround_frames": self._surround.moving_frames,
             "cuts": len(self._cuts.cuts),
+            "repeat_ratio": self._repeat.best,
             "onset_delays_s": tuple(self.onset_delays),
             "steps": tuple(self.step_log),
             "baseline": None if self.baseline is None else dataclasses.asdict(self.baseline),

@@ -152,7 +152,8 @@ def test_a_failed_attempt_says_why_in_plain_words(reason: str) -> None:
     d = Driver()
     d.to_liveness()
     out = d.send(ev.LivenessDone(False, reason, spoof=reason in ("handheld_plane",
-                                                                 "spliced_stream")))
+                                                                 "spliced_stream",
+                                                                 "repeated_motion")))
     assert d.state == State.RESULT_FAILED
     assert d.flow.view.coaching == f"reason_{reason}"
     assert f"reason_{reason}" in [e.prompt for e in out if isinstance(e, ev.Say)]

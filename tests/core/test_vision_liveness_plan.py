@@ -59,7 +59,8 @@ def test_liveness_settings_are_typed_range_checked_and_round_trip() -> None:
 def test_every_new_reason_and_coaching_line_is_written() -> None:
     cat = default_catalogue()
     for code in ("wrong_action", "not_still", "handheld_plane", "camera_changed",
-                 "injected_stream", "stream_stalled", "bad_timestamps", "spliced_stream"):
+                 "injected_stream", "stream_stalled", "bad_timestamps", "spliced_stream",
+                 "repeated_motion"):
         assert f"reason_{code}" in cat and cat.text(f"reason_{code}").strip()
     for step in (*CHALLENGES, HOLD_STILL):
         assert cat.text(f"coach_wrong_action_{step}").startswith("请")
