@@ -152,6 +152,9 @@ class CardCoaching:
 @dataclass(frozen=True)
 class EligibilityChecked:
     eligibility: Eligibility
+    # whose number was looked up ("" = not said): an answer for an earlier visit's card
+    # (swapped while the look-up ran) is not applied to the person now at the kiosk
+    id_number: str = field(default="", repr=False)
 
 
 @dataclass(frozen=True)

@@ -152,6 +152,9 @@ class CertificationFlow:
         s = self.session
         if not isinstance(e, ev.EligibilityChecked) or s is None:
             return None
+        if e.id_number and (s.identity is None or e.id_number != s.identity.id_number):
+            log.info("roster answer for an earlier card ignored")
+            return None
         s.eligibility = el = e.eligibility
         if el.outcome == "not_in_roster":
             return self._enter(State.NOT_IN_ROSTER)

@@ -120,7 +120,8 @@ class FlowRuntime:
         elif isinstance(e, ev.StartMatching):
             self._start_matching(e)
         elif isinstance(e, ev.LookupEligibility):
-            self._background(lambda: ev.EligibilityChecked(p.eligibility.lookup(e.id_number)))
+            self._background(lambda: ev.EligibilityChecked(p.eligibility.lookup(e.id_number),
+                                                           e.id_number))
         elif isinstance(e, ev.SaveCertification):
             self._background(lambda: ev.RecordSaved(
                 p.records.save_certification(e.record, e.evidence)), failed=ev.SaveFailed)

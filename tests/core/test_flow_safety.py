@@ -166,3 +166,22 @@ def test_a_reason_without_resident_words_adds_no_line() -> None:
     d.to_liveness()
     d.send(ev.LivenessDone(False, "timeout"))
     assert d.state == State.RESULT_FAILED and not d.flow.view.coaching
+
+
+def test_a_roster_answer_for_an_earlier_card_is_not_applied_to_the_next_person() -> None:
+    """A card swapped while the roster look-up runs: the first person's answer (already
+    certified, a name) arrives after the second person reached the look-up — it is dropped,
+    and only the answer for the number now at the kiosk moves the flow on."""
+    from flow_helpers import GOOD_ID, OTHER_ID
+
+    d = Driver()
+    d.to_eligibility(number=GOOD_ID)
+    d.send(ev.Reset())
+    d.to_eligibility(number=OTHER_ID)
+    assert d.state == State.ELIGIBILITY
+    d.send(ev.EligibilityChecked(ev.Eligibility("in_roster", "r-1", "张三丰",
+                                                d.clock.now.date()), GOOD_ID))
+    assert d.state == State.ELIGIBILITY and d.flow.session.eligibility is None
+    d.send(ev.EligibilityChecked(ev.Eligibility("in_roster", "r-2", "李四"), OTHER_ID))
+    assert d.state == State.FACE_ALIGN
+    assert d.flow.session.eligibility.resident_id == "r-2"
