@@ -57,7 +57,7 @@ def on_chip(flow: CertificationFlow, e: ev.ChipCard) -> list[ev.Effect]:
         flow.session = s = Session(flow.new_id(), flow.clock())
         s.identity, s.card_warning = e.identity, warning
         entered = flow._enter(State.CONSENT)
-        if swapped:                               # "换了一张身份证，我们重新开始。" first
+        if swapped:                               # "换了一张身份证，重新开始。" first
             flow.view = _with_coaching(flow.view, "chip_card_swapped")
             entered = [_lead(flow, x, "chip_card_swapped") for x in entered]
             entered = [ev.Show(flow.view) if isinstance(x, ev.Show) else x for x in entered]

@@ -30,7 +30,7 @@ REASON_MESSAGES: dict[str, str] = {
     "chip_number_invalid": "这张身份证的号码没有通过核对。请找工作人员帮您看一下。",
     "chip_expired": "身份证过了有效期，照常办理。",
     "chip_foreign_card": "这种证件请到柜台办理，工作人员会帮您。",
-    "chip_card_swapped": "换了一张身份证，我们重新开始。",
+    "chip_card_swapped": "换了一张身份证，重新开始。",
     "reader_unplugged": "读卡器暂时用不了。请把身份证放在镜头下面，或者直接输入号码。",
 }
 
