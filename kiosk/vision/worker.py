@@ -98,13 +98,16 @@ class VisionOptions:
         v = settings.vision
         replay = bool(getattr(settings.camera, "replay_for_tests", False))
         if replay:
-            log.warning("camera replay for tests is ON: liveness timing and stream checks off")
+            log.warning("camera replay for tests is ON: liveness timing, stream and loop checks off")
         identity = None if replay else CameraIdentity.load_recorded()
         return cls(model=v.model, thresholds=dict(v.thresholds),
                    review_bands=dict(v.review_bands), probes=v.probes,
                    challenges_per_attempt=v.challenges_per_attempt,
+                   # a replayed test file loops by design: the repetition cue is off then
                    liveness=dataclasses.replace(v.liveness,
-                                                challenge_timeout_s=v.challenge_timeout_s),
+                                                challenge_timeout_s=v.challenge_timeout_s,
+                                                **({"repeat_max_ratio": 0.0} if replay
+                                                   else {})),
                    require_pad_model=v.require_pad_model, paced=not replay,
                    challenge_pool=v.challenge_actions(),
                    camera_identity=identity, quality=v.quality,
