@@ -61,6 +61,17 @@ def test_the_chosen_probe_does_not_depend_on_the_order_frames_arrived() -> None:
     assert abs(_grey(probe_evidence(pick_probes(candidates, 3)[0])["face_crop"]) - 60) < 8
 
 
+def test_two_frames_with_the_same_quality_and_time_are_both_candidates() -> None:
+    """Two frames stamped alike (a camera that repeats a timestamp) are different probes:
+    choosing them compares the candidates by identity, never their pixel arrays."""
+    twins = [(0.9, 0.5, _probe(60)), (0.9, 0.5, _probe(120)), (0.8, 1.5, _probe(180))]
+    probes = pick_probes(twins, 3)
+    assert sorted(int(p.frame[240, 320, 0]) for p in probes) == [60, 120, 180]
+    early = (0.5, 0.1, _probe(30))
+    kept = keep_candidates([*twins, (0.9, 0.5, _probe(200)), early], 2)
+    assert any(c is early for c in kept) and len(kept) == 2
+
+
 def test_a_late_match_of_an_earlier_attempt_is_never_the_evidence() -> None:
     """Attempt 1's answer arrives after attempt 2 began (or twice): only attempt 2's own
     MatchResult becomes the MatchDone, whichever comes first."""
