@@ -276,6 +276,7 @@ def bench_worker(clip: Path) -> None:
 
     import cv2
 
+    from kiosk.camera.video_file import read_frames
     from kiosk.vision.match import Reference
     from kiosk.vision.worker import (
         AttemptEnded,
@@ -286,13 +287,7 @@ def bench_worker(clip: Path) -> None:
         WorkerStatus,
     )
 
-    cap = cv2.VideoCapture(str(clip))
-    frames = []
-    while True:
-        ok, f = cap.read()
-        if not ok:
-            break
-        frames.append(f)
+    frames = read_frames(clip)
     h, w = frames[0].shape[:2]
     card = cv2.resize(frames[5][:, (w - h) // 2:(w + h) // 2] if w > h else frames[5],
                       (102, 126), interpolation=cv2.INTER_AREA)

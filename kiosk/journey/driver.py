@@ -217,12 +217,6 @@ def _attempts(runtime: FlowRuntime) -> list[tuple[str, str]]:
 
 
 def _fps(path: Path) -> float:
-    try:
-        import cv2
+    from kiosk.camera.video_file import file_fps
 
-        cap = cv2.VideoCapture(str(path))
-        fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-        cap.release()
-        return float(fps) if 1 <= fps <= 120 else 30.0
-    except Exception:  # noqa: BLE001
-        return 30.0
+    return file_fps(path)

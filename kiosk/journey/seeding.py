@@ -21,6 +21,7 @@ def seed_test_resident(store: Any, id_number: str, clip: Path, *, frame_index: i
     """A synthetic roster entry whose enrolled photo is a frame of the same clip."""
     import cv2
 
+    from kiosk.camera.video_file import frame_at
     from kiosk.store.records import RosterEntry
 
     if store.find_resident_by_id_number(id_number) is None:
@@ -30,11 +31,8 @@ def seed_test_resident(store: Any, id_number: str, clip: Path, *, frame_index: i
         store.upsert_roster([RosterEntry(ref=ref, id_number=id_number, name="测试居民")],
                             source="journey", synthetic=True).result(timeout=30)
     resident = store.find_resident_by_id_number(id_number)
-    cap = cv2.VideoCapture(str(clip))
-    cap.set(cv2.CAP_PROP_POS_FRAMES, frame_index)
-    ok, frame = cap.read()
-    cap.release()
-    if ok:
+    frame = frame_at(clip, frame_index)
+    if frame is not None:
         ok, buf = cv2.imencode(".jpg", frame)
         store.set_face_reference(resident.id, template=None, photo=buf.tobytes()).result(30)
 

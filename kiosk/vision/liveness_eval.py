@@ -310,18 +310,9 @@ def summarise_draws(items: list[DrawItem], skipped: int = 0) -> dict[str, Any]:
 
 
 def read_clip(path: Path) -> tuple[list[np.ndarray], float]:
-    import cv2
+    from kiosk.camera.video_file import file_fps, read_frames
 
-    cap = cv2.VideoCapture(str(path))
-    fps = float(cap.get(cv2.CAP_PROP_FPS) or 30.0)
-    frames = []
-    while True:
-        ok, f = cap.read()
-        if not ok:
-            break
-        frames.append(f)
-    cap.release()
-    return frames, fps if 1.0 <= fps <= 240.0 else 30.0
+    return read_frames(path), file_fps(path)
 
 
 def frames_in(frames: list[np.ndarray], fps: float, start_s: float, end_s: float

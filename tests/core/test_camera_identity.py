@@ -14,6 +14,7 @@ from kiosk.camera.identity import (
     StreamGuard,
     recorded_path,
 )
+from kiosk.camera.video_file import frame_at
 
 
 def _sensor(base: np.ndarray, n: int, seed: int, sigma: float = 2.5):
@@ -40,11 +41,9 @@ def _decoded(path, n: int):
 
 
 def _first(path) -> np.ndarray:
-    cap = cv2.VideoCapture(str(path))
-    ok, f = cap.read()
-    cap.release()
-    assert ok
-    return f
+    frame = frame_at(path)
+    assert frame is not None
+    return frame
 
 
 def _guard_verdict(guard: StreamGuard, frames) -> str | None:

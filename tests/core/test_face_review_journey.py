@@ -14,6 +14,7 @@ import pytest
 from staff_fixtures import add_staff, session
 
 from kiosk.camera.sources import read_image
+from kiosk.camera.video_file import frame_at
 from kiosk.config import Settings
 from kiosk.journey.driver import run_journey
 from kiosk.journey.seeding import seed_test_resident
@@ -34,11 +35,8 @@ def store(kiosk_home):
 
 
 def _frame(clip, index: int = 15) -> np.ndarray:
-    cap = cv2.VideoCapture(str(clip))
-    cap.set(cv2.CAP_PROP_POS_FRAMES, index)
-    ok, frame = cap.read()
-    cap.release()
-    assert ok
+    frame = frame_at(clip, index)
+    assert frame is not None
     return frame
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 import queue
 import time
 
-import cv2
 import numpy as np
 import pytest
 
+from kiosk.camera.video_file import read_frames
 from kiosk.vision.embedder import Embedder
 from kiosk.vision.match import FaceMatcher, Probe, Reference
 from kiosk.vision.observe import FaceObserver
@@ -26,14 +26,7 @@ pytestmark = pytest.mark.slow
 
 
 def _frames(path, n=None):
-    cap = cv2.VideoCapture(str(path))
-    out = []
-    while n is None or len(out) < n:
-        ok, f = cap.read()
-        if not ok:
-            break
-        out.append(f)
-    return out
+    return read_frames(path, n)
 
 
 def _next(q: queue.Queue, kind: type, timeout: float = 120.0):

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import cv2
 import numpy as np
 import pytest
 from vision_attacks import held_photo_frames, phone_screen_frames
 
 from kiosk.camera.sources import ArraySource
+from kiosk.camera.video_file import frame_at, read_frames
 from kiosk.vision import pad
 from kiosk.vision.challenges import CHALLENGES, LivenessConfig
 from kiosk.vision.liveness import LivenessSession
@@ -25,22 +25,13 @@ def _observe(frames: list[np.ndarray]):
 
 
 def _first_frame(shared_file, name: str) -> np.ndarray:
-    cap = cv2.VideoCapture(str(shared_file("liveness", name)))
-    ok, frame = cap.read()
-    cap.release()
-    assert ok
+    frame = frame_at(shared_file("liveness", name))
+    assert frame is not None
     return frame
 
 
 def _clip(shared_file, name: str) -> list[np.ndarray]:
-    cap = cv2.VideoCapture(str(shared_file("liveness", name)))
-    frames = []
-    while True:
-        ok, f = cap.read()
-        if not ok:
-            break
-        frames.append(f)
-    return frames
+    return read_frames(shared_file("liveness", name))
 
 
 def test_shared_eval_set_genuine_pass_and_everything_else_fails(shared_file) -> None:

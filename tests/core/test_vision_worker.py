@@ -6,10 +6,10 @@ from __future__ import annotations
 import queue
 import time
 
-import cv2
 import numpy as np
 import pytest
 
+from kiosk.camera.video_file import read_frames
 from kiosk.vision.match import Reference
 from kiosk.vision.worker import (
     AttemptEnded,
@@ -44,13 +44,7 @@ def worker():
 
 def test_attempt_then_match_through_the_worker(worker, shared_file) -> None:
     w, q = worker
-    cap = cv2.VideoCapture(str(shared_file("liveness", "liveportrait_d18.mp4")))
-    frames = []
-    while True:
-        ok, f = cap.read()
-        if not ok:
-            break
-        frames.append(f)
+    frames = read_frames(shared_file("liveness", "liveportrait_d18.mp4"))
     w.request_match([Reference("enrolled", frames[0])])
     assert _next(q, MatchResult).reason == "liveness_not_passed"   # liveness comes first
     w.start_attempt(("open_mouth", "blink"))
