@@ -59,6 +59,14 @@ class FakeResident:
     def birth_text(self) -> str:
         return f"{self.birth.year}-{self.birth.month:02d}-{self.birth.day:02d}"
 
+    def chip_card(self) -> dict[str, str]:
+        """This card as the chip reader simulator's card description (`reader_sim`)."""
+        return {"name": self.name, "sex": self.sex, "ethnicity": self.ethnicity,
+                "birth": self.birth.isoformat(), "address": self.address,
+                "id_number": self.id_number, "authority": self.authority,
+                "valid_from": self.valid_from.isoformat(),
+                "valid_to": "长期" if self.valid_to is None else self.valid_to.isoformat()}
+
 
 def make_number(region: str, birth: dt.date, seq: int, *, sex: str, wrong_check: bool = False
                 ) -> str:

@@ -32,11 +32,7 @@ pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="pseudo-terminal
 
 
 def card_of(seed: int, **kw) -> dict[str, str]:
-    p = syn.fake_resident(seed, **kw)
-    return {"name": p.name, "sex": p.sex, "ethnicity": p.ethnicity,
-            "birth": p.birth.isoformat(), "address": p.address, "id_number": p.id_number,
-            "authority": p.authority, "valid_from": p.valid_from.isoformat(),
-            "valid_to": "长期" if p.valid_to is None else p.valid_to.isoformat()}
+    return syn.fake_resident(seed, **kw).chip_card()
 
 
 class Kiosk:
