@@ -1,5 +1,5 @@
-"""Fixtures the sync, store and receiver tests share: a kiosk store and a receiver, each in
-the test's own folder (real SQLite files)."""
+"""Fixtures the core tests share: a kiosk store and a receiver, each in the test's own folder
+(real SQLite files), and a FaceLandmarker observer per test module."""
 
 from __future__ import annotations
 
@@ -22,3 +22,13 @@ def store(tmp_path: Path):
 @pytest.fixture()
 def receiver(tmp_path: Path) -> Receiver:
     return make_receiver(f"sqlite:///{tmp_path / 'central.sqlite3'}", tmp_path)
+
+
+@pytest.fixture(scope="module")
+def observer():
+    """The real FaceLandmarker in VIDEO mode, loaded once per test module."""
+    from kiosk.vision.observe import FaceObserver
+
+    ob = FaceObserver()
+    yield ob
+    ob.close()

@@ -23,18 +23,10 @@ from kiosk.vision.liveness_eval import (
     read_events,
     summarise_draws,
 )
-from kiosk.vision.observe import FaceObserver
 
 pytestmark = pytest.mark.slow
 CLIPS = ("liveportrait_d9.mp4", "liveportrait_d18.mp4", "liveportrait_d3.mp4",
          "liveportrait_d19.mp4", "sadtalker_WDA_AlexandriaOcasioCortez_000.mp4")
-
-
-@pytest.fixture(scope="module")
-def observer():
-    ob = FaceObserver()
-    yield ob
-    ob.close()
 
 
 @pytest.fixture(scope="module")

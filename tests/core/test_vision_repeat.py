@@ -11,20 +11,12 @@ import pytest
 from kiosk.vision import attacks
 from kiosk.vision.challenges import LivenessConfig
 from kiosk.vision.liveness_eval import attack_draws, observe_stream, read_clip
-from kiosk.vision.observe import FaceObserver
 from kiosk.vision.repeat import RepeatDetector
 
 pytestmark = pytest.mark.slow
 CLIPS = ("liveportrait_d9.mp4", "liveportrait_d18.mp4", "liveportrait_d3.mp4",
          "liveportrait_d19.mp4", "sadtalker_WDA_AlexandriaOcasioCortez_000.mp4")
 BAR = LivenessConfig().repeat_max_ratio
-
-
-@pytest.fixture(scope="module")
-def observer():
-    ob = FaceObserver()
-    yield ob
-    ob.close()
 
 
 def _best(stream) -> float | None:

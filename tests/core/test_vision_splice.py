@@ -8,19 +8,11 @@ import pytest
 
 from kiosk.vision.liveness import SPLICED_STREAM, LivenessSession
 from kiosk.vision.liveness_eval import attack_draws, observe_stream, read_clip
-from kiosk.vision.observe import FaceObserver
 from kiosk.vision.splice import CutDetector
 
 pytestmark = pytest.mark.slow
 CLIPS = ("liveportrait_d9.mp4", "liveportrait_d18.mp4", "liveportrait_d3.mp4",
          "liveportrait_d19.mp4", "sadtalker_WDA_AlexandriaOcasioCortez_000.mp4")
-
-
-@pytest.fixture(scope="module")
-def observer():
-    ob = FaceObserver()
-    yield ob
-    ob.close()
 
 
 @pytest.fixture(scope="module")
