@@ -8,6 +8,7 @@ import time
 
 import numpy as np
 import pytest
+from worker_helpers import next_of, run_attempt
 
 from kiosk.camera.video_file import read_frames
 from kiosk.vision.embedder import Embedder
@@ -15,7 +16,6 @@ from kiosk.vision.match import FaceMatcher, Probe, Reference
 from kiosk.vision.observe import FaceObserver
 from kiosk.vision.worker import (
     AttemptEnded,
-    FrameResult,
     MatchResult,
     VisionOptions,
     VisionWorker,
@@ -25,22 +25,9 @@ from kiosk.vision.worker import (
 pytestmark = pytest.mark.slow
 
 
-def _frames(path, n=None):
-    return read_frames(path, n)
-
-
-def _next(q: queue.Queue, kind: type, timeout: float = 120.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        item = q.get(timeout=max(0.01, end - time.monotonic()))
-        if isinstance(item, kind):
-            return item
-    raise AssertionError(f"no {kind.__name__}")
-
-
 def test_child_vectors_equal_the_workers_and_bad_references_keep_their_reason(
         shared_file) -> None:
-    frames = _frames(shared_file("liveness", "liveportrait_d18.mp4"), 40)
+    frames = read_frames(shared_file("liveness", "liveportrait_d18.mp4"), 40)
     ob = FaceObserver()
     probes = [Probe(f, ob.observe(f, i * 33)) for i, f in enumerate(frames) if i % 8 == 0]
     ob.close()
@@ -75,28 +62,18 @@ def test_child_vectors_equal_the_workers_and_bad_references_keep_their_reason(
 
 
 def test_worker_with_embed_ahead_decides_as_before(shared_file) -> None:
-    frames = _frames(shared_file("liveness", "liveportrait_d18.mp4"))
+    frames = read_frames(shared_file("liveness", "liveportrait_d18.mp4"))
     q: queue.Queue = queue.Queue()
     w = VisionWorker(q.put, options=VisionOptions(probes=5, embed_ahead=True)).start()
     try:
-        assert _next(q, WorkerStatus).event == "ready"
+        assert next_of(q, WorkerStatus, 120.0).event == "ready"
         assert w._embedder is not None and w._embedder.ready
         w.prepare_references([Reference("enrolled", frames[-1])])
         w.start_attempt(("open_mouth", "blink"))
-        ended = None
-        for i, f in enumerate(frames):
-            w.submit(f, i / 30.0)
-            _next(q, FrameResult)
-            time.sleep(0.02)                                   # camera pace, roughly
-            try:
-                ended = q.get_nowait()
-            except queue.Empty:
-                continue
-            if isinstance(ended, AttemptEnded):
-                break
+        ended = run_attempt(w, q, frames, pace_s=0.02, timeout=120.0)   # camera pace, roughly
         assert isinstance(ended, AttemptEnded) and ended.result.passed, ended
         w.request_match([Reference("enrolled", frames[-1])])
-        match = _next(q, MatchResult)
+        match = next_of(q, MatchResult, 120.0)
         assert match.reason == "match" and match.decision.probes_used >= 2
         assert match.decision.reference == "enrolled"
     finally:
