@@ -2,7 +2,8 @@
 
 A `LivenessSession` is fed observations (and, when available, the frames) of one attempt and
 ends passed or failed with reason codes. It takes the person's baseline from the first
-second, then runs each step (an action, or "hold still") after a short random pause: the
+second of a resting face (a second with the mouth open as wide as an answer is measured
+again), then runs each step (an action, or "hold still") after a short random pause: the
 step is announced (phase "challenge"), the caller says when its prompt was delivered
 (`prompt_delivered`), and the action must begin inside a window after that (see steps.py).
 A wrong action is coached once (`progress().coaching`), the second one fails the attempt.
@@ -276,8 +277,14 @@ class LivenessSession:
             self._baseline_start = t
         self._baseline_obs.append(obs)
         if t - self._baseline_start >= self.cfg.baseline_s and len(self._baseline_obs) >= 5:
-            self.baseline = Baseline.from_observations(self._baseline_obs)
-            b = self.baseline
+            b = Baseline.from_observations(self._baseline_obs)
+            if b.mouth_open >= self.cfg.mouth_min:
+                # a mouth open as wide as an answer (speaking, "啊?") is not a resting face:
+                # measured on it, "open your mouth" could never be seen. Measure afresh.
+                log.info("baseline mouth open (%.2f): measured again", b.mouth_open)
+                self._baseline_obs, self._baseline_start = [], None
+                return
+            self.baseline = b
             self._ref = min(self._baseline_obs,
                             key=lambda o: abs(o.yaw - b.yaw) + abs(o.pitch - b.pitch))
             self._baseline_obs = []

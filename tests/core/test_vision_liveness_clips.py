@@ -68,6 +68,23 @@ def test_downward_gaze_is_not_a_blink_but_real_blinks_are(shared_file) -> None:
     assert s.finish().passed
 
 
+def test_an_attempt_begun_with_the_mouth_open_measures_the_resting_face_after(shared_file) -> None:
+    """d18 from 4.0 s: the mouth is wide open for the first second (as a resident saying
+    "啊?" would be). That second is not the resting face; measured on it, "open your mouth"
+    could never be seen. The baseline waits for the mouth to close, and the next wide mouth
+    (2.2 s into the clip's second pass) answers. Onset window as a replayed file gets."""
+    frames = _clip(shared_file, "liveportrait_d18.mp4")
+    observations = _observe(frames[120:] + frames)
+    s = LivenessSession(("open_mouth",), LivenessConfig(onset_window_s=8.0))
+    for o in observations:
+        s.update(o)
+        if s.done:
+            break
+    result = s.finish()
+    assert s.baseline is not None and s.baseline.mouth_open < LivenessConfig().mouth_min
+    assert result.passed, (result.reasons, s.step_log)
+
+
 def test_no_action_clip_fails_every_challenge(shared_file) -> None:
     observations = _observe(_clip(shared_file, "liveportrait_d19.mp4"))
     for challenge in CHALLENGES:
