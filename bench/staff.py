@@ -1,7 +1,8 @@
 """Staff-side figures: a clean 5,000-row roster import (CSV and XLSX), a month's report,
-one slip PDF. Prints timings; asserts nothing about speed (tests never time things).
+the Today page's kiosk notes over a long audit log (beside a bare full scan of that log).
+Prints timings; asserts nothing about speed (tests never time things).
 
-    uv run python bench/staff.py [--rows 5000]
+    uv run python bench/staff.py [--rows 5000] [--audit-rows 100000]
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import time
 from pathlib import Path
 
 from kiosk.idcard.number import check_digit
-from kiosk.staff import reports, roster_import
+from kiosk.staff import notes, reports, roster_import
 from kiosk.store.crypto import StoreKey
 from kiosk.store.database import Store
 from kiosk.store.records import NewCertification
@@ -64,13 +65,16 @@ def timed(label: str, fn):  # noqa: ANN001, ANN201
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=5000)
+    parser.add_argument("--audit-rows", type=int, default=100_000)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         os.environ["KIOSK_HOME"] = tmp
         csv_path, xlsx_path = write_files(folder, args.rows)
+        keys = {}
         for path in (csv_path, xlsx_path):
-            store = Store.open(folder / f"{path.suffix[1:]}.sqlite3", key=StoreKey.generate(),
+            keys[path.suffix] = StoreKey.generate()
+            store = Store.open(folder / f"{path.suffix[1:]}.sqlite3", key=keys[path.suffix],
                                kiosk_id="bench", ship_face_images=False)
             report = timed(f"validate {args.rows} rows ({path.suffix})",
                            lambda p=path, s=store: roster_import.validate_file(s, p))
@@ -81,7 +85,8 @@ def main() -> None:
                           lambda p=path, s=store: roster_import.validate_file(s, p))
             assert again.unchanged == args.rows
             store.close()
-        store = Store.open(folder / "csv.sqlite3", key=StoreKey.generate(), kiosk_id="bench")
+        # the same key: a store refuses to open with another one (kiosk.store.integrity)
+        store = Store.open(folder / "csv.sqlite3", key=keys[".csv"], kiosk_id="bench")
         ids = [r["id"] for r in store.query("SELECT id FROM residents LIMIT 2000")]
         start = dt.datetime(2025, 3, 1, tzinfo=dt.UTC)
 
@@ -99,6 +104,33 @@ def main() -> None:
             store, dt.date(2025, 3, 1), dt.date(2025, 3, 31)))
         print(f"  report: {month.totals.total} certifications in {len(month.periods)} days")
         store.close()
+        bench_notes(folder, args.audit_rows)
+
+
+def bench_notes(folder: Path, rows: int) -> None:
+    """The Today page reads its notes (newest seen mark, newest 8, new count) on the staff
+    thread pool every 10 s while it is shown: timed over an audit log of `rows` rows with 50 notes spread in it,
+    beside the raw peer — one bare full scan of the same log."""
+    from kiosk.store.audit import append_audit
+
+    store = Store.open(folder / "audit.sqlite3", key=StoreKey.generate(), kiosk_id="bench")
+
+    def fill(conn):  # noqa: ANN001, ANN202
+        every = max(1, rows // 50)
+        for i in range(rows):
+            if i % every == 0:
+                append_audit(conn, store.key.audit_key, actor="kiosk", action=notes.NOTE,
+                             detail={"reason": "chip_expired"})
+            else:
+                append_audit(conn, store.key.audit_key, actor="op1", action="resident.viewed",
+                             detail={"n": i})
+    timed(f"fill an audit log of {rows} rows", lambda: store.write(fill).result())
+    for _ in range(2):
+        timed("  raw peer: SELECT COUNT(*) FROM audit_log (full scan)",
+              lambda: store.query("SELECT COUNT(*) AS n FROM audit_log WHERE detail != ''"))
+        timed("  Today page notes: seen mark + newest 8 + new count",
+              lambda: (notes.recent(store), notes.new_count(store)))
+    store.close()
 
 
 if __name__ == "__main__":

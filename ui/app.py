@@ -102,7 +102,8 @@ class KioskWindow(QMainWindow):
             self.ticker.start(tick_ms)
         QApplication.instance().installEventFilter(self)  # any touch counts as activity
         # corner long press -> staff PIN pad, on the kiosk's own store (one writer)
-        self.staff_gesture = attach_staff_console(self, store=services.store)
+        self.staff_gesture = attach_staff_console(self, store=services.store,
+                                                  camera=services.camera_in_use)
 
     def return_to_welcome(self) -> None:
         """After an unexpected error: calm welcome screen, everything personal dropped."""

@@ -74,6 +74,9 @@ class StaffPort(Protocol):
     def call_staff(self, reason: str) -> None:
         """Tell the counter someone needs help (reason codes only)."""
 
+    def note(self, reason: str) -> None:
+        """Tell the counter something that needs nobody to come (reason codes only)."""
+
 
 class ChipPort(Protocol):
     """A chip reader watched off the flow's thread (kiosk.services.chip_port): `ChipCard`

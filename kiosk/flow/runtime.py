@@ -142,9 +142,8 @@ class FlowRuntime:
                 p.staff.call_staff(e.reason)
         elif isinstance(e, ev.StaffNote):
             log.info("staff note: %s", e.reason)
-            note = getattr(p.staff, "note", None)
-            if note is not None:
-                note(e.reason)
+            if p.staff is not None:
+                p.staff.note(e.reason)
         elif isinstance(e, ev.ClearPersonal):
             p.vision.clear()
             self._worker.run(self._forget_references, _logged)

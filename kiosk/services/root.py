@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from kiosk.camera.devices import camera_spec
-from kiosk.config import Settings
+from kiosk.config import CameraSection, Settings, with_changes
 from kiosk.face.attempt import CameraVision, FrameFeed
 from kiosk.face.feeds import KioskVision, LiveCamera
 from kiosk.face.link import WorkerLink
@@ -31,6 +31,7 @@ from kiosk.flow.machine import CertificationFlow
 from kiosk.flow.ports import SlipPort, StaffPort
 from kiosk.flow.runtime import FlowRuntime, Outputs, Ports
 from kiosk.services.chip_port import ChipLink
+from kiosk.services.staff_port import StoreStaffPort
 from kiosk.services.store_port import StoreAdapter
 from kiosk.speech.catalogue import PromptCatalogue
 
@@ -41,8 +42,11 @@ class KioskServices:
     """Store, flow ports, runtime factory and background sync of one kiosk process."""
 
     def __init__(self, settings: Settings, ports: Ports, *, store: Any = None,
-                 owns_store: bool = False) -> None:
+                 owns_store: bool = False, camera: CameraSection | None = None) -> None:
         self.settings = settings
+        # the camera settings the live camera was opened with (the staff console's
+        # "正在使用"; a camera chosen later is opened at the next start)
+        self.camera_in_use = camera or settings.camera
         self.ports = ports
         self.store = store
         self.sync: Any = None                 # kiosk.sync.loop.BackgroundSync, when started
@@ -66,7 +70,9 @@ class KioskServices:
         store to use (not closed here); else the kiosk's own is opened, and a store that
         cannot be opened raises (kiosk.store.integrity says why in plain words).
         `chip`: a chip reader link (tests); else the one `[idcard] reader` names, if any —
-        watched from the first `runtime()` on (kiosk/services/chip_port.py)."""
+        watched from the first `runtime()` on (kiosk/services/chip_port.py). `staff`: where
+        `CallStaff`/`StaffNote` go; else the store's audit log, which the staff console's
+        Today page shows (kiosk/services/staff_port.py)."""
         owns = store is None
         if store is None:
             store = _open_store(settings)
@@ -83,12 +89,16 @@ class KioskServices:
                 log.exception("camera could not be started")
             vision = KioskVision(settings, live, link=link)
         printer = slips(store) if slips is not None else None
+        if staff is None:
+            staff = StoreStaffPort(store)
         if chip is None:
             chip = ChipLink.from_settings(settings)
         services = cls(settings, Ports(vision=vision, eligibility=adapter, records=adapter,
                                        slips=printer, staff=staff, references=adapter,
                                        chip=chip),
-                       store=store, owns_store=owns)
+                       store=store, owns_store=owns,
+                       camera=with_changes(settings, "camera", source=camera, device="").camera
+                       if camera else None)
         adapter.on_saved = services.record_saved
         if warm:
             vision.warm_up()

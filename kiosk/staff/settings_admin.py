@@ -1,8 +1,9 @@
 """Settings changed from the console (admin only), written crash-safe and audited; the
 read-only thresholds line; the device check (the selftest, as a list).
 
-Only a few fields are editable from the counter: camera source, speech rate and volume,
-font scale and evidence retention. Everything else (thresholds, model, sync keys) is shown
+Only a few fields are editable from the counter: the camera (`[camera] device`, chosen from
+the connected cameras: kiosk/staff/camera_choice.py), speech rate and volume, font scale and
+evidence retention. Everything else (thresholds, model, sync keys) is shown
 or left to the deployment's settings file.
 """
 
@@ -18,7 +19,7 @@ from kiosk.staff.login import StaffSession
 from kiosk.store.database import Store
 
 EDITABLE: tuple[tuple[str, str], ...] = (
-    ("camera", "source"), ("speech", "rate"), ("speech", "volume"), ("ui", "font_scale"),
+    ("camera", "device"), ("speech", "rate"), ("speech", "volume"), ("ui", "font_scale"),
     ("store", "retention_days"),
 )
 CHECK_ZH = {"ok": "正常", "warn": "注意", "fail": "故障"}

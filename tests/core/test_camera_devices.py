@@ -5,17 +5,16 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import pytest
+from sysfs_cameras import platform_camera, sysfs_lister, usb_camera
 
 from kiosk.camera.commands import choose
 from kiosk.camera.devices import (
     CameraAbsent,
     CameraDevice,
     Choice,
-    SysfsLister,
     camera_spec,
     index_for,
     resolve,
@@ -25,47 +24,11 @@ from kiosk.camera.sources import CameraError, open_source
 from kiosk.config import load_settings
 
 
-def _usb_camera(sys_root: Path, node: int, *, port: str, name: str, vid: str, pid: str,
-                metadata_node: bool = True) -> None:
-    """/sys/devices/.../usb1/<port>/{idVendor,idProduct}, interface <port>:1.0 with
-    video4linux/videoN, and /sys/class/video4linux/videoN -> that (as the kernel does)."""
-    usb = sys_root / "devices" / "pci0000:00" / "0000:00:14.0" / "usb1" / port
-    usb.mkdir(parents=True, exist_ok=True)
-    (usb / "idVendor").write_text(vid + "\n")
-    (usb / "idProduct").write_text(pid + "\n")
-    iface = usb / f"{port}:1.0"
-    nodes = [(node, 0)] + ([(node + 1, 1)] if metadata_node else [])
-    for number, index in nodes:
-        dev = iface / "video4linux" / f"video{number}"
-        dev.mkdir(parents=True)
-        (dev / "name").write_text(name + "\n")
-        (dev / "index").write_text(f"{index}\n")
-        os.symlink(os.path.relpath(iface, dev), dev / "device")
-        cls = sys_root / "class" / "video4linux"
-        cls.mkdir(parents=True, exist_ok=True)
-        os.symlink(os.path.relpath(dev, cls), cls / f"video{number}")
-
-
-def _platform_camera(sys_root: Path, node: int, name: str) -> None:
-    dev = sys_root / "devices" / "platform" / "vivid.0" / "video4linux" / f"video{node}"
-    dev.mkdir(parents=True)
-    (dev / "name").write_text(name + "\n")
-    (dev / "index").write_text("0\n")
-    os.symlink(os.path.relpath(dev.parent.parent, dev), dev / "device")
-    cls = sys_root / "class" / "video4linux"
-    cls.mkdir(parents=True, exist_ok=True)
-    os.symlink(os.path.relpath(dev, cls), cls / f"video{node}")
-
-
-def _lister(root: Path) -> SysfsLister:
-    return SysfsLister(root / "class" / "video4linux")
-
-
 def test_sysfs_lists_capture_nodes_with_their_usb_ids(tmp_path: Path) -> None:
-    _usb_camera(tmp_path, 0, port="1-1", name="HD Pro Webcam C920", vid="046d", pid="082d")
-    _usb_camera(tmp_path, 2, port="1-2", name="Document Camera", vid="1b3f", pid="2247")
-    _platform_camera(tmp_path, 10, "vivid")
-    cams = _lister(tmp_path).cameras()
+    usb_camera(tmp_path, 0, port="1-1", name="HD Pro Webcam C920", vid="046d", pid="082d")
+    usb_camera(tmp_path, 2, port="1-2", name="Document Camera", vid="1b3f", pid="2247")
+    platform_camera(tmp_path, 10, "vivid")
+    cams = sysfs_lister(tmp_path).cameras()
     # metadata nodes (video1, video3) are left out; OpenCV's index is the node number
     assert [(c.index, c.name, c.usb_id) for c in cams] == [
         (0, "HD Pro Webcam C920", "046D:082D"), (2, "Document Camera", "1B3F:2247"),
@@ -75,24 +38,24 @@ def test_sysfs_lists_capture_nodes_with_their_usb_ids(tmp_path: Path) -> None:
 
 def test_the_usb_id_finds_the_camera_after_its_index_moved(tmp_path: Path) -> None:
     before, after = tmp_path / "before", tmp_path / "after"
-    _usb_camera(before, 0, port="1-1", name="HD Pro Webcam C920", vid="046d", pid="082d")
+    usb_camera(before, 0, port="1-1", name="HD Pro Webcam C920", vid="046d", pid="082d")
     # a document camera came first at the next boot: the webcam is video2 now
-    _usb_camera(after, 0, port="1-2", name="Document Camera", vid="1b3f", pid="2247")
-    _usb_camera(after, 2, port="1-1", name="HD Pro Webcam C920", vid="046d", pid="082d")
-    assert index_for("046d:082d", _lister(before))[0] == 0
-    assert index_for("046D:082D", _lister(after))[0] == 2
-    assert index_for("c920", _lister(after))[0] == 2          # a unique part of the name
-    assert index_for("0", _lister(after))[0] == 0             # an index stays an index
+    usb_camera(after, 0, port="1-2", name="Document Camera", vid="1b3f", pid="2247")
+    usb_camera(after, 2, port="1-1", name="HD Pro Webcam C920", vid="046d", pid="082d")
+    assert index_for("046d:082d", sysfs_lister(before))[0] == 0
+    assert index_for("046D:082D", sysfs_lister(after))[0] == 2
+    assert index_for("c920", sysfs_lister(after))[0] == 2          # a unique part of the name
+    assert index_for("0", sysfs_lister(after))[0] == 0             # an index stays an index
 
 
 def test_an_absent_camera_is_never_replaced_by_another(tmp_path: Path) -> None:
-    _usb_camera(tmp_path, 0, port="1-2", name="Document Camera", vid="1b3f", pid="2247")
+    usb_camera(tmp_path, 0, port="1-2", name="Document Camera", vid="1b3f", pid="2247")
     with pytest.raises(CameraAbsent, match="046D:082D.*Document Camera"):
-        index_for("046d:082d", _lister(tmp_path))
+        index_for("046d:082d", sysfs_lister(tmp_path))
     with pytest.raises(CameraAbsent):
-        index_for("Webcam", _lister(tmp_path))
+        index_for("Webcam", sysfs_lister(tmp_path))
     # an index a lister does not show is still tried (the camera may open anyway)
-    assert index_for("5", _lister(tmp_path))[0] == 5
+    assert index_for("5", sysfs_lister(tmp_path))[0] == 5
 
 
 def test_choice_parsing_and_matching_rules() -> None:
@@ -122,14 +85,14 @@ def test_stable_choice_prefers_a_unique_usb_id_then_name_then_index() -> None:
 
 def test_choose_remembers_the_camera_in_the_settings(tmp_path: Path) -> None:
     sysfs, settings = tmp_path / "sys", tmp_path / "home" / "settings.toml"
-    _usb_camera(sysfs, 0, port="1-1", name="HD Pro Webcam C920", vid="046d", pid="082d")
-    _usb_camera(sysfs, 2, port="1-2", name="Document Camera", vid="1b3f", pid="2247")
-    assert choose("0", lister=_lister(sysfs), settings_file=settings) == "046D:082D"
+    usb_camera(sysfs, 0, port="1-1", name="HD Pro Webcam C920", vid="046d", pid="082d")
+    usb_camera(sysfs, 2, port="1-2", name="Document Camera", vid="1b3f", pid="2247")
+    assert choose("0", lister=sysfs_lister(sysfs), settings_file=settings) == "046D:082D"
     assert load_settings(settings).camera.device == "046D:082D"
     with pytest.raises(ValueError, match="no connected camera"):
-        choose("Logitech Brio", lister=_lister(sysfs), settings_file=settings)
+        choose("Logitech Brio", lister=sysfs_lister(sysfs), settings_file=settings)
     assert load_settings(settings).camera.device == "046D:082D"   # unchanged
-    assert choose("Logitech Brio", lister=_lister(sysfs), settings_file=settings,
+    assert choose("Logitech Brio", lister=sysfs_lister(sysfs), settings_file=settings,
                   force=True) == "Logitech Brio"
     assert camera_spec("0", load_settings(settings).camera.device) == "device:Logitech Brio"
     assert camera_spec("clip.mp4", "") == "clip.mp4"
@@ -147,14 +110,14 @@ def test_selftest_names_the_camera_and_fails_loudly_when_it_is_absent(
     from kiosk.selftest import check_camera
 
     home, sysfs = kiosk_home, tmp_path / "sys"
-    _usb_camera(sysfs, 40, port="1-1", name="HD Pro Webcam C920", vid="046d", pid="082d")
+    usb_camera(sysfs, 40, port="1-1", name="HD Pro Webcam C920", vid="046d", pid="082d")
     (home / "settings.toml").write_text('[camera]\ndevice = "046d:082d"\n', encoding="utf-8")
-    [named] = check_camera(lister=_lister(sysfs))
+    [named] = check_camera(lister=sysfs_lister(sysfs))
     # no /dev/video40 here: the check names the camera it tried and warns it gave no picture
     assert named.name == "camera" and "HD Pro Webcam C920 (046D:082D)" in named.reason
     assert named.reason.startswith("camera 40: ")
     (home / "settings.toml").write_text('[camera]\ndevice = "1b3f:2247"\n', encoding="utf-8")
-    [absent] = check_camera(lister=_lister(sysfs))
+    [absent] = check_camera(lister=sysfs_lister(sysfs))
     assert absent.status == "fail"
     assert "CHOSEN CAMERA NOT CONNECTED" in absent.reason and "1B3F:2247" in absent.reason
 
@@ -166,14 +129,14 @@ def test_camera_list_command_marks_the_chosen_one(tmp_path: Path, capsys,
     from kiosk.camera.commands import _list
 
     home, sysfs = kiosk_home, tmp_path / "sys"
-    _usb_camera(sysfs, 0, port="1-1", name="HD Pro Webcam C920", vid="046d", pid="082d")
-    _usb_camera(sysfs, 2, port="1-2", name="Document Camera", vid="1b3f", pid="2247")
+    usb_camera(sysfs, 0, port="1-1", name="HD Pro Webcam C920", vid="046d", pid="082d")
+    usb_camera(sysfs, 2, port="1-2", name="Document Camera", vid="1b3f", pid="2247")
     (home / "settings.toml").write_text('[camera]\ndevice = "Document"\n', encoding="utf-8")
-    assert _list(argparse.Namespace(json=True), lister=_lister(sysfs)) == 0
+    assert _list(argparse.Namespace(json=True), lister=sysfs_lister(sysfs)) == 0
     out = json.loads(capsys.readouterr().out)
     assert [(c["index"], c["usb_id"], c["chosen"]) for c in out["cameras"]] == [
         (0, "046D:082D", False), (2, "1B3F:2247", True)]
-    assert _list(argparse.Namespace(json=False), lister=_lister(sysfs)) == 0
+    assert _list(argparse.Namespace(json=False), lister=sysfs_lister(sysfs)) == 0
     assert "* 2: Document Camera (1B3F:2247)" in capsys.readouterr().out
 
 

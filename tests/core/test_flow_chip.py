@@ -91,6 +91,7 @@ def kiosk(sim, tmp_path):
     services = KioskServices.open(settings, feeds={}, store=store, warm=False, sync=False)
     k = Kiosk(services)
     k.people = people
+    k.store = store
     yield k
     k.runtime.close()
     services.close()
@@ -152,6 +153,15 @@ def test_expired_card_warns_and_carries_on(kiosk, sim):
     assert "过期" in kiosk.spoken[-1] and "照常办理" in kiosk.spoken[-1]
     assert kiosk.flow.session.identity.id_number == old["id_number"]
     assert any(n.reason.startswith("chip_expired") for n in kiosk.effects(ev.StaffNote))
+    # and it reached the staff console's list (the store's audit log), in plain words
+    assert "身份证已过期（仍可认证）" in _staff_lines(kiosk)[0]
+
+
+def _staff_lines(kiosk) -> list[str]:
+    from kiosk.staff import notes
+
+    kiosk.store.write(lambda c: None).result()          # the note's write has landed
+    return [n.text_zh() for n in notes.recent(kiosk.store)]
 
 
 @pytest.mark.parametrize(("card", "reason", "staff"), [
@@ -169,6 +179,8 @@ def test_unusable_cards_are_told_calmly_and_reach_the_staff(kiosk, sim, card, re
     assert kiosk.flow.state == State.IDENTITY and kiosk.flow.session.identity is None
     assert staff(reason) in kiosk.effects(staff)
     assert kiosk.spoken[-1] and "0x" not in kiosk.spoken[-1]
+    from kiosk.staff.notes import REASON_ZH
+    assert _staff_lines(kiosk)[0].endswith(REASON_ZH[reason])
 
 
 def test_failed_read_is_told_once_and_noted(kiosk, sim):
@@ -193,6 +205,7 @@ def test_reader_unplugged_mid_read_leaves_camera_and_keypad(kiosk, sim):
                 "unplugged told")
     assert kiosk.flow.state == State.IDENTITY
     assert kiosk.views[-1].coaching == "reader_unplugged"
+    assert any("读卡器拔出" in line for line in _staff_lines(kiosk))
     kiosk.touch("use_keypad")                          # the keypad still works
     assert kiosk.flow.state == State.KEYPAD
 

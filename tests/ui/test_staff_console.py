@@ -266,3 +266,46 @@ def test_sync_page_sync_now_against_the_real_receiver(app, store, qtbot, tmp_pat
     assert seen[:2] == ["正在上传：0 / 1 条", "正在上传：1 / 1 条"]
     assert "待上传：0 条" in page.status.text()
     assert receiver.stats()["certifications"] == 1
+
+
+def test_today_page_lists_the_kiosks_notes_newest_first_and_marks_them_seen(app, store, qtbot):
+    from staff_fixtures import session
+
+    from kiosk.staff import notes
+    from ui.staff.overview_pages import TodayPage
+
+    for reason, call in (("chip_expired", False), ("chip_foreign_card", True),
+                         ("reader_unplugged", True)):
+        notes.record(store, reason, call=call)
+    store.write(lambda c: None).result()
+    ctx = ConsoleContext(store=store, settings=Settings(), session=session(store))
+    ctx.devices = {"camera": ("ok", "有画面"), "speech": ("ok", "可以播报"),
+                   "printer": ("ok", "就绪")}                 # no selftest run here
+    page = TodayPage(ctx)
+    qtbot.addWidget(page)
+    page.show()
+    page.refresh()
+
+    def read() -> None:                      # the notes are read off the GUI thread
+        qtbot.waitUntil(lambda: not page.notes_reading, timeout=10_000)
+    read()
+    lines = page.notes.text().splitlines()
+    assert lines[0] == "3 条新提示："
+    assert [line.split("　")[-1] for line in lines[1:]] == [
+        "读卡器拔出，请检查连线", "外国人永久居留证，请到柜台办理", "身份证已过期（仍可认证）"]
+    assert all(line.startswith("【新】") for line in lines[1:])
+    assert page.notes.property("role") == "warn" and page.seen_button.isVisible()
+    qtbot.mouseClick(page.seen_button, Qt.MouseButton.LeftButton)
+    read()
+    assert page.notes.text().startswith("没有新提示。") and not page.seen_button.isVisible()
+    assert page.notes.property("role") == "ok"
+    assert store.query("SELECT actor FROM audit_log WHERE action = 'staff_note.seen'") == [
+        {"actor": "op1"}]
+    notes.record(store, "chip_read_failed", call=False)      # a new one while the page is open
+    store.write(lambda c: None).result()
+    page.notes_timer.timeout.emit()
+    read()
+    shown = page.notes.text().splitlines()
+    assert shown[0] == "1 条新提示：" and shown[1].startswith("【新】")
+    assert "身份证没有读出来" in shown[1] and not shown[2].startswith("【新】")
+    assert page.seen_button.isVisible()

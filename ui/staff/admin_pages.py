@@ -1,5 +1,6 @@
 """Roster import (report first, then one transaction), reports (CSV/PDF) and settings
-(admin only: camera, speech, font scale, retention; thresholds read-only; device check)."""
+(admin only: the camera from the connected ones, speech, font scale, retention; thresholds
+read-only; device check)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
-    QLineEdit,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -34,6 +34,7 @@ from ui.staff.base import (
     table,
     text,
 )
+from ui.staff.camera_chooser import CameraChooser
 from ui.staff.pdf import write_report_pdf
 
 
@@ -184,8 +185,10 @@ class SettingsPage(QWidget):
         self.ctx = ctx
         page, layout = page_frame("设置（管理员）")
         s = ctx.settings
+        self.camera = CameraChooser(ctx)
+        layout.addWidget(self.camera)
+        layout.addWidget(text("声音、字体和照片", role="muted"))
         form = QFormLayout()
-        self.camera = QLineEdit(s.camera.source)
         self.rate = QSpinBox()
         self.rate.setRange(60, 300)
         self.rate.setValue(s.speech.rate)
@@ -200,7 +203,6 @@ class SettingsPage(QWidget):
         self.retention = QSpinBox()
         self.retention.setRange(0, 3650)
         self.retention.setValue(s.store.retention_days)
-        form.addRow("摄像头", self.camera)
         form.addRow("语速（字/分）", self.rate)
         form.addRow("音量", self.volume)
         form.addRow("字体放大", self.font_scale)
@@ -217,7 +219,7 @@ class SettingsPage(QWidget):
         self.message = mount_page(self, page, layout)
 
     def refresh(self) -> None:
-        pass
+        self.camera.find()
 
     def print_test_slip(self) -> None:
         from ui.slip_raster import print_test_slip
@@ -227,8 +229,7 @@ class SettingsPage(QWidget):
     def save(self) -> None:
         s = self.ctx.settings
         new = dataclasses.replace(
-            s, camera=dataclasses.replace(s.camera, source=self.camera.text().strip() or "0"),
-            speech=dataclasses.replace(s.speech, rate=self.rate.value(),
+            s, speech=dataclasses.replace(s.speech, rate=self.rate.value(),
                                        volume=round(self.volume.value(), 2)),
             ui=dataclasses.replace(s.ui, font_scale=round(self.font_scale.value(), 2)),
             store=dataclasses.replace(s.store, retention_days=self.retention.value()))
@@ -238,7 +239,7 @@ class SettingsPage(QWidget):
             self.message.setText(f"未保存：{exc}")
             return
         self.ctx.settings = new
-        self.message.setText(f"已保存（{len(changed)} 项变更）。部分设置重启后生效。"
+        self.message.setText(f"已保存（{len(changed)} 项变更），重启安心认证后生效。"
                              if changed else "没有变更。")
 
     def device_check(self) -> None:

@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
 )
 
 from kiosk.background import Background
-from kiosk.config import Settings
+from kiosk.camera.devices import CameraLister
+from kiosk.config import CameraSection, Settings
 from kiosk.staff.login import StaffSession, utc_clock
 from kiosk.store.database import Store
 from ui import theme
@@ -59,6 +60,10 @@ class ConsoleContext:
     devices: dict[str, tuple[str, str]] = field(default_factory=dict)  # name -> (status, text)
     printer_name: str = ""
     device_checks: Callable[[], list] | None = None   # None: kiosk.selftest.run_checks
+    camera_lister: CameraLister | None = None        # None: this platform's (devices.py)
+    # the camera settings the running kiosk opened its camera with (None: `settings.camera`
+    # as the console found it; the kiosk reads the same file when it starts)
+    camera_in_use: CameraSection | None = None
 
     def actor(self) -> StaffSession:
         if self.session is None:

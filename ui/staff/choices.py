@@ -63,7 +63,8 @@ class _FlowGrid(QWidget):
 
     def _height(self, cols: int) -> int:
         rows = -(-len(self._buttons) // cols) if self._buttons else 0
-        h = max((b.sizeHint().height() for b in self._buttons), default=0)
+        h = max((max(b.sizeHint().height(), b.minimumHeight()) for b in self._buttons),
+                default=0)
         return rows * h + max(0, rows - 1) * SPACING
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt name
@@ -83,9 +84,11 @@ class _FlowGrid(QWidget):
 class ChoiceButtons(_FlowGrid):
     currentIndexChanged = Signal(int)   # noqa: N815 - QComboBox's name
 
-    def __init__(self, columns: int = 3, parent: QWidget | None = None) -> None:
+    def __init__(self, columns: int = 3, parent: QWidget | None = None, *,
+                 button_height: int = BUTTON_HEIGHT) -> None:
         super().__init__(columns, parent)
         self.setObjectName("choices")
+        self.button_height = button_height     # taller for two-line choices (cameras)
         self._items: list[tuple[str, object, QPushButton | None]] = []
         self._current = -1
         self._group = QButtonGroup(self)
@@ -97,7 +100,9 @@ class ChoiceButtons(_FlowGrid):
         if data != "":
             button = QPushButton(text)
             button.setCheckable(True)
-            button.setMinimumHeight(BUTTON_HEIGHT)
+            button.setMinimumHeight(self.button_height)
+            if self.button_height != BUTTON_HEIGHT:    # the console's stylesheet sets 68 px
+                button.setStyleSheet(f"min-height: {self.button_height}px;")
             button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             index = len(self._items)
             button.clicked.connect(lambda _=False, i=index: self.setCurrentIndex(i))
@@ -113,8 +118,10 @@ class ChoiceButtons(_FlowGrid):
             if b is not None:
                 self._group.removeButton(b)
                 self._grid.removeWidget(b)
+                b.hide()                         # deleteLater alone leaves it on screen
                 b.deleteLater()
         self._items, self._current, self._buttons = [], -1, []
+        self.setMinimumHeight(0)
 
     def count(self) -> int:
         return len(self._items)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from kiosk.config import CameraSection
 from kiosk.staff import login
 from kiosk.staff.labels import ROLE_ZH
 from kiosk.store.database import Store
@@ -185,18 +186,21 @@ class StaffConsole(QWidget):
 
 
 def open_console_over(parent: QWidget | None = None, *, fullscreen: bool = False,
-                      store: Store | None = None) -> QWidget:
+                      store: Store | None = None, camera: CameraSection | None = None
+                      ) -> QWidget:
     """A console window (over the kiosk when `parent` is given); closes back to it.
 
     `store`: the kiosk window's open store, so one process has ONE writer on the database
     file; the console then leaves it open when it closes. Without it (the counter PC's own
     `kiosk staff-console`) the console opens its own store and closes it afterwards.
+    `camera`: the camera settings the kiosk opened its camera with (None: the settings file's).
     """
     from kiosk.config import load_settings
     own = store is None
     if store is None:
         store = Store.open()
-    console = StaffConsole(ConsoleContext(store=store, settings=load_settings()))
+    console = StaffConsole(ConsoleContext(store=store, settings=load_settings(),
+                                          camera_in_use=camera))
     console.setWindowTitle("安心认证 · 工作人员")
     console.setProperty("owns_store", own)
 

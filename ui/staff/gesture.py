@@ -16,6 +16,7 @@ from PySide6.QtCore import QEvent, QObject, QPoint, QTimer
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QWidget
 
+from kiosk.config import CameraSection
 from kiosk.store.database import Store
 
 HOLD_S = 3.0
@@ -67,12 +68,14 @@ class CornerLongPress(QObject):
             self.on_trigger()
 
 
-def attach_staff_console(window: QWidget, *, store: Store | None = None) -> CornerLongPress:
+def attach_staff_console(window: QWidget, *, store: Store | None = None,
+                         camera: CameraSection | None = None) -> CornerLongPress:
     """The one call the kiosk window makes: long press → console (PIN pad) over the kiosk.
 
     The console reuses the kiosk's own store (`store`, from the kiosk's services), so the
     process never has two writers on one database file; with none (the store could not be
-    opened) the console opens its own.
+    opened) the console opens its own. `camera`: the camera settings the kiosk opened its
+    camera with (the Settings page says which camera is in use).
     """
     def open_console() -> None:
         from ui.staff.console import open_console_over
@@ -81,6 +84,6 @@ def attach_staff_console(window: QWidget, *, store: Store | None = None) -> Corn
             current.raise_()                 # already open: never a second console
             return
         watcher.console = open_console_over(  # type: ignore[attr-defined] - keep it alive
-            window, store=store)
+            window, store=store, camera=camera)
     watcher = CornerLongPress(window, on_trigger=open_console)
     return watcher

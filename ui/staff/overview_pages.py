@@ -1,4 +1,5 @@
-"""Today (the day's figures, sync state and device state) and Sync (status, sync now, USB).
+"""Today (the day's figures, the kiosk's notes for the staff, sync state and device state)
+and Sync (status, sync now, USB).
 
 Device state comes from the selftest (kiosk.staff.reports, run on the thread pool, never the
 GUI thread); sync state from `store.sync_status()`. "立即同步" shows progress as it goes.
@@ -8,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QFileDialog, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from kiosk.deploy.supervisor import recent_events
-from kiosk.staff import reports, sync_actions
+from kiosk.staff import notes, reports, sync_actions
 from kiosk.staff.labels import fmt_local
 from kiosk.staff.restarts import describe_restarts
 from kiosk.store.records import SyncStatus
@@ -29,6 +30,7 @@ from ui.staff.base import (
 from ui.staff.pdf import printer_names
 
 TILE_MIN_H = 140       # caption (26 px) + figure (56 px) + margins
+NOTES_EVERY_MS = 10_000   # the kiosk's notes are read again this often while Today is shown
 
 
 def set_role(label: QLabel, role: str) -> None:
@@ -62,9 +64,18 @@ class TodayPage(QWidget):
         self.sync_line = text("")
         self.devices = text("")
         self.restarts = text("")
-        for label in (self.sync_line, self.devices, self.restarts):
+        self.notes = text("")
+        self.notes_upto = 0                             # newest note seq on the screen
+        self.notes_reading = False
+        self._notes_again = False
+        self.seen_button = button("标为已看", on_click=self.mark_seen)
+        self.seen_button.setVisible(False)
+        for label in (self.sync_line, self.devices, self.restarts, self.notes):
             label.setContentsMargins(14, 6, 14, 6)     # inside the warn/ok frame
         self.check_button = button("重新检查设备", on_click=self.check_devices)
+        self.layout_.addWidget(text("机器的提示（最新的在上）", role="muted"))
+        self.layout_.addWidget(self.notes)
+        self.layout_.addLayout(row(self.seen_button))
         self.layout_.addWidget(text("数据同步", role="muted"))
         self.layout_.addWidget(self.sync_line)
         self.layout_.addWidget(text("设备状态", role="muted"))
@@ -74,6 +85,10 @@ class TodayPage(QWidget):
         self.layout_.addStretch(1)
         QVBoxLayout(self).addWidget(page)
         self.layout().setContentsMargins(0, 0, 0, 0)
+        self.notes_timer = QTimer(self)
+        self.notes_timer.setInterval(NOTES_EVERY_MS)
+        self.notes_timer.timeout.connect(lambda: self.isVisible() and self.show_notes())
+        self.notes_timer.start()
 
     def refresh(self) -> None:
         f = reports.today_figures(self.ctx.store, today=self.ctx.clock().astimezone(
@@ -88,6 +103,7 @@ class TodayPage(QWidget):
             box = tile(caption, f"{value} {unit}")
             box.setMinimumHeight(TILE_MIN_H)           # the page scrolls; figures never clip
             self.grid.addWidget(box, i // 3, i % 3)
+        self.show_notes()
         line, role = sync_lines(status)
         self.sync_line.setText(line)
         set_role(self.sync_line, role)
@@ -99,6 +115,42 @@ class TodayPage(QWidget):
             self.check_devices()
         elif not self.checking:
             self.show_devices()
+
+    def show_notes(self) -> None:
+        """Read the kiosk's newest notes (CallStaff / StaffNote) on the thread pool (the audit
+        log may be long) and show them, new ones highlighted."""
+        if self.notes_reading:
+            self._notes_again = True          # e.g. marked seen while a read was under way
+            return
+        self.notes_reading, self._notes_again = True, False
+        store = self.ctx.store
+        in_background(lambda: (notes.recent(store), notes.new_count(store)), self._notes_read)
+
+    def _notes_read(self, result: tuple | None, error: Exception | None) -> None:
+        self.notes_reading = False
+        if self._notes_again:
+            self.show_notes()
+            return
+        if error is not None or result is None:
+            self.notes.setText(f"提示没有读出来：{error}")
+            set_role(self.notes, "warn")
+            return
+        lines, count = result
+        today = self.ctx.clock().astimezone(reports.LOCAL_TZ).date()
+        fresh = [n for n in lines if not n.seen]
+        self.notes_upto = max((n.seq for n in lines), default=0)
+        if not lines:
+            self.notes.setText("没有提示。")
+        else:
+            head = f"{count} 条新提示：" if count else "没有新提示。以前的提示："
+            self.notes.setText("\n".join([head] + [("【新】" if not n.seen else "　　")
+                                                  + n.text_zh(today) for n in lines]))
+        set_role(self.notes, "warn" if fresh else ("ok" if lines else ""))
+        self.seen_button.setVisible(bool(fresh))
+
+    def mark_seen(self) -> None:
+        notes.mark_seen(self.ctx.store, self.ctx.actor(), self.notes_upto)
+        self.show_notes()
 
     def show_devices(self) -> None:
         states = self.ctx.devices

@@ -15,6 +15,7 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtWidgets import QApplication
 
+from kiosk.camera.devices import CameraDevice
 from kiosk.config import Settings, load_settings
 from kiosk.idcard.number import check_digit
 from kiosk.staff import assisted, home_visits, login
@@ -48,6 +49,14 @@ def face_png(shade: int, *, size: int = 180) -> bytes:
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     image.save(buffer, "PNG")
     return bytes(data.data())
+
+
+class DemoCameras:
+    """Two made-up USB cameras for the Settings page's chooser (a CameraLister)."""
+
+    def cameras(self) -> list[CameraDevice]:
+        return [CameraDevice(0, "HD Pro Webcam C920", 0x046D, 0x082D, "/dev/video0"),
+                CameraDevice(2, "USB Document Camera", 0x1B3F, 0x2247, "/dev/video2")]
 
 
 def _number(i: int) -> str:
@@ -98,9 +107,22 @@ def seed_demo(store: Store, now: dt.datetime) -> None:
             home_visits.schedule_visit(store, admin, visit.uuid,
                                        (now + dt.timedelta(days=1)).date())
     login.logout(store, admin)
+    from kiosk.staff import notes
+    for reason, call in (("chip_expired", False), ("chip_foreign_card", True),
+                         ("reader_unplugged", True)):
+        notes.record(store, reason, call=call)
     from kiosk.store import outbox
     store.write(outbox.record_success).result()          # synced this morning, then offline
     store.write(lambda c: outbox.record_failure(c, "offline: ConnectError")).result()
+
+
+def _wait(app: QApplication, done, timeout_s: float = 10.0) -> None:
+    import time
+
+    end = time.monotonic() + timeout_s
+    while not done() and time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
 
 
 def render_staff_screens(out_dir: Path, store: Store | None = None, *,
@@ -119,7 +141,8 @@ def render_staff_screens(out_dir: Path, store: Store | None = None, *,
         store = Store.open(Path(tmp.name) / "demo.sqlite3", key=StoreKey.generate(),
                            kiosk_id="demo-kiosk", ship_face_images=False)
         seed_demo(store, now)
-    ctx = ConsoleContext(store=store, settings=settings, clock=lambda: dt.datetime.now(dt.UTC))
+    ctx = ConsoleContext(store=store, settings=settings, clock=lambda: dt.datetime.now(dt.UTC),
+                         camera_lister=DemoCameras() if own else None)
     ctx.devices = {"camera": ("ok", "有画面 640×480"), "speech": ("ok", "可以播报"),
                    "printer": ("warn", "未连接，凭条保存为PDF")}
     console = StaffConsole(ctx)
@@ -139,6 +162,10 @@ def render_staff_screens(out_dir: Path, store: Store | None = None, *,
                 if key in ("assisted", "residents"):
                     page.picker.query.setText("王秀英" if key == "residents" else "张桂兰")
                     page.picker.search()
+                if key == "settings":           # the cameras are listed off the GUI thread
+                    _wait(app, lambda p=page: not p.camera.listing)
+                if key == "today":              # so are the kiosk's notes
+                    _wait(app, lambda p=page: not p.notes_reading)
                 for _ in range(3):              # let posted layout requests settle
                     app.processEvents()
                 path = out_dir / f"staff-{i:02d}-{key}.png"

@@ -1,0 +1,124 @@
+"""The Settings page's camera chooser, tapped like a touch screen: the cameras of a sysfs tree
+laid out like the kernel's (read by the real SysfsLister, off the GUI thread), the one in use
+checked, another one tapped and saved into settings.toml with its audit row; an operator
+never sees the page and cannot save."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QScrollArea
+from staff_fixtures import ADMIN_PIN, add_staff, open_store, session
+from sysfs_cameras import sysfs_lister, usb_camera
+
+from kiosk import paths
+from kiosk.config import CameraSection, Settings, load_settings
+from ui.staff.base import ConsoleContext
+from ui.staff.choices import CHECK
+from ui.staff.console import StaffConsole
+
+
+@pytest.fixture()
+def app(qapp):
+    from ui.qt_app import make_app
+    return make_app()
+
+
+@pytest.fixture()
+def store(tmp_path):
+    s = open_store(tmp_path)
+    add_staff(s)
+    yield s
+    s.close()
+
+
+@pytest.fixture()
+def sysfs(tmp_path):
+    root = tmp_path / "sys"
+    usb_camera(root, 0, port="1-1", name="HD Pro Webcam C920", vid="046d", pid="082d")
+    usb_camera(root, 2, port="1-2", name="Document Camera", vid="1b3f", pid="2247")
+    return root
+
+
+def tap(qtbot, widget) -> None:
+    """Scrolled into view, clicked, and time for the finger-scroller to pass the press on."""
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QScrollArea):
+        parent = parent.parentWidget()
+    if parent is not None:
+        parent.ensureWidgetVisible(widget)
+        qtbot.wait(50)
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+    qtbot.wait(400)
+
+
+def _settings_page(qtbot, store, sysfs, *, camera_in_use=None):
+    ctx = ConsoleContext(store=store, settings=Settings(camera=CameraSection(device="046D:082D")),
+                         camera_lister=sysfs_lister(sysfs), camera_in_use=camera_in_use)
+    console = StaffConsole(ctx)
+    qtbot.addWidget(console)
+    console.resize(1280, 800)
+    console.show()
+    qtbot.waitExposed(console)
+    page = console.login_page
+    page.user.setCurrentIndex(page.user.findData("admin"))
+    for digit in ADMIN_PIN:
+        page.press(digit)
+    page.submit()
+    settings = console.show_page("settings")
+    chooser = settings.camera
+    qtbot.waitUntil(lambda: not chooser.listing and chooser.buttons.count() == 2,
+                    timeout=10_000)
+    return console, chooser
+
+
+def test_tapping_a_camera_and_saving_it_writes_the_settings_with_an_audit_row(
+        app, qtbot, store, sysfs):
+    console, chooser = _settings_page(qtbot, store, sysfs)
+    in_use = chooser.buttons.button("046D:082D")
+    other = chooser.buttons.button("1B3F:2247")
+    assert in_use.text() == CHECK + "HD Pro Webcam C920　USB 046D:082D\n正在使用"
+    assert other.text() == "Document Camera　USB 1B3F:2247\n编号 2"
+    assert in_use.height() >= 96 and other.height() >= 96           # big touch buttons
+    assert "正在使用：HD Pro Webcam C920" in chooser.state.text()
+    assert "安装时没有记录摄像头" in chooser.state.text()
+    tap(qtbot, other)
+    assert chooser.buttons.currentData() == "1B3F:2247" and other.text().startswith(CHECK)
+    tap(qtbot, chooser.use_button)
+    assert load_settings(paths.settings_path()).camera.device == "1B3F:2247"
+    assert "重启安心认证后改用“Document Camera”" in chooser.message.text()
+    assert console.ctx.settings.camera.device == "1B3F:2247"
+    rows = store.query("SELECT actor, detail FROM audit_log WHERE action = 'settings.changed'")
+    assert [(r["actor"], json.loads(r["detail"])) for r in rows] == [
+        ("admin", {"camera.device": ["046D:082D", "1B3F:2247"]})]
+    # "重新查找": still the C920 in use (the kiosk opened it at its start) until a restart
+    tap(qtbot, chooser.find_button)
+    qtbot.waitUntil(lambda: not chooser.listing, timeout=10_000)
+    assert chooser.buttons.button("046D:082D").text().endswith("正在使用")
+    # the other settings saved afterwards keep the camera just chosen
+    settings_page = console.pages["settings"]
+    settings_page.rate.setValue(settings_page.rate.value() + 10)
+    settings_page.save()
+    assert load_settings(paths.settings_path()).camera.device == "1B3F:2247"
+    assert "重启安心认证后生效" in settings_page.message.text()
+
+
+def test_the_camera_the_kiosk_opened_is_the_one_marked_in_use(app, qtbot, store, sysfs):
+    # the kiosk started on the document camera by index; the file now names the C920
+    _console, chooser = _settings_page(qtbot, store, sysfs,
+                                       camera_in_use=CameraSection(source="2"))
+    assert chooser.buttons.currentData() == "1B3F:2247"
+    assert chooser.buttons.button("1B3F:2247").text().endswith("正在使用")
+    assert not chooser.buttons.button("046D:082D").text().endswith("正在使用")
+
+
+def test_an_operator_cannot_save_a_camera(app, qtbot, store, sysfs):
+    _console, chooser = _settings_page(qtbot, store, sysfs)
+    chooser.ctx.session = session(store, "op1")
+    chooser.buttons.setCurrentIndex(chooser.buttons.findData("1B3F:2247"))
+    assert not chooser.use_button.isEnabled()
+    chooser.save()
+    assert chooser.message.text().startswith("未保存")
+    assert not paths.settings_path().exists()
