@@ -151,7 +151,8 @@ def check_camera_trust() -> list[CheckResult]:
     ident = CameraIdentity.load(recorded_path(paths.data_dir()))
     out.append(CheckResult("camera_identity", "ok" if ident else "warn",
                            f"recorded {ident.backend}/{ident.width}x{ident.height}" if ident
-                           else "no camera identity recorded: injected streams not checked"))
+                           else "no camera identity recorded: injected streams not checked "
+                           "(run `kiosk camera record`)"))
     return out
 
 

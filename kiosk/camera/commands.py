@@ -1,4 +1,4 @@
-"""`kiosk camera list` and `kiosk camera choose`: pick the kiosk's camera at install.
+"""`kiosk camera list|choose|record`: pick the kiosk's camera at install and record it.
 
 `choose` takes an index, a name or a USB VID:PID, checks that it names a connected camera,
 and remembers it in the settings file as `[camera] device` in its most stable form (the USB
@@ -33,6 +33,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     ch.add_argument("--force", action="store_true",
                     help="remember it even though no connected camera matches")
     ch.set_defaults(func=_choose)
+    rec = cs.add_parser("record", help="measure the kiosk's camera (lens on a still, lit "
+                        "scene) so the stream guard can refuse any other stream")
+    rec.add_argument("--camera", default=None,
+                     help="the source to record (default: the kiosk's camera setting)")
+    rec.add_argument("--frames", type=int, default=90, help="frames measured (default 90)")
+    rec.set_defaults(func=_record)
 
 
 def _list(args: argparse.Namespace, lister: CameraLister | None = None) -> int:
@@ -87,4 +93,11 @@ def _choose(args: argparse.Namespace) -> int:
         print(exc)
         return 1
     print(f"camera remembered: [camera] device = {value!r}")
+    print("now record it with the lens on a still, lit scene: kiosk camera record")
     return 0
+
+
+def _record(args: argparse.Namespace) -> int:
+    from kiosk.camera.record import run
+
+    return run(args)

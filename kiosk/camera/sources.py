@@ -81,6 +81,10 @@ class DeviceSource:
         self._cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
         self._cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
         self.fps = float(self._cap.get(cv2.CAP_PROP_FPS) or 30.0)
+        try:
+            self.backend = str(self._cap.getBackendName())     # e.g. DSHOW, V4L2
+        except Exception:  # noqa: BLE001 - a build without it: the name is only recorded
+            self.backend = "default"
 
     def read(self) -> np.ndarray | None:
         try:
