@@ -276,7 +276,6 @@ def _compare_existing(conn: sqlite3.Connection, store: Store, report: ImportRepo
                          region=entry.region or existing.region,
                          due_from=existing.due_from, due_until=existing.due_until,
                          last_certified_at=existing.last_certified_at,
-                         last_channel=existing.last_certified_channel,
                          version=existing.roster_version)
         changes = tuple(f for f in COMPARED
                         if (getattr(merged, f) or "") != (getattr(existing, f) or ""))

@@ -193,3 +193,16 @@ def test_the_runtime_audits_a_query_answered_from_the_real_store(store: Store) -
     finally:
         runtime.close()
     assert _count(store, "certifications") == 0
+
+
+def test_a_staff_csv_import_keeps_the_channel_the_roster_brought(store: Store, tmp_path
+                                                                  ) -> None:
+    from kiosk.staff.roster_import import import_roster
+
+    _resident(store, last_certified_at="2026-02-03", last_channel="home_visit")
+    csv = tmp_path / "roster.csv"
+    csv.write_text(f"编号,身份证号,姓名,电话\nR1,{NUMBER},张三丰,13912345678\n", encoding="utf-8")
+    report = import_roster(store, csv, actor="admin")
+    assert report.ok and len(report.overwrites) == 1             # the phone changed
+    r = store.find_resident_by_id_number(NUMBER)
+    assert (r.phone, r.last_certified_channel) == ("13912345678", "home_visit")
