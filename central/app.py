@@ -59,6 +59,9 @@ class RosterEntryIn(BaseModel):
     due_from: str = ""
     due_until: str = ""
     last_certified_at: str = ""
+    last_channel: str = Field("", pattern=r"^(|kiosk|counter|home_visit|data_match)$",
+                              description="how last_certified_at was made (kiosk/store/records"
+                              ".ROSTER_CHANNELS); needs last_certified_at")
     active: bool = True
 
 

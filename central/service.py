@@ -27,7 +27,7 @@ from kiosk.sync.identity import Identity, PublicIdentity, request_message
 from kiosk.sync.roster_entries import RosterEntryError, parse_entries
 
 ROSTER_COLS = ("ref", "id_number", "name", "sex", "birth_date", "address", "phone", "region",
-               "due_from", "due_until", "last_certified_at", "version", "active")
+               "due_from", "due_until", "last_certified_at", "last_channel", "version", "active")
 CLEAR_COLS = ("ref", "region", "version", "active")          # what filtering needs
 SEALED_COLS = tuple(c for c in ROSTER_COLS if c not in CLEAR_COLS)
 
@@ -227,8 +227,11 @@ class Receiver:
 
     def _resident(self, row: Any) -> dict[str, Any]:
         opened = self.at_rest.open_resident(row.sealed, ref=row.ref)
-        return {k: (getattr(row, k) if k in CLEAR_COLS else opened.get(k, ""))
-                for k in ROSTER_COLS}
+        out = {k: (getattr(row, k) if k in CLEAR_COLS else opened.get(k, ""))
+               for k in ROSTER_COLS}
+        if not out["last_channel"]:     # kiosks before schema v5 refuse a field they
+            del out["last_channel"]     # do not know: sent only when there is one
+        return out
 
     def roster_since(self, kiosk_id: str, since: int, limit: int) -> dict[str, Any]:
         with self.engine.connect() as conn:
@@ -347,7 +350,7 @@ def resident_row(at_rest: AtRest, values: dict[str, Any]) -> dict[str, Any]:
     """The stored form of one roster entry: clear columns, look-up hash, sealed rest."""
     return {**{k: values[k] for k in CLEAR_COLS},
             "id_hash": at_rest.lookup_hash(values["id_number"]),
-            "sealed": at_rest.seal_resident({k: values[k] for k in SEALED_COLS},
+            "sealed": at_rest.seal_resident({k: values.get(k, "") for k in SEALED_COLS},
                                             ref=values["ref"])}
 
 

@@ -44,6 +44,7 @@ class MemoryRecords:
     evidence: list[dict[str, Any] | None] = field(default_factory=list)
     home_visits: list[str] = field(default_factory=list)
     reference_answers: list[tuple[str, bool]] = field(default_factory=list)
+    queries: list[tuple[str, str, str]] = field(default_factory=list)   # source, answer, channel
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def save_certification(self, record: CertificationRecord,
@@ -62,6 +63,11 @@ class MemoryRecords:
         with self._lock:
             self.reference_answers.append((resident_id, keep))
         return "given" if keep else "declined"
+
+    def record_query(self, id_number: str, source: str, answer: str, channel: str) -> int:
+        with self._lock:
+            self.queries.append((source, answer, channel))
+            return len(self.queries)
 
 
 class ScriptedVision:

@@ -70,9 +70,11 @@ class KioskWindow(QMainWindow):
         for screen in self.screens.values():
             self.stack.addWidget(screen)
             screen.action.connect(self.on_screen_action)
-        keypad = self.screens[State.KEYPAD]
-        assert isinstance(keypad, KeypadScreen)
-        keypad.submitted.connect(lambda text: self.runtime.dispatch(ev.KeypadSubmitted(text)))
+        for state in (State.KEYPAD, State.QUERY_KEYPAD):      # certification and 查一查
+            keypad = self.screens[state]
+            assert isinstance(keypad, KeypadScreen)
+            keypad.submitted.connect(
+                lambda text: self.runtime.dispatch(ev.KeypadSubmitted(text)))
         self.idle_banner = self._build_idle_banner()
         central = QWidget()
         lay = QVBoxLayout(central)

@@ -140,8 +140,34 @@ def scenarios() -> dict[str, list]:
                                                                  "chip_number_invalid")],
         "22_chip_reader_unplugged": ["start", "agree", ev.ChipCard("reader_lost",
                                                                    "reader_unplugged")],
+        # 查一查 (kiosk/flow/query.py)
+        "23_query_card": ["query"],
+        "23_query_card_number_invalid": ["query", ev.CardRead(
+            ev.ResidentIdentity("110105194912310021", "王淑芬", "card"))],
+        "23_query_keypad": ["query", "use_keypad", ("keys", "110105194912")],
+        "23_query_keypad_error": ["query", "use_keypad",
+                                  ev.KeypadSubmitted("110105194912310021")],
+        "23_query_lookup": ["query", card],
+        "23_query_done_counter": ["query", card, _queried("counter")],
+        "23_query_done_data_match": ["query", chip, _queried("data_match")],
+        "23_query_done_this_kiosk": ["query", card, _queried("this_kiosk")],
+        "23_query_due": ["query", card, eligible],
+        "23_query_not_in_roster": ["query", "use_keypad", ev.KeypadSubmitted(SAMPLE_ID),
+                                   ev.EligibilityChecked(ev.Eligibility("not_in_roster"))],
+        "23_query_start_consent": ["query", card, eligible, "start"],
+        "21_larger_font_query_done": ["query", card, _queried("home_visit"), ("font", 1)],
+        "21_larger_font_query_card_invalid": ["query", ev.CardRead(
+            ev.ResidentIdentity("110105194912310021", "王淑芬", "card")), ("font", 1)],
+        "21_larger_font_query_keypad": ["query", "use_keypad", ("font", 1),
+                                        ("keys", "11010519491231002X")],
     })
     return out
+
+
+def _queried(channel: str) -> ev.EligibilityChecked:
+    """The roster's answer for a resident certified this year (2026-02-03) by `channel`."""
+    return ev.EligibilityChecked(ev.Eligibility("in_roster", "1", "王淑芬", dt.date(2026, 2, 3),
+                                                channel=channel))
 
 
 class _Clock:
@@ -264,8 +290,10 @@ def walk_scenarios(window, *, only: str = "", larger: bool = False) -> Iterator[
         window.runtime.start()
         for step in steps:
             _apply(window, clock, step)
-        if window.flow.state in (State.IDENTITY, State.FACE_ALIGN, State.LIVENESS):
-            window.show_frame(card if window.flow.state == State.IDENTITY else face)
+        if window.flow.state in (State.IDENTITY, State.QUERY_CARD, State.FACE_ALIGN,
+                                 State.LIVENESS):
+            window.show_frame(card if window.flow.state in (State.IDENTITY, State.QUERY_CARD)
+                              else face)
         QApplication.processEvents()
         yield name
 
@@ -294,7 +322,8 @@ def _apply(window, clock: _Clock, step) -> None:
     if isinstance(step, str):
         window.on_screen_action(step)
     elif isinstance(step, tuple) and step[0] == "keys":
-        keypad = window.screens[State.KEYPAD].keypad
+        state = window.flow.state if window.flow.state == State.QUERY_KEYPAD else State.KEYPAD
+        keypad = window.screens[state].keypad
         for ch in step[1]:
             keypad.press(ch)
     elif isinstance(step, tuple) and step[0] == "idle":

@@ -23,6 +23,7 @@ import logging
 from typing import TYPE_CHECKING
 
 from kiosk.flow import events as ev
+from kiosk.flow import query
 from kiosk.flow.session import Session
 from kiosk.flow.states import State
 
@@ -39,6 +40,8 @@ CALLS_STAFF = ("chip_number_invalid", "chip_foreign_card", "reader_unplugged")
 
 def on_chip(flow: CertificationFlow, e: ev.ChipCard) -> list[ev.Effect]:
     log.info("chip %s: %s in %s", e.kind, e.reason, flow.state.value)
+    if flow.state in query.STATES:               # 查一查: the card is looked up, no more
+        return query.on_chip(flow, e)
     if e.identity is None:
         return _not_usable(flow, e)
     s = flow.session

@@ -47,6 +47,10 @@ class Eligibility:
     name: str = ""
     last_certified: dt.date | None = None
     birth_month: int | None = None
+    # how `last_certified` was made: this_kiosk (a certification in this kiosk's own store,
+    # made here or at its counter: then counter / home_visit), or the roster's channel as
+    # the county carried it down (kiosk, counter, home_visit, data_match); "" = not known
+    channel: str = ""
 
 
 @dataclass(frozen=True)
@@ -301,6 +305,17 @@ class KeepReference:
 
 
 @dataclass(frozen=True)
+class AuditQuery:
+    """A 查一查 look-up was answered (kiosk/flow/query.py): one audit row, nothing else —
+    a query never certifies. `answer`: done | due | not_in_roster."""
+
+    id_number: str = field(repr=False)
+    source: str                            # chip | card | keypad
+    answer: str
+    channel: str = ""
+
+
+@dataclass(frozen=True)
 class RequestHomeVisit:
     resident_id: str
     id_number: str = field(repr=False)
@@ -335,4 +350,4 @@ class IdleWarning:
 
 Effect = (Show | Say | CameraMode | StartLiveness | StartMatching | LookupEligibility
           | SaveCertification | KeepReference | RequestHomeVisit | PrintSlip | CallStaff
-          | ClearPersonal | IdleWarning | StaffNote)
+          | ClearPersonal | IdleWarning | StaffNote | AuditQuery)

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 
 from kiosk.config import Settings
-from kiosk.flow import chip, due, keep_reference
+from kiosk.flow import chip, due, keep_reference, query
 from kiosk.flow import events as ev
 from kiosk.flow.session import Session
 from kiosk.flow.states import CAMERA, CHALLENGE_PROMPT, LIVENESS_REASONS, STEP, STEP_PROMPT, State
@@ -26,7 +26,8 @@ CHALLENGES = tuple(CHALLENGE_PROMPT)
 NO_REFERENCE = ("no_reference", "no_reference_face")   # nothing to compare the face with
 GOODBYE_S = 10.0                 # the thank-you screen returns to welcome by itself
 CAMERA_STATES = {State.IDENTITY, State.FACE_ALIGN, State.LIVENESS}
-BUSY_STATES = {State.ELIGIBILITY, State.MATCHING}   # the kiosk works; nobody is idle
+BUSY_STATES = {State.ELIGIBILITY, State.MATCHING,  # the kiosk works; nobody is idle
+               State.QUERY_LOOKUP}
 ACTIVE_EVENTS = (ev.Touch, ev.KeypadSubmitted, ev.CardRead, ev.FaceReady, ev.ChallengeStarted,
                  ev.ChallengePassed, ev.LivenessDone, ev.MatchDone, ev.EligibilityChecked,
                  ev.ChipCard)
@@ -82,6 +83,8 @@ class CertificationFlow:
             return out + self._on_camera_back()
         if isinstance(event, ev.ChipCard):
             return out + chip.on_chip(self, event)
+        if self.state in query.STATES:
+            return out + query.on_event(self, event)
         handler = getattr(self, f"_in_{self.state.value}", None)
         if handler is None:
             return out
@@ -93,6 +96,8 @@ class CertificationFlow:
         if _touched(e, "start"):
             self.session = Session(self.new_id(), self.clock())
             return self._enter(State.CONSENT)
+        if _touched(e, "query"):
+            return query.begin(self)
         return None
 
     def _in_consent(self, e: ev.Event) -> list[ev.Effect] | None:
@@ -406,15 +411,16 @@ class CertificationFlow:
 
     # ------------------------------------------------------------ views and speech
 
-    def _enter(self, state: State, *, speak: bool = True, detail: str = "") -> list[ev.Effect]:
+    def _enter(self, state: State, *, speak: bool = True, detail: str = "",
+               prompt: str = "") -> list[ev.Effect]:
         self.state = state
         self._entered = self._activity = self.clock()
         self._coach = None
         s = self.session
         if state == State.FACE_ALIGN and s:
             s.attempt_started = self.clock()
-        prompt = f"{state.value}_{detail}" if detail and state in (
-            State.RESULT_FAILED, State.ASSISTANCE, State.GOODBYE) else state.value
+        prompt = prompt or (f"{state.value}_{detail}" if detail and state in (
+            State.RESULT_FAILED, State.ASSISTANCE, State.GOODBYE) else state.value)
         self.view = self._view(state, prompt=prompt, detail=detail)
         mode = CAMERA.get(state, "off")
         out: list[ev.Effect] = []
@@ -433,6 +439,7 @@ class CertificationFlow:
         extra: dict[str, str] = {}
         if s and s.window:
             extra["window"] = s.window.text()
+            extra["opens"] = f"{s.window.opens:%Y年%m月%d日}"
         if s and s.certified_on:
             extra["date"] = f"{s.certified_on:%Y年%m月%d日}"
         if s and s.eligibility and s.eligibility.last_certified:

@@ -38,6 +38,9 @@ class RecordPort(Protocol):
         """The resident's separate answer about keeping the saved certification's face crop
         as their next reference; the consent state recorded (given | declined)."""
 
+    def record_query(self, id_number: str, source: str, answer: str, channel: str) -> int:
+        """A 查一查 answered: one audit row (masked number only), nothing certified; its seq."""
+
 
 class VisionPort(Protocol):
     """Camera + vision + card reading: events go to the bound sink, from any thread."""

@@ -130,6 +130,11 @@ class FlowRuntime:
             if keep is not None:                  # after the save: one job at a time
                 self._background(lambda: ev.ReferenceAnswerSaved(
                     keep(e.resident_id, e.session_id, e.keep)), failed=ev.SaveFailed)
+        elif isinstance(e, ev.AuditQuery):
+            record = getattr(p.records, "record_query", None)
+            if record is not None and self.background_enabled:   # one audit row, on flow-io
+                self._worker.run(lambda: record(e.id_number, e.source, e.answer, e.channel),
+                                 _logged)
         elif isinstance(e, ev.RequestHomeVisit):
             self._background(lambda: ev.RecordSaved(
                 p.records.request_home_visit(e.resident_id, e.id_number)), failed=ev.SaveFailed)

@@ -16,7 +16,7 @@ class Session:
 
     session_id: str
     started: dt.datetime
-    route: str = "face"                       # face | non_face
+    route: str = "face"                       # face | non_face | query (kiosk/flow/query.py)
     identity: ResidentIdentity | None = None
     eligibility: Eligibility | None = None
     attempts: list[AttemptRecord] = field(default_factory=list)

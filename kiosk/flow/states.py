@@ -23,6 +23,11 @@ class State(StrEnum):
     ALREADY_CERTIFIED = "already_certified"
     CAMERA_PROBLEM = "camera_problem"
     GOODBYE = "goodbye"
+    # 查一查 (kiosk/flow/query.py): is this year's certification done? Never certifies.
+    QUERY_CARD = "query_card"              # chip reader or card under the camera
+    QUERY_KEYPAD = "query_keypad"          # or the number typed
+    QUERY_LOOKUP = "query_lookup"          # the roster look-up runs
+    QUERY_RESULT = "query_result"          # done (channel, next window) | due | not found
 
 
 TOTAL_STEPS = 4
@@ -34,12 +39,13 @@ STEP: dict[State, int] = {
     State.NOT_IN_ROSTER: 2, State.ALREADY_CERTIFIED: 2,
     State.FACE_ALIGN: 3, State.LIVENESS: 3, State.MATCHING: 3, State.CAMERA_PROBLEM: 3,
     State.RESULT_PASSED: 4, State.KEEP_REFERENCE: 4, State.RESULT_FAILED: 4, State.ASSISTANCE: 4, State.GOODBYE: 0,
+    State.QUERY_CARD: 0, State.QUERY_KEYPAD: 0, State.QUERY_LOOKUP: 0, State.QUERY_RESULT: 0,
 }
 
 # States during which the camera looks at something, and at what.
 CAMERA: dict[State, str] = {
     State.IDENTITY: "card", State.FACE_ALIGN: "face", State.LIVENESS: "face",
-    State.MATCHING: "face",
+    State.MATCHING: "face", State.QUERY_CARD: "card",
 }
 
 # Challenge -> prompt id, quality reason -> prompt id (the catalogue holds the words).

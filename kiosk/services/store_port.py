@@ -18,6 +18,11 @@ from kiosk.flow.events import AttemptRecord, CertificationRecord, Eligibility, R
 
 log = logging.getLogger(__name__)
 
+# A passed certification in this kiosk's own store, by its channel, as the resident hears it
+# (Eligibility.channel): self-service here, at this centre's counter, or on a home visit.
+LOCAL_CHANNELS = {"kiosk_self": "this_kiosk", "counter_assisted": "counter",
+                  "non_face": "counter", "home_visit": "home_visit"}
+
 
 def _iso(t: dt.datetime) -> str:
     return t.astimezone(dt.UTC).isoformat(timespec="microseconds")
@@ -50,16 +55,19 @@ class StoreAdapter:
         if resident is None or not resident.active:
             return Eligibility("not_in_roster")
         last = _date(resident.last_certified_at)
+        channel = resident.last_certified_channel        # as the roster carried it down
         local = self.store.last_certification(resident.id, passed_only=True)
         if local is not None:
             local_day = _date(local.finished_at)
             if local_day and (last is None or local_day > last):
                 last = local_day
+            if local_day and local_day >= (last or local_day):
+                channel = LOCAL_CHANNELS.get(local.channel, "")
         birth = _date(resident.birth_date)
         month = birth.month if birth else (int(id_number[10:12]) if len(id_number) == 18
                                            else None)
         return Eligibility("in_roster", resident_id=str(resident.id), name=resident.name,
-                           last_certified=last, birth_month=month)
+                           last_certified=last, birth_month=month, channel=channel)
 
     # ---- RecordPort
     def save_certification(self, record: CertificationRecord,
@@ -93,6 +101,11 @@ class StoreAdapter:
         """The resident's stored photos as match references, each with its age
         (`store_references`): the roster's enrolled photo and a kept last-certification crop."""
         return store_references(self.store)(resident_id, None)
+
+    def record_query(self, id_number: str, source: str, answer: str, channel: str) -> int:
+        """A 查一查 answered: the audit row (kiosk.store.lookups), nothing else."""
+        return self.store.record_query(id_number, source=source, answer=answer,
+                                       channel=channel).result(timeout=30)
 
     def request_home_visit(self, resident_id: str, id_number: str) -> str:
         visit = self.store.request_home_visit(int(resident_id), note="kiosk").result(timeout=30)

@@ -26,7 +26,7 @@ import sqlite_utils
 from kiosk import paths
 from kiosk.store import audit as audit_mod
 from kiosk.store import certifications as certs
-from kiosk.store import integrity, kept, outbox, quarantine, retention, roster
+from kiosk.store import integrity, kept, lookups, outbox, quarantine, retention, roster
 from kiosk.store.crypto import StoreKey, key_path, load_or_create_key
 from kiosk.store.migrations import migrate
 from kiosk.store.records import (
@@ -303,6 +303,12 @@ class Store:
         """Append one audit row (staff actions); never put a name or full ID number in it."""
         return self.write(lambda c: audit_mod.append_audit(
             c, self.key.audit_key, actor=actor, action=action, subject=subject, detail=detail))
+
+    def record_query(self, id_number: str, *, source: str, answer: str, channel: str = ""
+                     ) -> Future[int]:
+        """A resident's 查一查 answered: one audit row (kiosk.store.lookups), nothing else."""
+        return self.write(lambda c: lookups.record_query(
+            c, self.key, id_number, source=source, answer=answer, channel=channel))
 
     def verify_audit(self) -> audit_mod.AuditReport:
         return self.read(lambda c: audit_mod.verify_chain(c, self.key.audit_key))

@@ -179,8 +179,15 @@ CREATE INDEX kept_references_expiry ON kept_references(expires_at);
 ALTER TABLE residents ADD COLUMN face_photo_date TEXT NOT NULL DEFAULT ''
 """
 
+# v5: how the roster says the last certification was made (`RosterEntry.last_channel`,
+# records.ROSTER_CHANNELS), shown by the resident's 查一查 (kiosk/flow/query.py).
+V5 = """
+ALTER TABLE residents ADD COLUMN last_certified_channel TEXT NOT NULL DEFAULT ''
+    CHECK (last_certified_channel IN ('','kiosk','counter','home_visit','data_match'))
+"""
+
 MIGRATIONS: tuple[Callable[[sqlite3.Connection], None], ...] = (
-    _script(V1), _script(V2), _v3, _script(V4))
+    _script(V1), _script(V2), _v3, _script(V4), _script(V5))
 LATEST = len(MIGRATIONS)
 
 

@@ -14,6 +14,10 @@ VisitStatus = Literal["requested", "scheduled", "done", "cancelled"]
 VISIT_STATUSES: tuple[str, ...] = ("requested", "scheduled", "done", "cancelled")
 EvidenceKind = Literal["face_crop", "card_portrait"]
 ROLES: tuple[str, ...] = ("operator", "supervisor", "admin")
+# How the roster says the last certification was made (`RosterEntry.last_channel`), as the
+# county carries it down: at a self-service kiosk, at a counter, on a home visit, or by the
+# county's data matching (社保/医保/民政 records showing the resident alive). "" = not said.
+ROSTER_CHANNELS: tuple[str, ...] = ("kiosk", "counter", "home_visit", "data_match")
 
 
 def utc_now() -> str:
@@ -39,6 +43,7 @@ class RosterEntry:
     version: int = 0
     active: bool = True
     photo_date: str = ""              # ISO date the enrolled photo was taken; "" = unknown
+    last_channel: str = ""            # how `last_certified_at` was made: ROSTER_CHANNELS or ""
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,7 @@ class Resident:
     roster_version: int
     active: bool
     has_face_template: bool
+    last_certified_channel: str = ""  # the roster's channel of `last_certified_at` (or "")
 
     @property
     def masked_id_number(self) -> str:

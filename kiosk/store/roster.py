@@ -17,7 +17,7 @@ from kiosk.store.records import Resident, RosterEntry, utc_now
 
 RESIDENT_COLS = ("id, ref, id_number_enc, name, sex, birth_date, address, phone, region,"
                  " due_from, due_until, last_certified_at, roster_version, active,"
-                 " face_template_enc IS NOT NULL")
+                 " face_template_enc IS NOT NULL, last_certified_channel")
 
 
 # A full roster may deactivate at most this share of the active residents (and always up to
@@ -51,7 +51,7 @@ def resident_from_row(key: StoreKey, row: tuple) -> Resident:
                     name=row[3], sex=row[4], birth_date=row[5], address=row[6], phone=row[7],
                     region=row[8], due_from=row[9], due_until=row[10],
                     last_certified_at=row[11], roster_version=row[12], active=bool(row[13]),
-                    has_face_template=bool(row[14]))
+                    has_face_template=bool(row[14]), last_certified_channel=row[15] or "")
 
 
 def find_by_id_number(conn: sqlite3.Connection, key: StoreKey, number: str) -> Resident | None:
@@ -73,11 +73,11 @@ def upsert_one(conn: sqlite3.Connection, key: StoreKey, entry: RosterEntry, *,
     now = utc_now()
     row = None
     if entry.ref:
-        row = conn.execute("SELECT id, last_certified_at FROM residents WHERE ref = ?",
-                           (entry.ref,)).fetchone()
+        row = conn.execute("SELECT id, last_certified_at, last_certified_channel FROM residents"
+                           " WHERE ref = ?", (entry.ref,)).fetchone()
     if row is None:
-        row = conn.execute("SELECT id, last_certified_at FROM residents WHERE id_hash = ?",
-                           (id_hash,)).fetchone()
+        row = conn.execute("SELECT id, last_certified_at, last_certified_channel FROM residents"
+                           " WHERE id_hash = ?", (id_hash,)).fetchone()
     fields = (entry.ref or None, key.encrypt_id_number(entry.id_number), id_hash, entry.name,
               entry.sex, entry.birth_date, entry.address, entry.phone, entry.region,
               entry.due_from, entry.due_until, entry.version, int(entry.active), now)
@@ -85,18 +85,33 @@ def upsert_one(conn: sqlite3.Connection, key: StoreKey, entry: RosterEntry, *,
         cur = conn.execute(
             "INSERT INTO residents (ref, id_number_enc, id_hash, name, sex, birth_date, address,"
             " phone, region, due_from, due_until, roster_version, active, updated_at,"
-            " last_certified_at, synthetic) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (*fields, entry.last_certified_at, int(synthetic)))
+            " last_certified_at, last_certified_channel, synthetic)"
+            " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (*fields, entry.last_certified_at, entry.last_channel, int(synthetic)))
         _photo_date(conn, int(cur.lastrowid), entry)
         return int(cur.lastrowid), True
     _photo_date(conn, int(row[0]), entry)
     last = max(row[1] or "", entry.last_certified_at or "")
+    channel = _channel(row[1] or "", row[2] or "", entry)
     conn.execute(
         "UPDATE residents SET ref = ?, id_number_enc = ?, id_hash = ?, name = ?, sex = ?,"
         " birth_date = ?, address = ?, phone = ?, region = ?, due_from = ?, due_until = ?,"
-        " roster_version = ?, active = ?, updated_at = ?, last_certified_at = ? WHERE id = ?",
-        (*fields, last, row[0]))
+        " roster_version = ?, active = ?, updated_at = ?, last_certified_at = ?,"
+        " last_certified_channel = ? WHERE id = ?",
+        (*fields, last, channel, row[0]))
     return int(row[0]), False
+
+
+def _channel(row_last: str, row_channel: str, entry: RosterEntry) -> str:
+    """The channel goes with the date it describes: the entry's when its date is the later,
+    the row's when the row's is (a local certification after the roster's); on the same
+    date a blank channel never erases one already known."""
+    entry_last = entry.last_certified_at or ""
+    if entry_last > row_last:
+        return entry.last_channel
+    if entry_last == row_last:
+        return entry.last_channel or row_channel
+    return row_channel
 
 
 def _photo_date(conn: sqlite3.Connection, resident_id: int, entry: RosterEntry) -> None:

@@ -15,13 +15,13 @@ from collections.abc import Sequence
 from typing import Any
 
 from kiosk.idcard.number import validate_id_number
-from kiosk.store.records import RosterEntry
+from kiosk.store.records import ROSTER_CHANNELS, RosterEntry
 
 FIELDS = ("ref", "id_number", "name", "sex", "birth_date", "address", "phone", "region",
-          "due_from", "due_until", "last_certified_at", "version", "active")
+          "due_from", "due_until", "last_certified_at", "last_channel", "version", "active")
 _TEXT_LIMITS = {"ref": 64, "name": 50, "address": 300, "phone": 20, "region": 12,
                 "birth_date": 10, "due_from": 10, "due_until": 10, "last_certified_at": 40,
-                "sex": 2, "id_number": 18}
+                "last_channel": 12, "sex": 2, "id_number": 18}
 _PHONE = re.compile(r"^[0-9+\- ]{7,20}$")
 _REGION = re.compile(r"^[0-9]{0,12}$")
 _SEX = {"": "", "男": "男", "女": "女", "M": "男", "F": "女"}
@@ -90,6 +90,11 @@ def parse_entry(doc: Any, *, index: int = 0, require_ref: bool = True,
             dt.datetime.fromisoformat(values["last_certified_at"])
         except ValueError:
             raise RosterEntryError(f"{where}: last_certified_at is not a time") from None
+    if values["last_channel"] not in ("", *ROSTER_CHANNELS):
+        raise RosterEntryError(f"{where}: last_channel must be one of "
+                               + ", ".join(ROSTER_CHANNELS))
+    if values["last_channel"] and not values["last_certified_at"]:
+        raise RosterEntryError(f"{where}: last_channel without last_certified_at")
     if values["phone"] and not _PHONE.match(values["phone"]):
         raise RosterEntryError(f"{where}: phone is not a phone number")
     if not _REGION.match(values["region"]):

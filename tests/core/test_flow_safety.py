@@ -35,6 +35,13 @@ def _walk(d: Driver, target: State) -> None:
             ev.FaceReady(), ev.LivenessDone(True),
             ev.MatchDone(True, 0.03, "card_portrait", evidence={"face_crop": b"crop"})),
             d.touch("done")),
+        State.QUERY_CARD: lambda: d.touch("query"),
+        State.QUERY_KEYPAD: lambda: d.touch("query", "use_keypad"),
+        State.QUERY_LOOKUP: lambda: (d.touch("query"), d.send(ev.CardRead(
+            ev.ResidentIdentity("11010519491231002X", "张三丰", "card")))),
+        State.QUERY_RESULT: lambda: (d.touch("query"), d.send(ev.CardRead(
+            ev.ResidentIdentity("11010519491231002X", "张三丰", "card")),
+            ev.EligibilityChecked(ev.Eligibility("in_roster", "r-1", "张三丰")))),
     }
     steps[target]()
     assert d.state == target
@@ -45,11 +52,11 @@ def test_idle_timeout_from_every_state_clears_memory(state: State) -> None:
     d = Driver()
     _walk(d, state)
     d.tick_for(Settings().ui.idle_timeout_s + 15)
-    if state in (State.ELIGIBILITY, State.MATCHING):
+    if state in (State.ELIGIBILITY, State.MATCHING, State.QUERY_LOOKUP):
         # the kiosk itself is busy: no timeout until its answer arrives, then it counts again
         assert d.state == state
-        d.send(ev.EligibilityChecked(ev.Eligibility("not_in_roster")) if state ==
-               State.ELIGIBILITY else ev.MatchDone(False, 0.9))
+        d.send(ev.MatchDone(False, 0.9) if state == State.MATCHING
+               else ev.EligibilityChecked(ev.Eligibility("not_in_roster")))
         d.tick_for(Settings().ui.idle_timeout_s + 1)
     assert d.state == State.WELCOME
     assert d.flow.session is None

@@ -213,6 +213,10 @@ class StepScreen(QWidget):
         self.choice_buttons = {}
         while self.choice_row.count():
             self.choice_row.takeAt(0)
+        if self.side:                          # two side by side under the words (查一查's
+            self.choice_row.setDirection(      # card and keypad): the column keeps its height
+                QBoxLayout.Direction.LeftToRight if len(actions) == 2
+                else QBoxLayout.Direction.TopToBottom)
         for i, act in enumerate(actions):
             # two choices are equal in size and weight (consent: face or not, both fine)
             kind = "primary" if i == 0 or len(actions) == 2 else "secondary"

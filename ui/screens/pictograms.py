@@ -28,12 +28,18 @@ BY_STATE: dict[State, str] = {
     State.ALREADY_CERTIFIED: "calendar_check",
     State.CAMERA_PROBLEM: "camera_wait",
     State.GOODBYE: "passed",
+    State.QUERY_CARD: "card_camera",
+    State.QUERY_KEYPAD: "keypad",
+    State.QUERY_LOOKUP: "wait",
+    State.QUERY_RESULT: "calendar_check",
 }
 
 BY_PROMPT: dict[str, str] = {
     "goodbye_counter": "counter",
     "goodbye_home_visit": "house",
     "keypad_error": "try_again",
+    "query_due": "confirm",
+    "query_not_in_roster": "not_found",
 }
 
 CHALLENGES = ("blink", "open_mouth", "turn_left", "turn_right", "nod")

@@ -71,13 +71,16 @@ class CameraScreen(StepScreen):
 
 
 class KeypadScreen(StepScreen):
+    """The big keypad: for a certification (keypad) and for 查一查 (query_keypad)."""
+
     submitted = Signal(str)
 
-    def __init__(self, catalogue: PromptCatalogue, **kw) -> None:
+    def __init__(self, catalogue: PromptCatalogue, *, state: State = State.KEYPAD,
+                 choices: list[str] | None = None, **kw) -> None:
         self.keypad = Keypad(ok_text=catalogue.button("keypad_ok"),
                              delete_text=catalogue.button("keypad_delete"))
-        super().__init__(State.KEYPAD, catalogue, choices=["use_card"], content=self.keypad,
-                         side_content=True, **kw)
+        super().__init__(state, catalogue, choices=choices or ["use_card"],
+                         content=self.keypad, side_content=True, **kw)
         self.words.insertWidget(self.words.indexOf(self.body) + 1, self.keypad.display)
         self.keypad.display.setObjectName("card")
         self.title.setWordWrap(False)           # one line; the keys give way (≥ 120 px)
@@ -99,11 +102,19 @@ def _camera_problem_choices(view: ScreenView) -> list[str]:
     return ["use_keypad"] if view.detail == State.IDENTITY.value else ["no_face"]
 
 
+def _query_result_choices(view: ScreenView) -> list[str]:
+    """查一查's answer: 开始认证 when it is still due, 重新输入号码 when not found; 返回."""
+    first = {"due": ["start"], "not_in_roster": ["retype"]}.get(view.detail, [])
+    return [*first, "back"]
+
+
 def build_screens(catalogue: PromptCatalogue, *, retention_days: int = 30
                   ) -> dict[State, StepScreen]:
     """`retention_days` is read by the consent prompt's {days} (catalogue defaults)."""
     c = catalogue
-    return {
+    query_card = CameraScreen(State.QUERY_CARD, c, mode="card", choices=["use_keypad", "back"])
+    query_card.title.setWordWrap(False)      # one short line; a wrapped title in the side
+    return {                                 # column kept its old height at the larger font
         State.WELCOME: WelcomeScreen(c),
         State.CONSENT: ConsentScreen(c),
         State.IDENTITY: CameraScreen(State.IDENTITY, c, mode="card", choices=["use_keypad"]),
@@ -127,4 +138,11 @@ def build_screens(catalogue: PromptCatalogue, *, retention_days: int = 30
         State.CAMERA_PROBLEM: StepScreen(State.CAMERA_PROBLEM, c,
                                          choices=_camera_problem_choices),
         State.GOODBYE: StepScreen(State.GOODBYE, c, choices=["done"]),
+        # 查一查 (kiosk/flow/query.py): the card or number, then the answer
+        State.QUERY_CARD: query_card,
+        State.QUERY_KEYPAD: KeypadScreen(c, state=State.QUERY_KEYPAD,
+                                         choices=["use_card", "back"]),
+        State.QUERY_LOOKUP: StepScreen(State.QUERY_LOOKUP, c, choices=["back"]),
+        State.QUERY_RESULT: DetailsScreen(State.QUERY_RESULT, c, ["name", "id"],
+                                          choices=_query_result_choices),
     }

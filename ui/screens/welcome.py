@@ -1,5 +1,6 @@
 """Welcome: an idle screen that invites people in — the sign and greeting, what will happen
-in three numbered steps, the reassurance that nobody has to use their face, one big button."""
+in three numbered steps, the reassurance that nobody has to use their face, and two big
+buttons: 开始认证, and 查一查 (is this year's certification done? no face needed)."""
 
 from __future__ import annotations
 
@@ -42,5 +43,7 @@ class WelcomeSteps(QWidget):
 class WelcomeScreen(StepScreen):
     def __init__(self, catalogue: PromptCatalogue, **kw) -> None:
         self.steps = WelcomeSteps(catalogue)
-        super().__init__(State.WELCOME, catalogue, choices=["start"], below=self.steps, **kw)
+        # two equal choices: certify, or only look (查一查, kiosk/flow/query.py)
+        super().__init__(State.WELCOME, catalogue, choices=["start", "query"],
+                         below=self.steps, **kw)
         self.pictogram_share = 0.75           # the steps below need the height
