@@ -6,6 +6,7 @@ import io
 import wave
 
 from kiosk.config import SpeechSection
+from kiosk.flow.query import CHANNELS
 from kiosk.flow.states import CARD_REASONS, CHALLENGE_PROMPT, QUALITY_REASONS, STEP, State
 from kiosk.speech.catalogue import PromptCatalogue, default_catalogue
 from kiosk.speech.players import NullPlayer
@@ -14,14 +15,17 @@ from kiosk.speech.speaker import EspeakEngine, Speaker
 
 def test_catalogue_has_every_prompt_the_flow_uses() -> None:
     c = default_catalogue()
-    needed = [s.value for s in STEP if s not in (State.RESULT_FAILED, State.ASSISTANCE,
-                                                  State.GOODBYE)]
+    # these states speak a line chosen by their outcome, listed below
+    by_outcome = (State.RESULT_FAILED, State.ASSISTANCE, State.GOODBYE, State.QUERY_RESULT)
+    needed = [s.value for s in STEP if s not in by_outcome]
     needed += [f"quality_{r}" for r in QUALITY_REASONS] + list(CHALLENGE_PROMPT.values())
     needed += [f"card_{r}" for r in CARD_REASONS]
     needed += [f"result_failed_{o}" for o in ("no_match", "liveness_failed", "spoof")]
     needed += ["assistance_attempts", "assistance_non_face", "goodbye_passed",
                "goodbye_counter", "goodbye_home_visit", "goodbye_already", "idle_warning",
                "staff_called", "slip_printed", "keypad_error", "quality_ok", "challenge_ok"]
+    needed += ["query_done", "query_due", "query_not_in_roster", "query_number_invalid"]
+    needed += [f"query_done_{c}" for c in CHANNELS]
     missing = [k for k in needed if k not in c]
     assert not missing
     assert c.text("result_passed", [("window", "2027年")]).count("2027年") == 1
