@@ -37,8 +37,10 @@ FIELD_ROWS = (("name", 0.17), ("sex", 0.29), ("birth", 0.41))
 ROW_TOLERANCE = 0.06
 ADDRESS_FROM = 0.47      # address lines: centres between this and the text column's end
 # The number's digits start after the label 公民身份号码; the widest gap of at least
-# LABEL_GAP card widths that begins between these fractions of the width separates them.
-LABEL_GAP, LABEL_END = 0.02, (0.15, 0.45)
+# LABEL_GAP card widths that begins between these fractions of the width, after at least
+# LABEL_SPAN line-box heights of ink (six label characters; a few digits are shorter),
+# separates them. A wrong cut only loses digits: the number then fails and the full read runs.
+LABEL_GAP, LABEL_END, LABEL_SPAN = 0.02, (0.15, 0.45), 2.5
 
 
 def _ink(gray: np.ndarray) -> np.ndarray:
@@ -104,6 +106,8 @@ def _cut_label(ink: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, in
     """The number row without its label: start at the widest wide gap where the label ends."""
     x0, y0, x1, y1 = box
     cols = ink[y0:y1, x0:x1].any(axis=0)
+    inked = np.flatnonzero(cols)
+    first = int(inked[0]) if inked.size else 0
     best, run_start = (0, 0), None
     for x, on in enumerate(np.append(cols, True)):
         if not on and run_start is None:
@@ -111,7 +115,7 @@ def _cut_label(ink: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, in
         elif on and run_start is not None:
             width, begins = x - run_start, (x0 + run_start) / CARD_W
             if (width >= LABEL_GAP * CARD_W and LABEL_END[0] <= begins <= LABEL_END[1]
-                    and width > best[1]):
+                    and run_start - first >= LABEL_SPAN * (y1 - y0) and width > best[1]):
                 best = (x, width)
             run_start = None
     if not best[1]:
