@@ -86,9 +86,10 @@ def _boxes_in(ink: np.ndarray, region: tuple[float, float, float, float]
             if left - c > LABEL_REACH * (b - a):
                 break
             left = int(c)
-        pad = max(4, (b - a) // 4)
+        pad = max(4, (b - a) // 4)     # and on the right one line height more, for a last
+        reach = x0 + int(right[-1]) + pad + (b - a)       # character too faint to be ink
         boxes.append((max(0, x0 + left - pad), max(0, y0 + a - pad),
-                      min(CARD_W, x0 + int(right[-1]) + pad), min(CARD_H, y0 + b + pad)))
+                      min(x0 + part.shape[1], reach), min(CARD_H, y0 + b + pad)))
     return boxes
 
 

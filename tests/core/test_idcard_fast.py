@@ -13,7 +13,7 @@ from kiosk.idcard.detect import CARD_H, CARD_W, CardDetector
 from kiosk.idcard.fast_read import field_boxes, line_boxes
 from kiosk.idcard.fields import printed_birth
 from kiosk.idcard.ocr import CardOcr, get_ocr
-from kiosk.idcard.read import (fill_frame, printed_part_inside, read_card, straighten)
+from kiosk.idcard.read import fill_frame, printed_part_inside, read_card, straighten
 from kiosk.idcard.scene_sets import scene_params
 
 pytestmark = pytest.mark.slow
@@ -44,6 +44,15 @@ def test_field_boxes_are_the_field_rows_and_the_number_without_its_label():
     with_address = field_boxes(card, address=True)
     rows = len(person.address) // 12 + (len(person.address) % 12 > 0)
     assert sum(k.startswith("address") for k in with_address) == rows
+
+
+def test_a_faint_last_character_stays_inside_its_box():
+    person = next(p for p in map(syn.fake_resident, range(30, 60)) if len(p.name) == 3)
+    card = syn.render_front(person, seed=30)
+    end = 150 + 30 * len(person.name)                  # the name is drawn at x 150, 30 px
+    last = card[76:118, end - 30:end].astype(np.float32)
+    card[76:118, end - 30:end] = (0.2 * last + 0.8 * 240).astype(np.uint8)
+    assert field_boxes(card)["name"][2] >= end
 
 
 def test_a_noisy_strip_beside_the_card_edge_does_not_join_the_rows():
