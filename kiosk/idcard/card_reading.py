@@ -192,7 +192,7 @@ class CardReadingWorker:
 
             ocr = get_ocr()
             reject = self._reject_copies
-            self._read = lambda image: read_card(image, ocr=ocr, want="front",
+            self._read = lambda image: read_card(image, ocr=ocr, want="front", address=False,
                                                  reject_copies=reject)
         return self._read
 

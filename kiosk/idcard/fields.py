@@ -121,6 +121,23 @@ def _slot(row: Row, height: int) -> str:
     return next(slot for limit, slot in SLOTS if y < limit)
 
 
+def printed_birth(text: str, *, today: dt.date | None = None) -> tuple[str | None, bool]:
+    """(YYYY-MM-DD, False) from a birth row; (None, True) when a date is printed there but
+    cannot be read — its 年/月 seen with digits missing, or a year outside 1900…this year
+    (a finger or glare over a digit): unreadable, never a mismatch; (None, False) else."""
+    text = text.translate(DIGITISH)
+    m = BIRTH_RE.search(text)
+    if not m:
+        return None, "年" in text and "月" in text
+    try:
+        birth = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return None, True
+    if not 1900 <= birth.year <= (today or dt.date.today()).year:
+        return None, True
+    return birth.isoformat(), False
+
+
 def _sex_and_ethnicity(text: str) -> tuple[str | None, str | None]:
     text = _strip_label(text, "性别")
     sex_m = re.search(r"[男女]", text)
@@ -162,13 +179,11 @@ def parse_front(lines: Sequence[OcrLine], *, width: int, height: int
             if ethnicity:
                 fields["ethnicity"], conf["ethnicity"] = ethnicity, row.score
         elif slot == "birth" and "birth" not in fields:
-            m = BIRTH_RE.search(t.translate(DIGITISH))
-            if m:
-                try:
-                    birth = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-                    fields["birth"], conf["birth"] = birth.isoformat(), row.score
-                except ValueError:
-                    problems.append("birth_unreadable")
+            birth, unreadable = printed_birth(t)
+            if birth:
+                fields["birth"], conf["birth"] = birth, row.score
+            elif unreadable:
+                problems.append("birth_unreadable")
         elif slot == "address":
             address_rows.append(row)
     if address_rows:

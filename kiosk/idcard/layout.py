@@ -10,7 +10,6 @@ The GB 11643 and birth/sex cross-checks in `read.py` stay the final judge.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 import re
 from dataclasses import dataclass
@@ -169,15 +168,11 @@ def read_layout(lines: list[OcrLine]) -> LayoutRead | None:
         if ethnicity:
             fields["ethnicity"], conf["ethnicity"] = parse._strip_label(ethnicity, "民族"), r.score
     for r in named["birth"][:1]:
-        m = parse.BIRTH_RE.search(r.text.translate(parse.DIGITISH))
-        if m:
-            try:
-                birth = dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
-                if not 1900 <= birth.year <= dt.date.today().year:
-                    raise ValueError("a digit was covered or misread")
-                fields["birth"], conf["birth"] = birth.isoformat(), r.score
-            except ValueError:
-                problems.append("birth_unreadable")
+        birth, unreadable = parse.printed_birth(r.text)
+        if birth:
+            fields["birth"], conf["birth"] = birth, r.score
+        elif unreadable:
+            problems.append("birth_unreadable")
     if named["address"]:
         fields["address"] = parse._strip_label("".join(r.text for r in named["address"]), "住址")
         conf["address"] = min(r.score for r in named["address"])

@@ -1,8 +1,14 @@
 """RapidOCR (PP-OCRv4 ONNX, shipped in the `rapidocr-onnxruntime` wheel), loaded once, kept warm.
 
 Loading costs about 0.6 s, so the kiosk loads it in the background at start (`warm_up`) and
-reuses one instance; calls are serialised by a lock because one ONNX session already uses
-both cores. rapidocr is imported here only, lazily, so importing the idcard package is cheap.
+reuses one instance; calls are serialised by a lock. rapidocr is imported here only, lazily,
+so importing the idcard package is cheap.
+
+Threads: one ONNX intra-op thread per session by default (`ONNX_THREADS`). On the 2-core
+machine with the camera, the UI and other work beside it, onnxruntime's default pool (one
+spinning thread per core) took about twice the wall *and* CPU time of one thread, for the
+full engine and for the recogniser alike (docs/idcard.md "Figures"; `bench/idcard.py
+--threads` prints both in one run).
 """
 
 from __future__ import annotations
@@ -15,6 +21,9 @@ from typing import Any
 import numpy as np
 
 log = logging.getLogger(__name__)
+
+
+ONNX_THREADS = 1
 
 
 @dataclass(frozen=True)
@@ -45,14 +54,15 @@ class OcrLine:
 class CardOcr:
     """One warm RapidOCR engine; `lines(image)` returns text lines with boxes and scores."""
 
-    def __init__(self, *, det_side: int = 640, threads: int = 0) -> None:
+    def __init__(self, *, det_side: int = 640, threads: int | None = None) -> None:
         from kiosk.logs import quiet_third_party
 
         quiet_third_party()
         from rapidocr_onnxruntime import RapidOCR
 
         options: dict[str, Any] = {"det_limit_side_len": det_side, "det_limit_type": "min"}
-        if threads:
+        threads = ONNX_THREADS if threads is None else threads
+        if threads:                    # 0: onnxruntime's own default (a thread per core)
             options["intra_op_num_threads"] = threads
         self._engine = RapidOCR(**options)
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
@@ -74,12 +84,16 @@ class CardOcr:
 
     def recognise(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         """Text of each single-line crop with the recogniser alone (no text detection):
-        the fast path for a straightened front whose lines were found by ink profile."""
-        if not crops:
-            return []
+        the fast path for a straightened front whose lines were found by ink profile.
+
+        One crop per call: a batch is padded to its widest crop (the number row is three
+        times as wide as the name), which cost half as much again as the crops alone."""
+        out = []
         with self._lock:
-            result, _ = self._engine.text_rec(crops)
-        return [(str(r[0]), float(r[1])) for r in result]
+            for crop in crops:
+                result, _ = self._engine.text_rec([crop])
+                out.append((str(result[0][0]), float(result[0][1])))
+        return out
 
 
 _shared: CardOcr | None = None

@@ -33,6 +33,9 @@ UPSCALE_BELOW = 720      # frames whose short side is smaller are enlarged for t
 # > 30 was ≥ 0.023; on 12 copies ≤ 0.0001. 0.005 sits 4.6× under the lowest card.
 COPY_LEVEL, COPY_SHARE = 30, 0.005
 OUTSIDE_LIMIT = 0.03     # a corner this far beyond the image edge: part of the card is missing
+# The printed part of a front or back (fractions of the card): a card whose corner runs
+# off the frame is still read when all of this lies inside it (only blank margin is lost).
+PRINTED_BOX = (0.04, 0.08, 0.96, 0.93)
 
 
 @dataclass(frozen=True, eq=False)
@@ -52,7 +55,9 @@ class CardReadResult:
     upside_down: bool = False
     warnings: tuple[str, ...] = ()
     elapsed: float = 0.0
-    route: str = "outline"       # fast (recogniser only) | outline (full OCR) | layout (frame)
+    # fast (recogniser only, outline) | filled (recogniser only, card filling the frame) |
+    # outline (full OCR of the straightened card) | layout (full OCR of the frame)
+    route: str = "outline"
 
     @property
     def accepted_number(self) -> str | None:
@@ -120,12 +125,25 @@ def straighten(image: np.ndarray, *, detector: CardDetector | None = None
     tight = 1.45 <= w / max(h, 1) <= 1.72 and min(h, w) >= 200
     if quad is not None and (coverage >= 0.5 or not tight):
         mx, my = OUTSIDE_LIMIT * w, OUTSIDE_LIMIT * h
-        if any(x < -mx or y < -my or x > w + mx or y > h + my for x, y in quad):
+        if (any(x < -mx or y < -my or x > w + mx or y > h + my for x, y in quad)
+                and not printed_part_inside(quad, (h, w))):
             return None, "partly_outside"
         return warp_card(image, quad), ""
     if tight:                            # a scan or a tight crop: the image is the card
         return cv2.resize(image, (CARD_W, CARD_H), interpolation=cv2.INTER_AREA), ""
     return None, "partly_outside" if clipped else "no_card"
+
+
+def printed_part_inside(quad: np.ndarray, shape: tuple[int, ...]) -> bool:
+    """True when the card's printed part (PRINTED_BOX, either way up) lies inside the frame."""
+    src = np.array([[0, 0], [CARD_W, 0], [CARD_W, CARD_H], [0, CARD_H]], np.float32)
+    to_frame = cv2.getPerspectiveTransform(src, np.asarray(quad, np.float32))
+    x0, y0, x1, y1 = PRINTED_BOX
+    corners = np.array([[[x0 * CARD_W, y0 * CARD_H], [x1 * CARD_W, y0 * CARD_H],
+                         [x1 * CARD_W, y1 * CARD_H], [x0 * CARD_W, y1 * CARD_H]]], np.float32)
+    pts = cv2.perspectiveTransform(corners, to_frame)[0]
+    h, w = shape[:2]
+    return bool(((pts >= 0) & (pts <= (w - 1, h - 1))).all())
 
 
 def _orientation_flipped(lines: list[OcrLine], side: str) -> bool:
@@ -143,8 +161,11 @@ def _orientation_flipped(lines: list[OcrLine], side: str) -> bool:
 
 def read_card(image: np.ndarray, *, ocr: CardOcr | None = None, want: str | None = "front",
               detector: CardDetector | None = None, reject_copies: bool = True,
-              today: dt.date | None = None) -> CardReadResult:
+              today: dt.date | None = None, address: bool = True) -> CardReadResult:
     """Read a camera frame, a photo, a scan or an already straightened card (CARD_W × CARD_H).
+
+    `address=False` (the kiosk: the flow needs the name and number only) lets the fast
+    path skip the address lines; a full read still returns whatever it found.
 
     When the outline route fails (no border seen, fingers over an edge, a busy table, text
     too small), the whole frame is read and the fields found from the text layout, so the
@@ -157,10 +178,17 @@ def read_card(image: np.ndarray, *, ocr: CardOcr | None = None, want: str | None
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     ocr = ocr or get_ocr()
     first = _read_straightened(image, ocr=ocr, want=want, detector=detector,
-                               reject_copies=reject_copies, today=today, t0=t0)
+                               reject_copies=reject_copies, today=today, t0=t0,
+                               address=address)
     if (first.ok or want == "back" or first.reason in NO_FALLBACK
             or image.shape[:2] == (CARD_H, CARD_W)):
         return first
+    if first.reason == "no_card":       # no outline: first try the card filling the frame
+        filled = _read_straightened(fill_frame(image), ocr=ocr, want=want,
+                                    reject_copies=reject_copies, today=today, t0=t0,
+                                    address=address, fast_only=True)
+        if filled.ok:
+            return replace(filled, route="filled")
     second = read_whole_frame(image, ocr=ocr, reject_copies=reject_copies, today=today,
                               t0=t0)
     return replace(_better(first, second), elapsed=time.perf_counter() - t0)
@@ -220,10 +248,26 @@ def read_whole_frame(image: np.ndarray, *, ocr: CardOcr, reject_copies: bool = T
     return replace(result, route="layout")
 
 
+def fill_frame(image: np.ndarray) -> np.ndarray:
+    """The card as if it filled the frame edge to edge along the frame's longer way (its
+    other edges beyond the frame): the frame padded to the card's shape, centred, and scaled
+    to CARD_W × CARD_H. The hypothesis behind a card held so close that no outline shows."""
+    h, w = image.shape[:2]
+    aspect = CARD_W / CARD_H
+    pad_y = max(0, round((w / aspect - h) / 2))
+    pad_x = max(0, round((h * aspect - w) / 2))
+    padded = cv2.copyMakeBorder(image, pad_y, pad_y, pad_x, pad_x, cv2.BORDER_REPLICATE)
+    shrink = padded.shape[1] > CARD_W
+    return cv2.resize(padded, (CARD_W, CARD_H),
+                      interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+
+
 def _read_straightened(image: np.ndarray, *, ocr: CardOcr | None = None, want: str | None = "front",
               detector: CardDetector | None = None, reject_copies: bool = True,
-              today: dt.date | None = None, t0: float) -> CardReadResult:
-    """The card straightened by its outline, then OCR of the upright card."""
+              today: dt.date | None = None, t0: float, address: bool = True,
+              fast_only: bool = False) -> CardReadResult:
+    """The card straightened by its outline, then OCR of the upright card (`fast_only`: the
+    recogniser-only read or nothing, for a guessed straightening)."""
     if image is None or image.size == 0:
         return _fail("no_card", t0, want=want)
     if image.ndim == 2:
@@ -240,10 +284,12 @@ def _read_straightened(image: np.ndarray, *, ocr: CardOcr | None = None, want: s
             return _fail("photocopy", t0, want=want, warped=warped)
         warnings.append("photocopy")
     if want != "back" and hint != "back":
-        quick = _fast_front(warped, ocr, t0, upside_down=flipped_hint, warnings=warnings,
-                            today=today)
+        quick = _fast_front(warped, ocr or get_ocr(), t0, upside_down=flipped_hint,
+                            warnings=warnings, today=today, address=address)
         if quick is not None:
             return quick
+    if fast_only:
+        return _fail("no_card", t0, want=want)
     lines = (ocr or get_ocr()).lines(warped)
     if not lines:
         return _fail("unreadable", t0, want=want, warped=warped, warnings=tuple(warnings))
@@ -268,17 +314,35 @@ def _read_straightened(image: np.ndarray, *, ocr: CardOcr | None = None, want: s
                          warnings=warnings, today=today)
 
 
+# The fast read is kept only when these were read and agree: the number with the printed
+# sex (GB 11643 and the cross-check) and a clean name; and the birth row was found: its
+# date read and matching, or printed there but unreadable (a finger over it), as any route
+# would have it.
+FAST_NEEDS = ("name", "sex", "id_number")
+
+
 def _fast_front(warped: np.ndarray, ocr: CardOcr, t0: float, *, upside_down: bool,
-                warnings: list[str], today: dt.date | None) -> CardReadResult | None:
-    """The recogniser-only read (fast_read.py), kept only when it passes every check."""
-    lines = fast_read.fast_lines(warped, ocr)
-    front_votes, back_votes = parse.side_votes(lines)
-    if front_votes < 2 or back_votes > front_votes or _orientation_flipped(lines, "front"):
+                warnings: list[str], today: dt.date | None, address: bool
+                ) -> CardReadResult | None:
+    """The recogniser-only read (fast_read.py), kept only when it passes every check with
+    every field of FAST_NEEDS read (a doubted birth date goes to the full read too)."""
+    lines = fast_read.fast_lines(warped, ocr, address=address)
+    front_votes, back_votes = parse.side_votes(lines)       # faint labels may go unread:
+    if back_votes > front_votes or _orientation_flipped(lines, "front"):   # FAST_NEEDS judge
         return None
-    result = _finish_front(lines, t0, warped=warped, upside_down=upside_down,
-                           warnings=list(warnings) + (["upside_down"] if upside_down else []),
-                           today=today)
-    return replace(result, route="fast") if result.ok else None
+    fields, conf, problems = parse.parse_front(lines, width=CARD_W, height=CARD_H)
+    result = _judge_front(fields, conf, problems, t0, warped=warped,
+                          portrait=cut_portrait(warped), upside_down=upside_down,
+                          warnings=list(warnings) + (["upside_down"] if upside_down else []),
+                          today=today)
+    birth_row = "birth" in fields or "birth_unreadable" in problems
+    if (not result.ok or any(k not in fields for k in FAST_NEEDS) or not birth_row
+            or "birth_misread" in result.warnings
+            or (address and "ethnicity_unusual" in result.warnings)):
+        return None
+    kept = result.warnings if address else tuple(w for w in result.warnings
+                                                 if w != "address_missing")
+    return replace(result, route="fast", warnings=kept)
 
 
 def _finish_front(lines: list[OcrLine], t0: float, *, warped: np.ndarray, upside_down: bool,
