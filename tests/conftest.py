@@ -80,3 +80,4 @@ def vision_link(models_dir: Path):
             pytest.skip(f"vision models did not load: {link.status or 'timeout'}")
     yield link
     link.stop()
+

@@ -72,3 +72,4 @@ def self_certification(store: Store, resident_id: int, *, result: str = "passed"
                            result=result, started_at=started,  # type: ignore[arg-type]
                            finished_at=finished)
     return store.save_certification(new).result()
+

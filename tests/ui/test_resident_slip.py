@@ -19,11 +19,6 @@ from kiosk.store.database import Store
 MM_PER_PT = 25.4 / 72
 
 
-@pytest.fixture()
-def app(qapp):
-    from ui.qt_app import make_app
-    return make_app()
-
 
 @pytest.fixture()
 def store(tmp_path):

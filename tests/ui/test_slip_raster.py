@@ -25,11 +25,6 @@ SLIP = SlipContent(centre_name="城东社区服务中心", kiosk_id="k1a2b3c4d5"
                    verification_code="4F2K9Q", staff="")
 
 
-@pytest.fixture()
-def app(qapp):
-    from ui.app import make_app
-    return make_app()
-
 
 def _qr(bits: np.ndarray) -> str:
     img = np.where(np.pad(bits, 16), 0, 255).astype(np.uint8)

@@ -10,7 +10,7 @@ import json
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QScrollArea
-from staff_fixtures import ADMIN_PIN, add_staff, open_store, session
+from staff_fixtures import ADMIN_PIN, session
 from sysfs_cameras import sysfs_lister, usb_camera
 
 from kiosk import paths
@@ -18,20 +18,6 @@ from kiosk.config import CameraSection, Settings, load_settings
 from ui.staff.base import ConsoleContext
 from ui.staff.choices import CHECK
 from ui.staff.console import StaffConsole
-
-
-@pytest.fixture()
-def app(qapp):
-    from ui.qt_app import make_app
-    return make_app()
-
-
-@pytest.fixture()
-def store(tmp_path):
-    s = open_store(tmp_path)
-    add_staff(s)
-    yield s
-    s.close()
 
 
 @pytest.fixture()

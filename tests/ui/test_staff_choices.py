@@ -6,14 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QScrollArea, QVBoxLayout, QWidget
 from staff_fixtures import (
     OPERATOR_PIN,
-    add_staff,
     failed_certification,
-    open_store,
     residents,
     session,
 )
@@ -25,20 +22,6 @@ from ui.staff.base import ConsoleContext
 from ui.staff.choices import CHECK, ChoiceButtons, PhraseButtons
 from ui.staff.console import StaffConsole
 from ui.staff.keypad import attach_keypad
-
-
-@pytest.fixture()
-def app(qapp):
-    from ui.qt_app import make_app
-    return make_app()
-
-
-@pytest.fixture()
-def store(tmp_path):
-    s = open_store(tmp_path)
-    add_staff(s)
-    yield s
-    s.close()
 
 
 def _console(qtbot, store) -> StaffConsole:

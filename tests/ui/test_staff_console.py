@@ -14,9 +14,7 @@ from PySide6.QtWidgets import QWidget
 from staff_fixtures import (
     ADMIN_PIN,
     OPERATOR_PIN,
-    add_staff,
     failed_certification,
-    open_store,
     residents,
     self_certification,
 )
@@ -27,20 +25,6 @@ from kiosk.staff.slips import slip_for, verify_slip_text
 from ui.staff.base import ConsoleContext
 from ui.staff.console import StaffConsole
 from ui.staff.pdf import write_report_pdf, write_slip_pdf
-
-
-@pytest.fixture()
-def store(tmp_path):
-    s = open_store(tmp_path)
-    add_staff(s)
-    yield s
-    s.close()
-
-
-@pytest.fixture()
-def app(qapp):
-    from ui.qt_app import make_app
-    return make_app()
 
 
 def pdf_text(path) -> str:

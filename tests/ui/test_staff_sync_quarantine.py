@@ -21,12 +21,6 @@ from ui.staff.base import ConsoleContext
 
 
 @pytest.fixture()
-def app(qapp):
-    from ui.qt_app import make_app
-    return make_app()
-
-
-@pytest.fixture()
 def quarantined(tmp_path):
     store = open_store(tmp_path)
     add_staff(store)

@@ -3,7 +3,6 @@ drag (a touch drag reaches Qt as a left-button mouse drag), where before it sele
 
 from __future__ import annotations
 
-import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
@@ -19,12 +18,6 @@ from kiosk.config import Settings
 from ui.staff.base import ConsoleContext, fill, table
 from ui.staff.console import StaffConsole
 from ui.staff.touch import enable_finger_scrolling
-
-
-@pytest.fixture()
-def app(qapp):
-    from ui.app import make_app
-    return make_app()
 
 
 def _drag(view: QAbstractScrollArea, qtbot, distance: int = 240) -> None:

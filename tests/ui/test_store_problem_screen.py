@@ -81,11 +81,6 @@ def test_damaged_store_shows_staff_message_and_is_not_restarted(kiosk_home: Path
     assert backup.exists()
 
 
-@pytest.fixture()
-def app(qapp):
-    from ui.qt_app import make_app
-    return make_app()
-
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_store_problem_screen_renders_at_kiosk_sizes(app, kiosk_home: Path, size,

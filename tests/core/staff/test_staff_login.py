@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from staff_fixtures import ADMIN_PIN, OPERATOR_PIN, RULES, add_staff, open_store, session
+from staff_fixtures import ADMIN_PIN, OPERATOR_PIN, RULES, session
 
 from kiosk.staff import login
 from kiosk.staff.accounts import StaffError
@@ -13,13 +13,6 @@ from kiosk.store.audit import recent_audit
 
 T0 = dt.datetime(2025, 3, 3, 1, 0, tzinfo=dt.UTC)
 
-
-@pytest.fixture()
-def store(tmp_path):
-    s = open_store(tmp_path)
-    add_staff(s)
-    yield s
-    s.close()
 
 
 def test_five_wrong_pins_lock_for_fifteen_minutes_then_unlock(store):

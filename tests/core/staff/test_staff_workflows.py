@@ -8,10 +8,8 @@ import sqlite3
 
 import pytest
 from staff_fixtures import (
-    add_staff,
     failed_certification,
     id_number,
-    open_store,
     residents,
     session,
 )
@@ -19,14 +17,6 @@ from staff_fixtures import (
 from kiosk.staff import assisted, home_visits, review
 from kiosk.staff.assisted import Attestation, AttestationError, ProxyHelper
 from kiosk.staff.home_visits import VisitDetails, VisitError
-
-
-@pytest.fixture()
-def store(tmp_path):
-    s = open_store(tmp_path)
-    add_staff(s)
-    yield s
-    s.close()
 
 
 def test_review_approve_creates_counter_assisted_certification(store):

@@ -7,7 +7,7 @@ import csv
 import datetime as dt
 
 import pytest
-from staff_fixtures import add_staff, id_number, open_store, residents, self_certification
+from staff_fixtures import id_number, residents, self_certification
 
 from kiosk.staff import home_visits, reports, roster_import
 from kiosk.staff.home_visits import VisitDetails
@@ -15,13 +15,6 @@ from kiosk.staff.slips import slip_for, verify_slip_text
 
 TODAY = dt.date(2025, 3, 3)
 
-
-@pytest.fixture()
-def store(tmp_path):
-    s = open_store(tmp_path)
-    add_staff(s)
-    yield s
-    s.close()
 
 
 def write_csv(path, rows, header=("编号", "姓名", "身份证号", "性别", "出生日期", "住址", "电话"),
