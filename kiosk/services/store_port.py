@@ -15,29 +15,18 @@ import numpy as np
 
 from kiosk.config import Settings
 from kiosk.flow.events import AttemptRecord, CertificationRecord, Eligibility, ResidentIdentity
+from kiosk.store.lookups import latest_certification, parse_day
 
 log = logging.getLogger(__name__)
 
 # A passed certification in this kiosk's own store, by its channel, as the resident hears it
 # (Eligibility.channel): self-service here, at this centre's counter, or on a home visit.
-LOCAL_CHANNELS = {"kiosk_self": "this_kiosk", "counter_assisted": "counter",
-                  "non_face": "counter", "home_visit": "home_visit"}
 
 
 def _iso(t: dt.datetime) -> str:
     return t.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def _date(text: str) -> dt.date | None:
-    if not text:
-        return None
-    try:
-        return dt.datetime.fromisoformat(text).date()
-    except ValueError:
-        try:
-            return dt.date.fromisoformat(text[:10])
-        except ValueError:
-            return None
 
 
 class StoreAdapter:
@@ -54,16 +43,9 @@ class StoreAdapter:
         resident = self.store.find_resident_by_id_number(id_number)
         if resident is None or not resident.active:
             return Eligibility("not_in_roster")
-        last = _date(resident.last_certified_at)
-        channel = resident.last_certified_channel        # as the roster carried it down
-        local = self.store.last_certification(resident.id, passed_only=True)
-        if local is not None:
-            local_day = _date(local.finished_at)
-            if local_day and (last is None or local_day > last):
-                last = local_day
-            if local_day and local_day >= (last or local_day):
-                channel = LOCAL_CHANNELS.get(local.channel, "")
-        birth = _date(resident.birth_date)
+        last, channel = latest_certification(
+            resident, self.store.last_certification(resident.id, passed_only=True))
+        birth = parse_day(resident.birth_date)
         month = birth.month if birth else (int(id_number[10:12]) if len(id_number) == 18
                                            else None)
         return Eligibility("in_roster", resident_id=str(resident.id), name=resident.name,

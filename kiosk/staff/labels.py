@@ -20,6 +20,15 @@ CHANNEL_ZH: dict[str, str] = {
     "non_face": "非人脸认证",
 }
 
+# the roster's channel of a resident's last certification (kiosk/flow/query.CHANNELS)
+ROSTER_CHANNEL_ZH: dict[str, str] = {
+    "this_kiosk": "本机自助",
+    "kiosk": "自助认证机",
+    "counter": "柜台",
+    "home_visit": "上门",
+    "data_match": "县里数据比对",
+}
+
 RESULT_ZH: dict[str, str] = {
     "passed": "认证通过",
     "failed": "未通过",

@@ -14,9 +14,10 @@ from dataclasses import dataclass
 
 from kiosk.config import Settings
 from kiosk.idcard.number import normalise_typed, validate_id_number
-from kiosk.staff.labels import LOCAL_TZ, local_day
+from kiosk.staff.labels import LOCAL_TZ, ROSTER_CHANNEL_ZH, local_day
 from kiosk.store import roster
 from kiosk.store.database import Store
+from kiosk.store.lookups import latest_certification
 from kiosk.store.records import Certification, Resident
 
 MAX_RESULTS = 50
@@ -28,10 +29,18 @@ class ResidentRow:
     last_certified_local: str      # YYYY-MM-DD or ""
     next_due_zh: str
     due_state: str                 # certified | due | overdue | never
+    channel: str = ""              # of the latest certification, as 查一查 names it
 
     @property
     def masked_id_number(self) -> str:
         return self.resident.masked_id_number
+
+    @property
+    def state_zh(self) -> str:
+        """本期已认证（柜台） — with the roster's channel when the roster carried one down."""
+        text = DUE_STATE_ZH[self.due_state]
+        channel = ROSTER_CHANNEL_ZH.get(self.channel)
+        return f"{text}（{channel}）" if channel and self.due_state == "certified" else text
 
 
 DUE_STATE_ZH = {"certified": "本期已认证", "due": "可以认证", "overdue": "已逾期",
@@ -55,10 +64,13 @@ def due_state(resident: Resident, settings: Settings, *, today: dt.date | None =
     return "overdue", window.text()
 
 
-def _row(resident: Resident, settings: Settings, today: dt.date | None) -> ResidentRow:
+def _row(store: Store, resident: Resident, settings: Settings, today: dt.date | None
+         ) -> ResidentRow:
     state, text = due_state(resident, settings, today=today)
     last = local_day(resident.last_certified_at).isoformat() if resident.last_certified_at else ""
-    return ResidentRow(resident, last, text, state)
+    _, channel = latest_certification(
+        resident, store.last_certification(resident.id, passed_only=True))
+    return ResidentRow(resident, last, text, state, channel)
 
 
 def _by_partial_number(conn: sqlite3.Connection, store: Store, digits: str) -> list[Resident]:
@@ -90,13 +102,13 @@ def search_residents(store: Store, query: str, settings: Settings, *,
                                 " ORDER BY name LIMIT ?", (f"%{text}%", MAX_RESULTS)).fetchall()
             return [roster.resident_from_row(store.key, r) for r in rows]
         residents = store.read(by_name)
-    return [_row(r, settings, today) for r in residents]
+    return [_row(store, r, settings, today) for r in residents]
 
 
 def resident_row(store: Store, resident_id: int, settings: Settings, *,
                  today: dt.date | None = None) -> ResidentRow | None:
     resident = store.get_resident(resident_id)
-    return _row(resident, settings, today) if resident else None
+    return _row(store, resident, settings, today) if resident else None
 
 
 def history(store: Store, resident_id: int, *, limit: int = 50) -> list[Certification]:

@@ -1,4 +1,5 @@
-"""The audit row of a resident's 查一查 (kiosk/flow/query.py): a look-up, never a certification.
+"""查一查 (kiosk/flow/query.py) on the store: the latest certification known for a resident
+and its channel, and the audit row of a look-up, never a certification.
 
 One `resident.queried` row in the hash-chained audit log: the masked number, how it was
 given (chip | card | keypad), the answer (done | due | not_in_roster) and the channel
@@ -8,14 +9,46 @@ and nothing else is written (no certification, no outbox row).
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 
 from kiosk.store import roster
 from kiosk.store.audit import append_audit
 from kiosk.store.crypto import StoreKey
 from kiosk.store.privacy import mask_id_number
+from kiosk.store.records import Certification, Resident
+
+# this kiosk's own channels as a query names them (kiosk/flow/query.CHANNELS)
+LOCAL_CHANNELS = {"kiosk_self": "this_kiosk", "counter_assisted": "counter",
+                  "non_face": "counter", "home_visit": "home_visit"}
 
 SOURCES = ("chip", "card", "keypad")
+
+
+def parse_day(text: str) -> dt.date | None:
+    """The date of an ISO date or timestamp; None for "" or garbage."""
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(text).date()
+    except ValueError:
+        try:
+            return dt.date.fromisoformat(text[:10])
+        except ValueError:
+            return None
+
+
+def latest_certification(resident: Resident, local: Certification | None
+                         ) -> tuple[dt.date | None, str]:
+    """(day, channel) of the resident's latest certification: the roster's date and channel
+    as the county carried them down, or this kiosk's own passed certification `local` when
+    it is as recent or later (the staff console and the kiosk's 查一查 say the same)."""
+    last = parse_day(resident.last_certified_at)
+    channel = resident.last_certified_channel
+    local_day = parse_day(local.finished_at) if local is not None else None
+    if local is not None and local_day is not None and (last is None or local_day >= last):
+        last, channel = local_day, LOCAL_CHANNELS.get(local.channel, "")
+    return last, channel
 ANSWERS = ("done", "due", "not_in_roster")
 
 

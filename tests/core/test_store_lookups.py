@@ -89,6 +89,19 @@ def test_the_channel_is_the_rosters_or_a_later_local_certifications(store: Store
     assert adapter.lookup(NUMBER).channel == "home_visit"
 
 
+def test_the_staff_console_tells_the_channel_the_kiosk_tells(store: Store) -> None:
+    from kiosk.staff.residents import resident_row
+    today = dt.date(2026, 5, 1)
+    resident = _resident(store, last_certified_at="2026-02-03", last_channel="data_match")
+    row = resident_row(store, resident, Settings(), today=today)
+    assert row is not None and row.channel == StoreAdapter(store, Settings()).lookup(NUMBER).channel
+    assert row.state_zh == "本期已认证（县里数据比对）"
+    _certify(store, resident, "kiosk_self", "2026-04-01T09:00:00+00:00")
+    row = resident_row(store, resident, Settings(), today=today)
+    assert row is not None and row.state_zh == "本期已认证（本机自助）"
+    assert row.channel == StoreAdapter(store, Settings()).lookup(NUMBER).channel == "this_kiosk"
+
+
 def test_the_roster_channel_goes_with_its_date(store: Store) -> None:
     _resident(store, last_certified_at="2026-02-03", last_channel="counter")
     # a later date brings its channel

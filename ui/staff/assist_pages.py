@@ -49,7 +49,7 @@ class ResidentPicker(QWidget):
     def search(self) -> None:
         found = residents.search_residents(self.ctx.store, self.query.text(), self.ctx.settings)
         fill(self.matches, [[r.resident.name, r.masked_id_number, r.last_certified_local or "—",
-                             residents.DUE_STATE_ZH[r.due_state]] for r in found],
+                             r.state_zh] for r in found],
              keys=[r.resident.id for r in found])
         if len(found) == 1:
             self.matches.selectRow(0)

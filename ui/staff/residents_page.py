@@ -75,7 +75,7 @@ class ResidentsPage(QWidget):
             return
         due = f"　下次认证：{r.next_due_zh}" if r.next_due_zh else ""
         self.summary.setText(f"{r.resident.name}　{r.masked_id_number}　"
-                             f"{residents.DUE_STATE_ZH[r.due_state]}{due}")
+                             f"{r.state_zh}{due}")
         self.resident_id = resident_id
         self._show_kept()
         certs = residents.history(self.ctx.store, resident_id)
