@@ -100,9 +100,33 @@ class MouthDetector(Detector):
 
 
 class TurnDetector(Detector):
+    """A turn counts only when the head stayed past `turn_deg` for `turn_min_s` in one run:
+    a head shaking in a video touches 18 degrees for a frame or two, a resident who turns on
+    request stays turned that long even when turning straight back."""
+
     def __init__(self, base: Baseline, cfg: LivenessConfig, *, sign: float) -> None:
         super().__init__(base, cfg)
         self.sign = sign            # +1: resident's left (yaw > 0), -1: resident's right
+        self._run_start: float | None = None
+        self._longest_run = 0.0     # since the head last left rest
+
+    def reset(self) -> None:
+        super().reset()
+        self._run_start, self._longest_run = None, 0.0
+
+    def _beyond(self, o: FaceObservation) -> bool:
+        return (o.yaw - self.base.yaw) * self.sign >= self.cfg.turn_deg
+
+    def feed(self, o: FaceObservation, t: float) -> bool:
+        if self._beyond(o):
+            self._run_start = t if self._run_start is None else self._run_start
+            self._longest_run = max(self._longest_run, t - self._run_start)
+        else:
+            self._run_start = None
+        done = super().feed(o, t) and self._longest_run >= self.cfg.turn_min_s
+        if self._rested and self._action_start is None and self._left_rest_at is None:
+            self._longest_run = 0.0     # back at rest: the next turn starts afresh
+        return done
 
     def level(self, o: FaceObservation) -> str:
         d = (o.yaw - self.base.yaw) * self.sign

@@ -90,6 +90,18 @@ def test_turn_is_relative_to_the_resting_pose() -> None:
     assert run(("turn_left",), rest(1.2, yaw=15.0) + rest(0.7, yaw=36.0)).passed
 
 
+def test_a_turn_is_kept_past_the_bar_not_touched() -> None:
+    # a head shaking in a replayed video: past 18 degrees for 0.2 s, then straight back
+    shake = rest(1.2) + rest(0.2, yaw=25.0) + rest(0.6)
+    assert not run(("turn_left",), shake).passed
+    assert run(("turn_left",), shake, LivenessConfig(turn_min_s=0.0)).passed
+    # a resident turning on request and turning straight back: 0.4 s past the bar
+    assert run(("turn_left",), rest(1.2) + rest(0.4, yaw=25.0) + rest(0.6)).passed
+    # two touches do not add up to one turn
+    twice = rest(1.2) + rest(0.2, yaw=25.0) + rest(0.2, yaw=12.0) + rest(0.2, yaw=25.0) + rest(0.6)
+    assert not run(("turn_left",), twice).passed
+
+
 def test_two_challenges_in_order_and_timeout() -> None:
     frames = rest(1.2) + rest(0.7, mouth=0.3) + rest(0.3) + rest(0.2, eye=0.005) + rest(0.3)
     assert run(("open_mouth", "blink"), frames).passed
