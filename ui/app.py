@@ -37,7 +37,7 @@ from kiosk.speech.speaker import Speaker
 from kiosk.store.integrity import StoreUnavailable
 from ui import theme
 from ui.bridge import FlowBridge
-from ui.qt_app import make_app
+from ui.qt_app import exit_code, make_app
 from ui.screens.base import StepScreen
 from ui.screens.resident import CameraScreen, KeypadScreen, build_screens
 from ui.slip import PdfSlips
@@ -250,7 +250,7 @@ def _run_window(args: argparse.Namespace, settings: Settings) -> int:
         window.showFullScreen()
     _quit_after(app, args)
     log.info("kiosk window shown")
-    return app.exec()
+    return exit_code(app.exec())
 
 
 def _quit_after(app, args: argparse.Namespace) -> None:  # noqa: ANN001

@@ -50,6 +50,7 @@ OUTPUT_FILE = "ui-output.log"          # the child's stdout/stderr (Qt and nativ
 ENV_RESTARTS = "KIOSK_RESTARTS"
 ENV_LAST_EXIT = "KIOSK_LAST_EXIT"
 STARTUP_FAILED = 4
+RESTART_ASKED = 75      # the UI's exit code for "start me again now" (a staff member asked)
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,8 @@ def ui_command(argv: Sequence[str]) -> list[str]:
 
 
 def describe_returncode(code: int) -> str:
+    if code == RESTART_ASKED:
+        return "asked to be restarted"
     if code < 0:
         try:
             return f"killed by signal {signal.Signals(-code).name}"
@@ -188,6 +191,12 @@ class Supervisor:
                 self.log.info("UI ended (%s); supervisor stops", result.detail)
                 self.event("supervisor_stop", reason=result.reason, detail=result.detail)
                 return 0
+            if result.reason == "restart_asked":     # not a failure: no backoff, no count
+                self.restarts += 1
+                self.log.info("UI asked to be restarted after %.1f s; restarting now",
+                              result.ran_s)
+                self.event("restart_asked", restart=self.restarts, ran_s=result.ran_s)
+                continue
             failures = 1 if result.ran_s >= self.policy.stable_after_s else failures + 1
             self.early_deaths = (self.early_deaths + 1
                                  if result.ran_s < self.policy.early_death_s else 0)
@@ -252,7 +261,8 @@ class Supervisor:
                 code = child.poll()
                 ran = self.clock() - started
                 if code is not None:
-                    reason = "exited" if code == 0 else "crashed"
+                    reason = ("exited" if code == 0 else
+                              "restart_asked" if code == RESTART_ASKED else "crashed")
                     return ChildExit(reason, code, ran, describe_returncode(code))
                 if self._stop:
                     self._terminate(child, dump_stacks=False)

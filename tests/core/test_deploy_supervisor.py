@@ -10,6 +10,7 @@ from pathlib import Path
 from kiosk.deploy.heartbeat import Heartbeat, HeartbeatWatch, from_env
 from kiosk.deploy.supervisor import (
     EVENTS_FILE,
+    RESTART_ASKED,
     STARTUP_FAILED,
     InstanceLock,
     Policy,
@@ -40,6 +41,8 @@ CHILD = textwrap.dedent("""
         raise RuntimeError("stand-in UI crashed")
     if what == "hang":
         time.sleep(60)
+    if what == "again":
+        sys.exit(75)
     sys.exit(0)
 """)
 
@@ -70,6 +73,17 @@ def test_crash_is_restarted_and_a_clean_exit_ends_the_supervisor(tmp_path: Path)
     assert "restart #2" in log and "UI ended (exited with code 0)" in log
     output = (tmp_path / "logs" / "ui-output.log").read_text(encoding="utf-8")
     assert "RuntimeError: stand-in UI crashed" in output     # the child's traceback is kept
+
+
+def test_a_restart_the_ui_asks_for_is_immediate_and_no_failure(tmp_path: Path) -> None:
+    # four asked restarts with max_restarts=3 and early_deaths_limit=10: none is a failure
+    slow = Policy(**{**FAST.__dict__, "backoff_first_s": 30.0, "backoff_max_s": 30.0})
+    sup, runs = _supervisor(tmp_path, "again,again,again,again,ok", slow)
+    assert sup.run() == 0                     # would sleep 30 s if it backed off
+    assert [e.reason for e in sup.exits] == ["restart_asked"] * 4 + ["exited"]
+    assert runs.read_text().splitlines()[-1] == "4:ok:restart_asked"
+    assert [e["event"] for e in _events(tmp_path)].count("restart_asked") == 4
+    assert RESTART_ASKED == 75
 
 
 def test_hang_is_detected_by_the_heartbeat_and_restarted(tmp_path: Path) -> None:

@@ -75,6 +75,7 @@ def test_tapping_a_camera_and_saving_it_writes_the_settings_with_an_audit_row(
     tap(qtbot, chooser.use_button)
     assert load_settings(paths.settings_path()).camera.device == "1B3F:2247"
     assert "重启安心认证后改用“Document Camera”" in chooser.message.text()
+    assert not chooser.restart_button.isVisible()     # no supervisor: reopen by hand
     assert console.ctx.settings.camera.device == "1B3F:2247"
     rows = store.query("SELECT actor, detail FROM audit_log WHERE action = 'settings.changed'")
     assert [(r["actor"], json.loads(r["detail"])) for r in rows] == [
@@ -89,6 +90,30 @@ def test_tapping_a_camera_and_saving_it_writes_the_settings_with_an_audit_row(
     settings_page.save()
     assert load_settings(paths.settings_path()).camera.device == "1B3F:2247"
     assert "重启安心认证后生效" in settings_page.message.text()
+
+
+def test_under_the_supervisor_a_saved_camera_is_one_tap_from_being_used(
+        app, qtbot, store, sysfs, monkeypatch):
+    from kiosk.deploy.supervisor import ENV_SUPERVISED, RESTART_ASKED
+    from ui.qt_app import RESTART_PROPERTY, exit_code
+    monkeypatch.setenv(ENV_SUPERVISED, "1")
+    console, chooser = _settings_page(qtbot, store, sysfs)
+    tap(qtbot, chooser.buttons.button("046D:082D"))      # the one in use: nothing to restart
+    assert not chooser.restart_button.isVisible()
+    tap(qtbot, chooser.buttons.button("1B3F:2247"))
+    tap(qtbot, chooser.use_button)
+    assert chooser.restart_button.isVisible() and "现在重启安心认证" in chooser.message.text()
+    try:
+        tap(qtbot, chooser.restart_button)
+        assert exit_code(0) == RESTART_ASKED            # what the kiosk process exits with
+        assert not console.isVisible()                  # every window closed as on an exit
+    finally:
+        app.setProperty(RESTART_PROPERTY, False)
+    assert exit_code(0) == 0
+    rows = store.query("SELECT actor, subject, detail FROM audit_log"
+                       " WHERE action = 'kiosk.restart_asked'")
+    assert [(r["actor"], r["subject"], json.loads(r["detail"])) for r in rows] == [
+        ("admin", "camera", {"device": "1B3F:2247"})]
 
 
 def test_the_camera_the_kiosk_opened_is_the_one_marked_in_use(app, qtbot, store, sysfs):

@@ -1,5 +1,7 @@
 """The Settings page's camera part: the connected cameras as big buttons, one tap to choose,
 "使用这台摄像头" to save it (admin, audited) — kiosk/staff/camera_choice.py has the rules.
+A camera other than the one in use is opened at the next start: under the supervisor,
+"现在重启安心认证" starts the kiosk again at once (audited `kiosk.restart_asked`).
 
 Listing runs off the GUI thread (DirectShow enumeration can take a moment on Windows).
 """
@@ -11,6 +13,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from kiosk.camera.devices import default_lister
 from kiosk.camera.identity import CameraIdentity
 from kiosk.staff import camera_choice
+from ui.qt_app import ask_restart, supervised
 from ui.staff.base import ConsoleContext, button, in_background, row, text
 from ui.staff.choices import ChoiceButtons
 
@@ -39,6 +42,9 @@ class CameraChooser(QWidget):
         self.message = text("")
         self.message.setVisible(False)             # shown once there is something to say
         box.addWidget(self.message)
+        self.restart_button = button("现在重启安心认证", on_click=self.restart)
+        self.restart_button.setVisible(False)      # after a save that needs a restart
+        box.addLayout(row(self.restart_button))
         self.buttons.currentIndexChanged.connect(lambda _i: self._enable())
 
     def find(self) -> None:
@@ -90,8 +96,24 @@ class CameraChooser(QWidget):
         except (PermissionError, ValueError) as exc:
             self.tell(f"未保存：{exc}")
             return
+        option = self.choices.option(value)
+        needs_restart = new is not self.ctx.settings and option is not None and not option.in_use
         self.ctx.settings = new
+        if needs_restart and supervised():
+            said += "也可以现在点“现在重启安心认证”，约半分钟后就用新的摄像头。"
         self.tell(said)
+        self.restart_button.setVisible(needs_restart and supervised())
+
+    def restart(self) -> None:
+        """Start the kiosk again now, so the saved camera is opened (the supervisor does it)."""
+        session = self.ctx.session
+        if session is not None:
+            self.ctx.store.audit(actor=session.actor, action="kiosk.restart_asked",
+                                 subject="camera",
+                                 detail={"device": self.ctx.settings.camera.device}
+                                 ).result(timeout=10)       # written before the store closes
+        self.tell("正在重启……")
+        ask_restart()
 
     def tell(self, words: str) -> None:
         self.message.setText(words)
