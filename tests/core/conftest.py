@@ -20,6 +20,14 @@ def store(tmp_path: Path):
 
 
 @pytest.fixture()
+def home_store(kiosk_home: Path):
+    """The store where the kiosk keeps it (KIOSK_HOME), as a journey run opens it."""
+    s = Store.open()
+    yield s
+    s.close()
+
+
+@pytest.fixture()
 def receiver(tmp_path: Path) -> Receiver:
     return make_receiver(f"sqlite:///{tmp_path / 'central.sqlite3'}", tmp_path)
 

@@ -11,6 +11,7 @@ from kiosk.flow.machine import CertificationFlow
 from kiosk.flow.states import State
 
 GOOD_ID = "11010519491231002X"      # valid check digit, born 1949
+CLIP_ACTIONS = ("blink", "open_mouth")        # what liveportrait_d18.mp4 performs
 OTHER_ID = "320102193804051230"
 
 

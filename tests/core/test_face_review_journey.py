@@ -11,6 +11,7 @@ import re
 import cv2
 import numpy as np
 import pytest
+from flow_helpers import CLIP_ACTIONS, GOOD_ID
 from staff_fixtures import add_staff, session
 
 from kiosk.camera.sources import read_image
@@ -23,15 +24,7 @@ from kiosk.store.database import Store
 
 pytestmark = pytest.mark.slow
 
-GOOD_ID = "11010519491231002X"
-CLIP_ACTIONS = ("blink", "open_mouth")        # what liveportrait_d18.mp4 performs
 
-
-@pytest.fixture()
-def store(kiosk_home):
-    s = Store.open()
-    yield s
-    s.close()
 
 
 def _frame(clip, index: int = 15) -> np.ndarray:
@@ -40,11 +33,11 @@ def _frame(clip, index: int = 15) -> np.ndarray:
     return frame
 
 
-def _enrol(store: Store, image: np.ndarray) -> int:
-    resident = store.find_resident_by_id_number(GOOD_ID)
+def _enrol(home_store: Store, image: np.ndarray) -> int:
+    resident = home_store.find_resident_by_id_number(GOOD_ID)
     ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 80])
     assert ok
-    store.set_face_reference(resident.id, template=None, photo=buf.tobytes()).result(30)
+    home_store.set_face_reference(resident.id, template=None, photo=buf.tobytes()).result(30)
     return resident.id
 
 
@@ -53,21 +46,21 @@ def _chip_sized(frame: np.ndarray) -> np.ndarray:
     return cv2.resize(frame, (120, 120), interpolation=cv2.INTER_AREA)
 
 
-def _journey(store, link, clip, answers="yes,yes,no"):
+def _journey(home_store, link, clip, answers="yes,yes,no"):
     return run_journey(Settings(), camera=clip, id_number=GOOD_ID, answers=answers,
-                       store=store, link=link, challenges=CLIP_ACTIONS, seed=1, timeout_s=90)
+                       store=home_store, link=link, challenges=CLIP_ACTIONS, seed=1, timeout_s=90)
 
 
-def test_review_outcome_goes_to_the_queue_and_staff_approve_it(vision_link, store,
+def test_review_outcome_goes_to_the_queue_and_staff_approve_it(vision_link, home_store,
                                                                 shared_file) -> None:
     clip = shared_file("liveness", "liveportrait_d18.mp4")
-    seed_test_resident(store, GOOD_ID, clip)
-    rid = _enrol(store, _chip_sized(_frame(clip)))
-    report = _journey(store, vision_link, clip)
+    seed_test_resident(home_store, GOOD_ID, clip)
+    rid = _enrol(home_store, _chip_sized(_frame(clip)))
+    report = _journey(home_store, vision_link, clip)
     assert report.outcome == "referred", report.as_dict()
     assert report.attempts == [("review", "face_review")]
     assert any("工作人员帮您核对一下" in t for t in report.said), report.said
-    queue = [i for i in review.review_queue(store) if i.resident_id == rid]
+    queue = [i for i in review.review_queue(home_store) if i.resident_id == rid]
     assert len(queue) == 1 and queue[0].result == "referred"
     item = queue[0]
     assert item.reason_codes == ("face_review",)
@@ -75,37 +68,37 @@ def test_review_outcome_goes_to_the_queue_and_staff_approve_it(vision_link, stor
     assert item.attempts[0].liveness_passed is True
     line = review.face_decision_zh(item)          # what the staff console shows beside photos
     assert "待人工核对" in line and "决定照片：名册照片" in line and "活体：通过" in line
-    evidence = review.review_evidence(store, item)
+    evidence = review.review_evidence(home_store, item)
     assert evidence.live and evidence.live[0][:2] == b"\xff\xd8"        # the live crop
     assert evidence.enrolled_photo                                     # beside the reference
-    add_staff(store)
-    new_uid = review.approve(store, session(store), item.uuid, reason="verified_in_person")
-    assert store.get_certification(new_uid).result == "passed"
-    decided = store.query("SELECT decision FROM reviews WHERE certification_uuid = ?",
+    add_staff(home_store)
+    new_uid = review.approve(home_store, session(home_store), item.uuid, reason="verified_in_person")
+    assert home_store.get_certification(new_uid).result == "passed"
+    decided = home_store.query("SELECT decision FROM reviews WHERE certification_uuid = ?",
                           (item.uuid,))
     assert decided and decided[0]["decision"] == "approved"
-    assert not [i for i in review.review_queue(store) if i.resident_id == rid]
+    assert not [i for i in review.review_queue(home_store) if i.resident_id == rid]
 
 
-def test_accept_and_reject_outcomes(vision_link, store, shared_file) -> None:
+def test_accept_and_reject_outcomes(vision_link, home_store, shared_file) -> None:
     clip = shared_file("liveness", "liveportrait_d18.mp4")
-    seed_test_resident(store, GOOD_ID, clip)
-    report = _journey(store, vision_link, clip)
+    seed_test_resident(home_store, GOOD_ID, clip)
+    report = _journey(home_store, vision_link, clip)
     assert report.outcome == "passed" and report.attempts == [("passed", "")]
-    cert = store.get_certification(report.record_id)
+    cert = home_store.get_certification(report.record_id)
     assert cert.scores["outcome"] == "accept" and cert.scores["reference"] == "enrolled"
     assert cert.scores["distance"] <= cert.scores["threshold"]
 
 
 
-def test_reject_outcome_for_another_person(vision_link, store, shared_file) -> None:
+def test_reject_outcome_for_another_person(vision_link, home_store, shared_file) -> None:
     clip = shared_file("liveness", "liveportrait_d18.mp4")
-    seed_test_resident(store, GOOD_ID, clip)
-    rid = _enrol(store, read_image(shared_file("faces", "deepface", "img1.jpg")))
-    report = _journey(store, vision_link, clip, answers="yes,yes,no")
+    seed_test_resident(home_store, GOOD_ID, clip)
+    rid = _enrol(home_store, read_image(shared_file("faces", "deepface", "img1.jpg")))
+    report = _journey(home_store, vision_link, clip, answers="yes,yes,no")
     assert report.attempts == [("no_match", "no_match")], report.as_dict()
     assert report.outcome != "passed" and not any("核对一下" in t for t in report.said)
-    saved = store.last_certification(rid, passed_only=False)
+    saved = home_store.last_certification(rid, passed_only=False)
     assert saved is not None and saved.result != "passed"
     assert saved.scores["outcome"] == "reject"
     assert saved.scores["distance"] > saved.scores["threshold"] + saved.scores["review_band"]
@@ -170,27 +163,27 @@ def _chip_of(frame: np.ndarray, width: int = 64) -> np.ndarray:
     ("two_faces", "enrolled=two_faces"), ("corrupt", "enrolled=unreadable"),
     ("tiny_chip", "enrolled=too_small"), ("blank_chip", "enrolled=no_face")])
 def test_each_bad_reference_reaches_the_record_and_the_staff_line(
-        vision_link, store, shared_file, case, expected) -> None:
+        vision_link, home_store, shared_file, case, expected) -> None:
     """A journey whose only reference is bad: referred, the resident hears the calm line,
     the record keeps the reference's own reason code, the review queue says it in words."""
     clip = shared_file("liveness", "liveportrait_d18.mp4")
-    seed_test_resident(store, GOOD_ID, clip)
-    resident = store.find_resident_by_id_number(GOOD_ID)
+    seed_test_resident(home_store, GOOD_ID, clip)
+    resident = home_store.find_resident_by_id_number(GOOD_ID)
     photo = {"two_faces": lambda: cv2.imencode(".jpg", read_image(shared_file(
                  "faces", "deepface", "multi_face", "couple.jpg")))[1].tobytes(),
              "corrupt": lambda: b"\xff\xd8\xff\xe0 not really a jpeg",
              "tiny_chip": lambda: cv2.imencode(".png", _chip_of(_frame(clip)))[1].tobytes(),
              "blank_chip": lambda: cv2.imencode(".png", np.full((126, 102, 3), 128,
                                                                np.uint8))[1].tobytes()}[case]()
-    store.set_face_reference(resident.id, template=None, photo=photo).result(30)
-    report = _journey(store, vision_link, clip)
+    home_store.set_face_reference(resident.id, template=None, photo=photo).result(30)
+    report = _journey(home_store, vision_link, clip)
     assert report.final_state == "assistance", report.as_dict()
     assert report.attempts == [("no_reference", "no_reference_face")]
     assert any("工作人员帮您核对一下照片，没关系" in t for t in report.said), report.said
     assert not any(re.search(r"\d\.\d", t) for t in report.said)          # no score said
-    saved = store.last_certification(resident.id, passed_only=False)
+    saved = home_store.last_certification(resident.id, passed_only=False)
     assert saved.result == "referred"
     assert saved.reason_codes == ("no_reference_face", expected)
-    (item,) = [i for i in review.review_queue(store) if i.resident_id == resident.id]
+    (item,) = [i for i in review.review_queue(home_store) if i.resident_id == resident.id]
     words = review.reason_zh(expected)
     assert words.startswith("名册照片：") and words in review.face_decision_zh(item)

@@ -9,23 +9,15 @@ from __future__ import annotations
 import threading
 
 import pytest
+from flow_helpers import CLIP_ACTIONS, GOOD_ID
 
 from kiosk.config import Settings
 from kiosk.journey.driver import run_journey
 from kiosk.journey.seeding import seed_test_resident
-from kiosk.store.database import Store
 
 pytestmark = pytest.mark.slow
 
-GOOD_ID = "11010519491231002X"
-CLIP_ACTIONS = ("blink", "open_mouth")        # what liveportrait_d18.mp4 performs
 
-
-@pytest.fixture()
-def store(kiosk_home):
-    s = Store.open()
-    yield s
-    s.close()
 
 
 @pytest.fixture()
@@ -50,13 +42,13 @@ def model_calls(monkeypatch):
     return calls
 
 
-def test_real_journey_passes_on_a_genuine_clip(vision_link, store, shared_file, model_calls,
+def test_real_journey_passes_on_a_genuine_clip(vision_link, home_store, shared_file, model_calls,
                                                tmp_path) -> None:
     clip = shared_file("liveness", "liveportrait_d18.mp4")
-    seed_test_resident(store, GOOD_ID, clip)
+    seed_test_resident(home_store, GOOD_ID, clip)
     seen: list = []
     report = run_journey(Settings(), camera=clip, id_number=GOOD_ID, answers="yes,yes",
-                         store=store, link=vision_link, challenges=CLIP_ACTIONS, seed=1,
+                         store=home_store, link=vision_link, challenges=CLIP_ACTIONS, seed=1,
                          timeout_s=60, slips=tmp_path / "slips", vision_out=seen)
     states = [s for s, _ in report.states]
     assert report.outcome == "passed", (report.as_dict(), report.said)
@@ -68,20 +60,20 @@ def test_real_journey_passes_on_a_genuine_clip(vision_link, store, shared_file, 
     assert set(model_calls["observe"]) == {"vision-worker"}
     vision = seen[0]
     assert vision.matches_published == 1
-    evidence = dict(store.evidence_for(report.record_id))
+    evidence = dict(home_store.evidence_for(report.record_id))
     assert evidence.get("face_crop", b"")[:2] == b"\xff\xd8"        # a JPEG face crop kept
-    cert = store.get_certification(report.record_id)
+    cert = home_store.get_certification(report.record_id)
     assert cert is not None
 
 
-def test_replayed_screen_still_fails_and_never_reaches_matching(vision_link, store,
+def test_replayed_screen_still_fails_and_never_reaches_matching(vision_link, home_store,
                                                                 shared_file,
                                                                 model_calls) -> None:
     still = shared_file("spoof", "hyperfas", "fake_screen.png")
-    seed_test_resident(store, GOOD_ID, still, frame_index=0)
+    seed_test_resident(home_store, GOOD_ID, still, frame_index=0)
     seen: list = []
     report = run_journey(Settings(), camera=still, id_number=GOOD_ID, answers="yes,yes,no",
-                         store=store, link=vision_link, challenges=CLIP_ACTIONS, seed=1,
+                         store=home_store, link=vision_link, challenges=CLIP_ACTIONS, seed=1,
                          timeout_s=60, vision_out=seen)
     states = [s for s, _ in report.states]
     assert "liveness" in states, report.as_dict()            # it did get to the challenges

@@ -12,6 +12,7 @@ import threading
 from typing import Any
 
 import pytest
+from flow_helpers import CLIP_ACTIONS, GOOD_ID
 
 from kiosk.config import Settings
 from kiosk.journey.driver import run_journey
@@ -20,8 +21,6 @@ from kiosk.store.database import Store
 
 pytestmark = pytest.mark.slow
 
-GOOD_ID = "11010519491231002X"
-CLIP_ACTIONS = ("blink", "open_mouth")        # what liveportrait_d18.mp4 performs
 FRAME_THREADS = ("camera", "vision-worker", "card-ocr")
 
 
@@ -46,18 +45,12 @@ class ThreadRecordingStore:
         return recorded
 
 
-@pytest.fixture()
-def store(kiosk_home):
-    s = Store.open()
-    yield s
-    s.close()
 
-
-def test_no_store_access_on_the_camera_or_worker_thread(vision_link, store, shared_file,
+def test_no_store_access_on_the_camera_or_worker_thread(vision_link, home_store, shared_file,
                                                         tmp_path) -> None:
     clip = shared_file("liveness", "liveportrait_d18.mp4")
-    seed_test_resident(store, GOOD_ID, clip)
-    recording = ThreadRecordingStore(store)
+    seed_test_resident(home_store, GOOD_ID, clip)
+    recording = ThreadRecordingStore(home_store)
     report = run_journey(Settings(), camera=clip, id_number=GOOD_ID, answers="yes,yes",
                          store=recording, link=vision_link, challenges=CLIP_ACTIONS, seed=1,
                          timeout_s=60, slips=tmp_path / "slips")

@@ -8,16 +8,16 @@ from __future__ import annotations
 import json
 
 import pytest
+from console_helpers import logged_in_console
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QScrollArea
-from staff_fixtures import ADMIN_PIN, session
+from staff_fixtures import session
 from sysfs_cameras import sysfs_lister, usb_camera
 
 from kiosk import paths
 from kiosk.config import CameraSection, Settings, load_settings
 from ui.staff.base import ConsoleContext
 from ui.staff.choices import CHECK
-from ui.staff.console import StaffConsole
 
 
 @pytest.fixture()
@@ -43,16 +43,7 @@ def tap(qtbot, widget) -> None:
 def _settings_page(qtbot, store, sysfs, *, camera_in_use=None):
     ctx = ConsoleContext(store=store, settings=Settings(camera=CameraSection(device="046D:082D")),
                          camera_lister=sysfs_lister(sysfs), camera_in_use=camera_in_use)
-    console = StaffConsole(ctx)
-    qtbot.addWidget(console)
-    console.resize(1280, 800)
-    console.show()
-    qtbot.waitExposed(console)
-    page = console.login_page
-    page.user.setCurrentIndex(page.user.findData("admin"))
-    for digit in ADMIN_PIN:
-        page.press(digit)
-    page.submit()
+    console = logged_in_console(qtbot, ctx, "admin")
     settings = console.show_page("settings")
     chooser = settings.camera
     qtbot.waitUntil(lambda: not chooser.listing and chooser.buttons.count() == 2,

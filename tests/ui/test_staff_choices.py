@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from console_helpers import logged_in_console
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit, QScrollArea, QVBoxLayout, QWidget
 from staff_fixtures import (
-    OPERATOR_PIN,
     failed_certification,
     residents,
     session,
@@ -25,17 +25,7 @@ from ui.staff.keypad import attach_keypad
 
 
 def _console(qtbot, store) -> StaffConsole:
-    console = StaffConsole(ConsoleContext(store=store, settings=Settings()))
-    qtbot.addWidget(console)
-    console.resize(1280, 800)
-    console.show()
-    qtbot.waitExposed(console)
-    page = console.login_page
-    page.user.setCurrentIndex(page.user.findData("op1"))
-    for digit in OPERATOR_PIN:
-        page.press(digit)
-    page.submit()
-    return console
+    return logged_in_console(qtbot, ConsoleContext(store=store, settings=Settings()))
 
 
 def tap(qtbot, widget) -> None:

@@ -9,6 +9,7 @@ import unicodedata
 import pypdf
 import pytest
 import zxingcpp
+from console_helpers import type_pin
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtWidgets import QWidget
 from staff_fixtures import (
@@ -70,14 +71,6 @@ class Clock:
 
     def __call__(self) -> dt.datetime:
         return self.now
-
-
-def type_pin(console: StaffConsole, username: str, pin: str) -> None:
-    page = console.login_page
-    page.user.setCurrentIndex(page.user.findData(username))
-    for digit in pin:
-        page.press(digit)
-    page.submit()
 
 
 def make_console(qtbot, store, clock=None) -> StaffConsole:
