@@ -3,8 +3,6 @@ delivered over a real socket (a network printer's raw port) and into a device fi
 
 from __future__ import annotations
 
-import socket
-import threading
 from pathlib import Path
 
 import cv2
@@ -12,6 +10,7 @@ import numpy as np
 import pytest
 import segno
 from escpos_decode import decode
+from real_standins import TcpPrinterSink
 
 from kiosk.printing.escpos import BAND_ROWS, encode_image, printable_width, to_bits
 from kiosk.printing.printers import (
@@ -65,27 +64,16 @@ def test_odd_widths_and_papers_are_refused() -> None:
 
 
 def test_a_network_printer_receives_exactly_the_job() -> None:
-    server = socket.create_server(("127.0.0.1", 0))
-    port = server.getsockname()[1]
-    got = bytearray()
-
-    def accept() -> None:
-        conn, _ = server.accept()
-        with conn:
-            while chunk := conn.recv(65536):
-                got.extend(chunk)
-
-    t = threading.Thread(target=accept)
-    t.start()
+    sink = TcpPrinterSink()
     job = encode_image(_slip_like(), 58)
-    printer = printer_from_spec(f"tcp:127.0.0.1:{port}")
+    printer = printer_from_spec(sink.spec)
     assert isinstance(printer, TcpPrinter)
     printer.send(job)
-    t.join(10)
-    server.close()
-    assert bytes(got) == job
+    got = sink.wait()
+    sink.close()
+    assert got == job
     with pytest.raises(PrinterError, match="not reachable"):
-        TcpPrinter("127.0.0.1", port, timeout_s=2).send(job)       # nobody listens now
+        TcpPrinter("127.0.0.1", sink.port, timeout_s=2).send(job)   # nobody listens now
 
 
 def test_a_device_printer_appends_jobs_and_says_why_it_cannot(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from real_standins import corrupt_mid_file
 
 from kiosk.cli import main as kiosk_main
 from kiosk.store.backup import NightlyBackup, list_backups, make_backup
@@ -68,13 +69,6 @@ def test_a_brand_new_store_makes_its_first_key(tmp_path: Path) -> None:
         pass
 
 
-def _corrupt(db: Path) -> None:
-    size = db.stat().st_size
-    assert size > 8 * 4096
-    with open(db, "r+b") as fh:
-        for page in range(3, size // 4096 - 1, 2):
-            fh.seek(page * 4096 + 100)
-            fh.write(os.urandom(2000))
 
 
 def test_damaged_file_is_refused_copied_aside_and_restorable(
@@ -82,7 +76,7 @@ def test_damaged_file_is_refused_copied_aside_and_restorable(
     with Store.open(filled, kiosk_id="k-int") as store:
         backup = store.backup()
         residents = store.query("SELECT count(*) AS n FROM residents")[0]["n"]
-    _corrupt(filled)
+    corrupt_mid_file(filled)
     with pytest.raises(StoreDamaged) as err:
         Store.open(filled, kiosk_id="k-int")
     assert "损坏" in err.value.message and f"kiosk store restore {backup}" in err.value.message
@@ -150,7 +144,7 @@ def test_the_kiosk_never_falls_back_to_an_empty_in_memory_store(filled: Path) ->
     MemoryRoster that tells every resident "not in roster")."""
     from kiosk.config import Settings
     from kiosk.services.root import KioskServices
-    _corrupt(filled)
+    corrupt_mid_file(filled)
     with pytest.raises(StoreDamaged):
         KioskServices.open(Settings(), feeds={}, warm=False, sync=False)
 

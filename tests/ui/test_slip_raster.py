@@ -3,14 +3,13 @@ read back: its QR code decodes to the record; the settings page's test-slip butt
 
 from __future__ import annotations
 
-import socket
-import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
 import zxingcpp
 from escpos_decode import decode
+from real_standins import TcpPrinterSink
 
 from kiosk.config import PrinterSection
 from kiosk.printing.escpos import encode_image
@@ -52,18 +51,8 @@ def test_the_test_slip_button_prints_to_the_configured_printer(app, qtbot, tmp_p
     from ui.staff.admin_pages import SettingsPage
     from ui.staff.base import ConsoleContext
 
-    server = socket.create_server(("127.0.0.1", 0))
-    got = bytearray()
-
-    def accept() -> None:
-        conn, _ = server.accept()
-        with conn:
-            while chunk := conn.recv(65536):
-                got.extend(chunk)
-
-    t = threading.Thread(target=accept)
-    t.start()
-    raw = f"tcp:127.0.0.1:{server.getsockname()[1]}"
+    sink = TcpPrinterSink()
+    raw = sink.spec
     store = open_store(tmp_path)
     add_staff(store)
     try:
@@ -71,11 +60,11 @@ def test_the_test_slip_button_prints_to_the_configured_printer(app, qtbot, tmp_p
         page = SettingsPage(ConsoleContext(store=store, settings=settings))
         qtbot.addWidget(page)
         page.print_test_slip()
-        t.join(10)
+        got = sink.wait()
         assert "已发送" in page.message.text()
-        printed, _ = decode(bytes(got))
+        printed, _ = decode(got)
         assert _qr(printed).startswith("AXRZ1|TEST-PRINT-0001|")
-        server.close()
+        sink.close()
         page.print_test_slip()                       # printer gone: said plainly
         assert "没有打印出来" in page.message.text()
     finally:

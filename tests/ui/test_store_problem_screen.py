@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from real_standins import corrupt_mid_file
 
 from kiosk.store.database import Store
 from kiosk.store.integrity import StoreDamaged
@@ -21,14 +22,6 @@ ROOT = Path(__file__).resolve().parents[2]
 SIZES = [(1920, 1080), (1366, 768), (1280, 800)]
 
 
-def _corrupt_mid_file(db: Path) -> None:
-    """Overwrite pages in the middle of the file (as a failing disk or a cut write does)."""
-    size = db.stat().st_size
-    assert size > 8 * 4096
-    with open(db, "r+b") as fh:
-        for page in range(3, size // 4096 - 1, 2):
-            fh.seek(page * 4096 + 100)
-            fh.write(os.urandom(2000))
 
 
 def _filled(home: Path) -> tuple[Path, Path]:
@@ -36,7 +29,7 @@ def _filled(home: Path) -> tuple[Path, Path]:
     with Store.open(db) as store:
         simulate(store, residents=60, certifications=40, seed=3, with_evidence=False)
         backup = store.backup()
-    _corrupt_mid_file(db)
+    corrupt_mid_file(db)
     return db, backup
 
 

@@ -1,0 +1,46 @@
+"""Small real stand-ins shared by tests of several folders: a network printer that keeps what
+it is sent (a TCP socket on 127.0.0.1), and a disk that fails in the middle of a file."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from pathlib import Path
+
+
+class TcpPrinterSink:
+    """Listens on 127.0.0.1 like a receipt printer's raw port (9100) and keeps the one job
+    it is sent. `spec` is the kiosk's printer setting for it; `wait()` returns the bytes."""
+
+    def __init__(self) -> None:
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self.port = self._server.getsockname()[1]
+        self.spec = f"tcp:127.0.0.1:{self.port}"
+        self.got = bytearray()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        conn, _ = self._server.accept()
+        with conn:
+            while chunk := conn.recv(65536):
+                self.got.extend(chunk)
+
+    def wait(self, timeout_s: float = 10.0) -> bytes:
+        self._thread.join(timeout_s)
+        return bytes(self.got)
+
+    def close(self) -> None:
+        """Stop listening: the printer is switched off (a send now fails)."""
+        self._server.close()
+
+
+def corrupt_mid_file(db: Path) -> None:
+    """Overwrite pages in the middle of the file (as a failing disk or a cut write does)."""
+    size = db.stat().st_size
+    assert size > 8 * 4096
+    with open(db, "r+b") as fh:
+        for page in range(3, size // 4096 - 1, 2):
+            fh.seek(page * 4096 + 100)
+            fh.write(os.urandom(2000))
