@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QScrollArea
 from staff_fixtures import ADMIN_PIN, OPERATOR_PIN
 
 from ui.staff.base import ConsoleContext
@@ -27,3 +29,17 @@ def logged_in_console(qtbot, ctx: ConsoleContext, username: str = "op1",
     qtbot.waitExposed(console)
     type_pin(console, username, ADMIN_PIN if username == "admin" else OPERATOR_PIN)
     return console
+
+
+def tap(qtbot, widget) -> None:
+    """A click, then time for the finger-scroller to pass the press on (it holds a press
+    briefly to tell a tap from a drag). The page is scrolled to the button first, as a
+    staff member would."""
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QScrollArea):
+        parent = parent.parentWidget()
+    if parent is not None:
+        parent.ensureWidgetVisible(widget)
+        qtbot.wait(50)
+    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
+    qtbot.wait(400)

@@ -8,9 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from console_helpers import logged_in_console
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QScrollArea
+from console_helpers import logged_in_console, tap
 from staff_fixtures import session
 from sysfs_cameras import sysfs_lister, usb_camera
 
@@ -28,16 +26,6 @@ def sysfs(tmp_path):
     return root
 
 
-def tap(qtbot, widget) -> None:
-    """Scrolled into view, clicked, and time for the finger-scroller to pass the press on."""
-    parent = widget.parentWidget()
-    while parent is not None and not isinstance(parent, QScrollArea):
-        parent = parent.parentWidget()
-    if parent is not None:
-        parent.ensureWidgetVisible(widget)
-        qtbot.wait(50)
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
-    qtbot.wait(400)
 
 
 def _settings_page(qtbot, store, sysfs, *, camera_in_use=None):

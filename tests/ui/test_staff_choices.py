@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from console_helpers import logged_in_console
+from console_helpers import logged_in_console, tap
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLineEdit, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLineEdit, QVBoxLayout, QWidget
 from staff_fixtures import (
     failed_certification,
     residents,
@@ -28,18 +28,6 @@ def _console(qtbot, store) -> StaffConsole:
     return logged_in_console(qtbot, ConsoleContext(store=store, settings=Settings()))
 
 
-def tap(qtbot, widget) -> None:
-    """A click, then time for the finger-scroller to pass the press on (it holds a press
-    briefly to tell a tap from a drag). The page is scrolled to the button first, as a
-    staff member would."""
-    parent = widget.parentWidget()
-    while parent is not None and not isinstance(parent, QScrollArea):
-        parent = parent.parentWidget()
-    if parent is not None:
-        parent.ensureWidgetVisible(widget)
-        qtbot.wait(50)
-    qtbot.mouseClick(widget, Qt.MouseButton.LeftButton)
-    qtbot.wait(400)
 
 
 def test_choice_buttons_pick_one_and_say_so_in_words(app, qtbot) -> None:
