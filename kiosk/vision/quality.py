@@ -67,12 +67,12 @@ def sharpness(gray_face: np.ndarray) -> float:
     return float(cv2.Laplacian(small, cv2.CV_64F).var())
 
 
-def _glare_fraction(gray: np.ndarray, obs: FaceObservation) -> float:
+def _glare_fraction(frame: np.ndarray, obs: FaceObservation) -> float:
     """Share of near-white pixels around both eyes (reflections on glasses)."""
     pts = obs.landmarks
     if pts is None:
         return 0.0
-    h, w = gray.shape[:2]
+    h, w = frame.shape[:2]
     fracs = []
     for eye in (LEFT_EYE, RIGHT_EYE):
         e = pts[list(eye), :2]
@@ -80,10 +80,21 @@ def _glare_fraction(gray: np.ndarray, obs: FaceObservation) -> float:
         half = max(4.0, float(np.ptp(e[:, 0])) * 0.9)
         x0, y0 = int(max(0, cx - half)), int(max(0, cy - half * 0.7))
         x1, y1 = int(min(w, cx + half)), int(min(h, cy + half * 0.7))
-        patch = gray[y0:y1, x0:x1]
-        if patch.size:
+        patch = _luma(frame[y0:y1, x0:x1]) if x1 > x0 and y1 > y0 else None
+        if patch is not None and patch.size:
             fracs.append(float((patch >= 250).mean()))
     return max(fracs) if fracs else 0.0
+
+
+def _frame_luma_sum(frame: np.ndarray) -> float:
+    """Sum of the grey levels of the whole frame without making the grey frame (BT.601, as
+    cvtColor weighs the channels)."""
+    import cv2
+
+    if frame.ndim == 2:
+        return float(frame.sum())
+    b, g, r, _ = cv2.sumElems(frame)
+    return 0.114 * b + 0.587 * g + 0.299 * r
 
 
 def assess(frame: np.ndarray, obs: FaceObservation,
@@ -92,18 +103,19 @@ def assess(frame: np.ndarray, obs: FaceObservation,
     t = t or QualityThresholds()
     if frame is None or frame.size == 0 or not obs.has_face or obs.box is None:
         return QualityReport(("no_face",))
-    gray = _luma(frame)
-    h, w = gray.shape[:2]
+    h, w = frame.shape[:2]
     reasons: list[str] = []
     main_w = obs.box[2]
     if any(b[2] >= t.second_face_frac * main_w for b in obs.other_boxes):
         reasons.append("more_than_one_face")
     x0, y0, x1, y1 = _clip_box(obs.box, w, h)
-    face = gray[y0:y1, x0:x1]
-    face_luma = float(face.mean()) if face.size else 0.0
-    mask = np.ones_like(gray, dtype=bool)
-    mask[y0:y1, x0:x1] = False
-    bg_luma = float(gray[mask].mean()) if mask.any() else face_luma
+    # grey only where it is looked at: the face box and the eye patches; the background's
+    # mean comes from sums of the whole frame minus the box (no grey frame, no mask)
+    face = _luma(frame[y0:y1, x0:x1]) if x1 > x0 and y1 > y0 else np.zeros((0, 0), np.uint8)
+    face_sum = float(face.sum()) if face.size else 0.0
+    face_luma = face_sum / face.size if face.size else 0.0
+    rest = h * w - face.size
+    bg_luma = (_frame_luma_sum(frame) - face_sum) / rest if rest else face_luma
     if face_luma < t.min_luma:
         reasons.append("too_dark")
     elif face_luma > t.max_luma or bg_luma - face_luma > t.backlit_delta:
@@ -124,7 +136,7 @@ def assess(frame: np.ndarray, obs: FaceObservation,
         reasons.append("head_turned")
     if max(obs.eye_open_left, obs.eye_open_right) < t.min_eye_open:
         reasons.append("eyes_closed")
-    glare = _glare_fraction(gray, obs)
+    glare = _glare_fraction(frame, obs)
     if glare > t.max_glare_frac:
         reasons.append("glare_on_glasses")
     sharp = sharpness(face)
