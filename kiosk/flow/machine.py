@@ -109,6 +109,18 @@ class CertificationFlow:
             return self._enter(State.IDENTITY)
         return None
 
+    def checked_card(self, e: ev.CardRead, invalid_prompt: str
+                     ) -> ev.ResidentIdentity | list[ev.Effect]:
+        """The card's identity with its number normalised, or the coaching that says why not
+        (an unread card by its reason; a number failing GB 11643 by `invalid_prompt`)."""
+        if e.identity is None:
+            return self._coaching(f"card_{e.reason or 'unreadable'}", force=True)
+        check = validate_id_number(e.identity.id_number, today=self.clock().date())
+        if not check.ok:
+            log.info("card number rejected: %s", check.code)
+            return self._coaching(invalid_prompt, force=True)
+        return dataclasses.replace(e.identity, id_number=check.number)
+
     def _in_identity(self, e: ev.Event) -> list[ev.Effect] | None:
         assert self.session
         if _touched(e, "use_keypad"):
@@ -116,13 +128,10 @@ class CertificationFlow:
         if isinstance(e, ev.CardCoaching):
             return self._coaching(f"card_{e.reason}")
         if isinstance(e, ev.CardRead):
-            if e.identity is None:
-                return self._coaching(f"card_{e.reason or 'unreadable'}", force=True)
-            check = validate_id_number(e.identity.id_number, today=self.clock().date())
-            if not check.ok:
-                log.info("card number rejected: %s", check.code)
-                return self._coaching("card_unreadable", force=True)
-            self.session.identity = dataclasses.replace(e.identity, id_number=check.number)
+            got = self.checked_card(e, "card_unreadable")
+            if isinstance(got, list):
+                return got
+            self.session.identity = got
             return self._enter(State.CONFIRM_IDENTITY)
         return None
 

@@ -23,7 +23,6 @@ of the query states here (and `chip.on_chip` every chip event while in them). Th
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from typing import TYPE_CHECKING
 
@@ -102,13 +101,8 @@ def _in_card(flow: CertificationFlow, e: ev.Event) -> list[ev.Effect]:
     if isinstance(e, ev.CardCoaching):
         return flow._coaching(f"card_{e.reason}")
     if isinstance(e, ev.CardRead):
-        if e.identity is None:
-            return flow._coaching(f"card_{e.reason or 'unreadable'}", force=True)
-        check = validate_id_number(e.identity.id_number, today=flow.clock().date())
-        if not check.ok:
-            log.info("query: card number rejected: %s", check.code)
-            return flow._coaching("query_number_invalid", force=True)
-        return _look_up(flow, dataclasses.replace(e.identity, id_number=check.number))
+        got = flow.checked_card(e, "query_number_invalid")
+        return got if isinstance(got, list) else _look_up(flow, got)
     return []
 
 
