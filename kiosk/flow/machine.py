@@ -16,9 +16,9 @@ from collections.abc import Callable
 from kiosk.config import Settings
 from kiosk.flow import chip, due, keep_reference, query
 from kiosk.flow import events as ev
+from kiosk.flow.identity_input import checked_card, checked_typed
 from kiosk.flow.session import Session
 from kiosk.flow.states import CAMERA, CHALLENGE_PROMPT, LIVENESS_REASONS, STEP, STEP_PROMPT, State
-from kiosk.idcard.number import validate_id_number
 
 log = logging.getLogger(__name__)
 
@@ -109,18 +109,6 @@ class CertificationFlow:
             return self._enter(State.IDENTITY)
         return None
 
-    def checked_card(self, e: ev.CardRead, invalid_prompt: str
-                     ) -> ev.ResidentIdentity | list[ev.Effect]:
-        """The card's identity with its number normalised, or the coaching that says why not
-        (an unread card by its reason; a number failing GB 11643 by `invalid_prompt`)."""
-        if e.identity is None:
-            return self._coaching(f"card_{e.reason or 'unreadable'}", force=True)
-        check = validate_id_number(e.identity.id_number, today=self.clock().date())
-        if not check.ok:
-            log.info("card number rejected: %s", check.code)
-            return self._coaching(invalid_prompt, force=True)
-        return dataclasses.replace(e.identity, id_number=check.number)
-
     def _in_identity(self, e: ev.Event) -> list[ev.Effect] | None:
         assert self.session
         if _touched(e, "use_keypad"):
@@ -128,7 +116,7 @@ class CertificationFlow:
         if isinstance(e, ev.CardCoaching):
             return self._coaching(f"card_{e.reason}")
         if isinstance(e, ev.CardRead):
-            got = self.checked_card(e, "card_unreadable")
+            got = checked_card(self, e, "card_unreadable")
             if isinstance(got, list):
                 return got
             self.session.identity = got
@@ -140,14 +128,10 @@ class CertificationFlow:
         if _touched(e, "use_card"):
             return self._enter(State.IDENTITY)
         if isinstance(e, ev.KeypadSubmitted):
-            check = validate_id_number(e.text, today=self.clock().date())
-            if not check.ok:
-                log.info("typed number rejected: %s", check.code)
-                params = (("message", check.message_zh),)
-                self.view = self._view(State.KEYPAD, prompt="keypad_error", params=params,
-                                       detail=check.code)
-                return self._say_show("keypad_error", params)
-            self.session.identity = ev.ResidentIdentity(check.number, "", "keypad")
+            got = checked_typed(self, e, State.KEYPAD)
+            if isinstance(got, list):
+                return got
+            self.session.identity = got
             return self._enter(State.CONFIRM_IDENTITY)
         return None
 

@@ -28,9 +28,9 @@ from typing import TYPE_CHECKING
 
 from kiosk.flow import due
 from kiosk.flow import events as ev
+from kiosk.flow.identity_input import checked_card, checked_typed
 from kiosk.flow.session import Session
 from kiosk.flow.states import State
-from kiosk.idcard.number import validate_id_number
 
 if TYPE_CHECKING:
     from kiosk.flow.machine import CertificationFlow
@@ -101,7 +101,7 @@ def _in_card(flow: CertificationFlow, e: ev.Event) -> list[ev.Effect]:
     if isinstance(e, ev.CardCoaching):
         return flow._coaching(f"card_{e.reason}")
     if isinstance(e, ev.CardRead):
-        got = flow.checked_card(e, "query_number_invalid")
+        got = checked_card(flow, e, "query_number_invalid")
         return got if isinstance(got, list) else _look_up(flow, got)
     return []
 
@@ -110,14 +110,8 @@ def _in_keypad(flow: CertificationFlow, e: ev.Event) -> list[ev.Effect]:
     if _touched(e, "use_card"):
         return flow._enter(State.QUERY_CARD)
     if isinstance(e, ev.KeypadSubmitted):
-        check = validate_id_number(e.text, today=flow.clock().date())
-        if not check.ok:
-            log.info("query: typed number rejected: %s", check.code)
-            params = (("message", check.message_zh),)
-            flow.view = flow._view(State.QUERY_KEYPAD, prompt="keypad_error", params=params,
-                                   detail=check.code)
-            return flow._say_show("keypad_error", params)
-        return _look_up(flow, ev.ResidentIdentity(check.number, "", "keypad"))
+        got = checked_typed(flow, e, State.QUERY_KEYPAD)
+        return got if isinstance(got, list) else _look_up(flow, got)
     return []
 
 
