@@ -31,6 +31,7 @@ from kiosk.flow import events as ev
 from kiosk.flow.identity_input import checked_card, checked_typed
 from kiosk.flow.session import Session
 from kiosk.flow.states import State
+from kiosk.store.records import ROSTER_CHANNELS
 
 if TYPE_CHECKING:
     from kiosk.flow.machine import CertificationFlow
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 
 STATES = (State.QUERY_CARD, State.QUERY_KEYPAD, State.QUERY_LOOKUP, State.QUERY_RESULT)
 # channels with their own words (prompt `query_done_<channel>`); others: `query_done`
-CHANNELS = ("this_kiosk", "kiosk", "counter", "home_visit", "data_match")
+CHANNELS = ("this_kiosk", *ROSTER_CHANNELS)
 # chip reasons that need a person (as in kiosk/flow/chip.py)
 CALLS_STAFF = ("chip_number_invalid", "chip_foreign_card", "reader_unplugged")
 

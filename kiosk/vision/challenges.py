@@ -124,16 +124,18 @@ class TurnDetector(Detector):
         else:
             self._run_start = None
         done = super().feed(o, t) and self._longest_run >= self.cfg.turn_min_s
-        if self._rested and self._action_start is None and self._left_rest_at is None:
+        if self._at_rest(o):
             self._longest_run = 0.0     # back at rest: the next turn starts afresh
         return done
 
+    def _at_rest(self, o: FaceObservation) -> bool:
+        return not self._beyond(o) and abs(o.yaw - self.base.yaw) <= self.cfg.rest_deg
+
     def level(self, o: FaceObservation) -> str:
-        d = (o.yaw - self.base.yaw) * self.sign
-        self.peak = max(self.peak, d)
-        if d >= self.cfg.turn_deg:
+        self.peak = max(self.peak, (o.yaw - self.base.yaw) * self.sign)
+        if self._beyond(o):
             return "action"
-        return "rest" if abs(o.yaw - self.base.yaw) <= self.cfg.rest_deg else "between"
+        return "rest" if self._at_rest(o) else "between"
 
 
 class NodDetector(Detector):
