@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+from kiosk.china_time import LOCAL_TZ, local_day, parse_utc, to_local  # noqa: F401 - re-exported
 from kiosk.store.privacy import mask_name  # noqa: F401 - re-exported
-
-LOCAL_TZ = dt.timezone(dt.timedelta(hours=8), "CST")
 
 CHANNEL_ZH: dict[str, str] = {
     "kiosk_self": "自助刷脸",
@@ -95,20 +94,6 @@ ROLE_ZH: dict[str, str] = {"operator": "操作员", "supervisor": "主管", "adm
 def label(table: dict[str, str], code: str) -> str:
     """The Chinese label, or the code itself when it is not in the catalogue."""
     return table.get(code, code)
-
-
-def parse_utc(text: str) -> dt.datetime:
-    """Stored ISO text to an aware datetime (naive text is taken as UTC)."""
-    value = dt.datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
-
-
-def to_local(text: str) -> dt.datetime:
-    return parse_utc(text).astimezone(LOCAL_TZ)
-
-
-def local_day(text: str) -> dt.date:
-    return to_local(text).date()
 
 
 def fmt_local(text: str, *, seconds: bool = False) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 
+from kiosk.china_time import local_day
 from kiosk.store import roster
 from kiosk.store.audit import append_audit
 from kiosk.store.crypto import StoreKey
@@ -26,11 +27,13 @@ SOURCES = ("chip", "card", "keypad")
 
 
 def parse_day(text: str) -> dt.date | None:
-    """The date of an ISO date or timestamp; None for "" or garbage."""
+    """The day of an ISO date, or the China day of a stored timestamp (as the staff console
+    counts it: a certification at 01:00 China time, 17:00 UTC the day before, is of the
+    China day); None for "" or garbage."""
     if not text:
         return None
     try:
-        return dt.datetime.fromisoformat(text).date()
+        return local_day(text)
     except ValueError:
         try:
             return dt.date.fromisoformat(text[:10])

@@ -219,3 +219,17 @@ def test_a_staff_csv_import_keeps_the_channel_the_roster_brought(store: Store, t
     assert report.ok and len(report.overwrites) == 1             # the phone changed
     r = store.find_resident_by_id_number(NUMBER)
     assert (r.phone, r.last_certified_channel) == ("13912345678", "home_visit")
+
+
+def test_a_certification_before_8_in_the_morning_counts_on_its_china_day(store: Store) -> None:
+    """01:30 China time on 2026-04-01 is 17:30 UTC on 2026-03-31: the kiosk and the staff
+    console both date it 2026-04-01, so a roster date of that day does not outrank it."""
+    from kiosk.staff.residents import resident_row
+
+    resident = _resident(store, last_certified_at="2026-04-01", last_channel="data_match")
+    _certify(store, resident, "kiosk_self", "2026-03-31T17:30:00+00:00")
+    el = StoreAdapter(store, Settings()).lookup(NUMBER)
+    assert el.last_certified == dt.date(2026, 4, 1)
+    assert el.channel == "this_kiosk"              # as recent as the roster's: this kiosk's own
+    row = resident_row(store, resident, Settings(), today=dt.date(2026, 5, 1))
+    assert row is not None and row.channel == el.channel
