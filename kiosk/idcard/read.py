@@ -315,7 +315,8 @@ def _read_straightened(image: np.ndarray, *, ocr: CardOcr | None = None, want: s
 
 
 # The fast read is kept only when these were read and agree: the number with the printed
-# sex (GB 11643 and the cross-check) and a clean name; and the birth row was found: its
+# sex (GB 11643 and the cross-check) and a clean name (or none, with the number corroborated
+# by the printed birth date: `name_unread`); and the birth row was found: its
 # date read and matching, or printed there but unreadable (a finger over it), as any route
 # would have it.
 FAST_NEEDS = ("name", "sex", "id_number")
@@ -336,7 +337,8 @@ def _fast_front(warped: np.ndarray, ocr: CardOcr, t0: float, *, upside_down: boo
                           warnings=list(warnings) + (["upside_down"] if upside_down else []),
                           today=today)
     birth_row = "birth" in fields or "birth_unreadable" in problems
-    if (not result.ok or any(k not in fields for k in FAST_NEEDS) or not birth_row
+    needs = [k for k in FAST_NEEDS if k != "name" or "name_unread" not in result.warnings]
+    if (not result.ok or any(k not in fields for k in needs) or not birth_row
             or "birth_misread" in result.warnings
             or (address and "ethnicity_unusual" in result.warnings)):
         return None
@@ -364,6 +366,15 @@ def one_digit_apart(a: str, b: str) -> bool:
         return False
     diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
     return len(diff) == 1 and diff[0][0].isdigit() and diff[0][1].isdigit()
+
+
+def _number_corroborated(checks: dict[str, bool], warnings: list[str]) -> bool:
+    """The number passed GB 11643 and the printed birth date is exactly its birth digits
+    (not one digit off, forgiven), with no sex that contradicts it: eight printed digits
+    read apart from the number agree with it, so an unclear name need not send the card
+    back (docs/idcard.md, "An unclear name")."""
+    return (checks.get("id_number") is True and checks.get("birth_matches") is True
+            and "birth_misread" not in warnings and checks.get("sex_matches") is not False)
 
 
 def _judge_front(fields: dict[str, str], conf: dict[str, float], problems: list[str],
@@ -401,8 +412,15 @@ def _judge_front(fields: dict[str, str], conf: dict[str, float], problems: list[
         reason = "id_number_invalid"
     elif checks.get("birth_matches") is False or checks.get("sex_matches") is False:
         reason = "number_mismatch"
-    elif not checks.get("name", False):
+    elif not checks.get("name", False) and not _number_corroborated(checks, warnings):
         reason = "name_unclear"
+    elif not checks.get("name", False):
+        # The number identifies the resident (the name comes from the roster, as for a typed
+        # number); an unclear name is never shown nor kept, and the card is not asked again.
+        fields.pop("name", None)
+        conf.pop("name", None)
+        warnings.append("name_unread")
+        reason = "ok"
     else:
         reason = "ok"
     if checks.get("ethnicity") is False:

@@ -113,15 +113,33 @@ def test_wrong_check_digit_is_reported_never_accepted(ocr: CardOcr) -> None:
     assert result.accepted_number is None
 
 
-def test_noise_in_the_name_is_not_accepted(ocr: CardOcr) -> None:
-    person = syn.fake_resident(61)
+def _scratched_name(person: syn.FakeResident) -> np.ndarray:
     card = syn.render_front(person)
     # a scratch / sticker over the end of the name turns it into something else
     cv2.putText(card, "A1", (150 + 32 * len(person.name), 108), cv2.FONT_HERSHEY_SIMPLEX, 1.1,
                 (20, 20, 20), 3)
+    return card
+
+
+def test_noise_in_the_name_is_never_shown_and_the_number_still_identifies(ocr: CardOcr
+                                                                          ) -> None:
+    """The number passed GB 11643 and the printed birth date agrees with it: the resident
+    is not sent back for the name (the roster has it); the noise is neither shown nor kept."""
+    person = syn.fake_resident(61)
+    result = read_card(_scratched_name(person), ocr=ocr, today=TODAY)
+    assert result.ok and "name_unread" in result.warnings
+    assert result.checks["name"] is False and result.checks["birth_matches"] is True
+    assert "name" not in result.fields and "name" not in result.confidences
+    assert result.accepted_number == person.id_number
+
+
+def test_an_unclear_name_without_a_readable_birth_date_is_asked_again(ocr: CardOcr) -> None:
+    person = syn.fake_resident(61)
+    card = _scratched_name(person)
+    cv2.rectangle(card, (140, 200), (560, 262), (235, 235, 235), -1)   # a thumb on the date
     result = read_card(card, ocr=ocr, today=TODAY)
     assert result.reason == "name_unclear" and not result.ok
-    assert result.checks["name"] is False
+    assert result.checks["name"] is False and "birth_matches" not in result.checks
     assert result.accepted_number == person.id_number   # the number itself is still sound
 
 
