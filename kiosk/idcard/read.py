@@ -283,13 +283,30 @@ def _read_straightened(image: np.ndarray, *, ocr: CardOcr | None = None, want: s
         if reject_copies:
             return _fail("photocopy", t0, want=want, warped=warped)
         warnings.append("photocopy")
+    tried = None
     if want != "back" and hint != "back":
-        quick = _fast_front(warped, ocr or get_ocr(), t0, upside_down=flipped_hint,
-                            warnings=warnings, today=today, address=address)
+        quick, tried = _fast_front(warped, ocr or get_ocr(), t0, upside_down=flipped_hint,
+                                   warnings=warnings, today=today, address=address)
         if quick is not None:
             return quick
     if fast_only:
         return _fail("no_card", t0, want=want)
+    full = _full_read(warped, ocr=ocr, want=want, today=today, t0=t0,
+                      upside_down=flipped_hint, warnings=warnings)
+    # A refusal by the fast read that still holds an accepted number (e.g. `name_unclear`)
+    # is not thrown away when the full read of a blurred card finds no number at all. Any
+    # verdict of the full read on a number (a mismatch with the printed birth included)
+    # stands, and a fast read that was ok but doubted is never revived here.
+    if (tried is not None and not tried.ok and tried.accepted_number
+            and full.number_check is None):
+        return replace(tried, elapsed=time.perf_counter() - t0)
+    return full
+
+
+def _full_read(warped: np.ndarray, *, ocr: CardOcr | None, want: str | None,
+               today: dt.date | None, t0: float, upside_down: bool, warnings: list[str]
+               ) -> CardReadResult:
+    """Text detection and recognition of the whole straightened card."""
     lines = (ocr or get_ocr()).lines(warped)
     if not lines:
         return _fail("unreadable", t0, want=want, warped=warped, warnings=tuple(warnings))
@@ -297,7 +314,6 @@ def _read_straightened(image: np.ndarray, *, ocr: CardOcr | None = None, want: s
     if max(front_votes, back_votes) < 2:
         return _fail("not_id_card", t0, want=want, warped=warped, warnings=tuple(warnings))
     side = "front" if front_votes >= back_votes else "back"
-    upside_down = flipped_hint
     if _orientation_flipped(lines, side):
         warped = cv2.rotate(warped, cv2.ROTATE_180)
         lines = [ln.rotated_180(CARD_W, CARD_H) for ln in lines]
@@ -324,13 +340,14 @@ FAST_NEEDS = ("name", "sex", "id_number")
 
 def _fast_front(warped: np.ndarray, ocr: CardOcr, t0: float, *, upside_down: bool,
                 warnings: list[str], today: dt.date | None, address: bool
-                ) -> CardReadResult | None:
-    """The recogniser-only read (fast_read.py), kept only when it passes every check with
-    every field of FAST_NEEDS read (a doubted birth date goes to the full read too)."""
+                ) -> tuple[CardReadResult | None, CardReadResult | None]:
+    """The recogniser-only read (fast_read.py): (kept, judged). Kept only when it passes
+    every check with every field of FAST_NEEDS read (a doubted birth date goes to the full
+    read too); judged is its verdict either way (None when its lines were not a front)."""
     lines = fast_read.fast_lines(warped, ocr, address=address)
     front_votes, back_votes = parse.side_votes(lines)       # faint labels may go unread:
     if back_votes > front_votes or _orientation_flipped(lines, "front"):   # FAST_NEEDS judge
-        return None
+        return None, None
     fields, conf, problems = parse.parse_front(lines, width=CARD_W, height=CARD_H)
     result = _judge_front(fields, conf, problems, t0, warped=warped,
                           portrait=cut_portrait(warped), upside_down=upside_down,
@@ -341,10 +358,10 @@ def _fast_front(warped: np.ndarray, ocr: CardOcr, t0: float, *, upside_down: boo
     if (not result.ok or any(k not in fields for k in needs) or not birth_row
             or "birth_misread" in result.warnings
             or (address and "ethnicity_unusual" in result.warnings)):
-        return None
+        return None, replace(result, route="fast")
     kept = result.warnings if address else tuple(w for w in result.warnings
                                                  if w != "address_missing")
-    return replace(result, route="fast", warnings=kept)
+    return replace(result, route="fast", warnings=kept), None
 
 
 def _finish_front(lines: list[OcrLine], t0: float, *, warped: np.ndarray, upside_down: bool,

@@ -223,3 +223,15 @@ def test_webcam_scene_with_a_misread_birth_year_is_accepted(ocr: CardOcr) -> Non
     scene = list(webcam_scenes(19, (640, 360), seed=1))[18]
     result = read_card(scene.frame, ocr=ocr, want="front")
     assert result.accepted_number == scene.person.id_number
+
+
+def test_a_number_the_fast_read_passed_is_not_lost_to_a_worse_later_read(ocr: CardOcr) -> None:
+    """Seed-2 scene 18 at 640x360 (blur + JPEG 60): the fast read gets the number right (GB
+    11643 passed, nothing against it) but not the name; the full read finds no card text and
+    the whole-frame read misreads a digit. The fast read's number is the one kept."""
+    from kiosk.idcard.scene_sets import webcam_scenes
+
+    scene = list(webcam_scenes(19, (640, 360), seed=2))[18]
+    result = read_card(scene.frame, ocr=ocr, want="front", address=False)
+    assert result.accepted_number == scene.person.id_number
+    assert result.route == "fast" and result.reason == "name_unclear"
