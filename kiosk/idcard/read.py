@@ -339,15 +339,24 @@ FAST_NEEDS = ("name", "sex", "id_number")
 
 
 def _fast_front(warped: np.ndarray, ocr: CardOcr, t0: float, *, upside_down: bool,
-                warnings: list[str], today: dt.date | None, address: bool
+                warnings: list[str], today: dt.date | None, address: bool,
+                retry_flipped: bool = True
                 ) -> tuple[CardReadResult | None, CardReadResult | None]:
     """The recogniser-only read (fast_read.py): (kept, judged). Kept only when it passes
     every check with every field of FAST_NEEDS read (a doubted birth date goes to the full
     read too); judged is its verdict either way (None when its lines were not a front)."""
     lines = fast_read.fast_lines(warped, ocr, address=address)
     front_votes, back_votes = parse.side_votes(lines)       # faint labels may go unread:
-    if back_votes > front_votes or _orientation_flipped(lines, "front"):   # FAST_NEEDS judge
+    if back_votes > front_votes:                                           # FAST_NEEDS judge
         return None, None
+    if _orientation_flipped(lines, "front"):
+        # the colour hint was fooled (fingers over the portrait side turn an upright card
+        # over): the fast read once more the other way up costs a tenth of the full read
+        if not retry_flipped:
+            return None, None
+        return _fast_front(cv2.rotate(warped, cv2.ROTATE_180), ocr, t0,
+                           upside_down=not upside_down, warnings=warnings, today=today,
+                           address=address, retry_flipped=False)
     fields, conf, problems = parse.parse_front(lines, width=CARD_W, height=CARD_H)
     result = _judge_front(fields, conf, problems, t0, warped=warped,
                           portrait=cut_portrait(warped), upside_down=upside_down,

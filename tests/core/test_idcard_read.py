@@ -235,3 +235,30 @@ def test_a_number_the_fast_read_passed_is_not_lost_to_a_worse_later_read(ocr: Ca
     result = read_card(scene.frame, ocr=ocr, want="front", address=False)
     assert result.accepted_number == scene.person.id_number
     assert result.route == "fast" and result.reason == "name_unclear"
+
+
+def test_a_label_remnant_set_apart_by_a_space_does_not_hide_the_number() -> None:
+    """The recogniser read the end of 公民身份号码 as "1", a space, then the 18 digits: the
+    row's digits run to 19 with the spaces taken out, the recogniser's own words hold 18."""
+    from kiosk.idcard import fields
+    from kiosk.idcard.ocr import OcrLine
+
+    person = syn.fake_resident(5)
+    row = fields.group_rows([OcrLine(f"1 {person.id_number}", 0.96, (263, 444, 666, 486))])
+    assert fields.find_number(row)[0] == person.id_number
+    glued = fields.group_rows([OcrLine(f"1{person.id_number}", 0.96, (263, 444, 666, 486))])
+    assert fields.find_number(glued) == (None, 0.0, "number_unreadable")   # no guess at 19
+    split = fields.group_rows([OcrLine(f"{person.id_number[:6]} {person.id_number[6:]}", 0.96,
+                                       (263, 444, 666, 486))])
+    assert fields.find_number(split)[0] == person.id_number              # digits split by OCR
+
+
+def test_a_card_the_colour_hint_turned_over_is_read_by_the_fast_route(ocr: CardOcr) -> None:
+    """Seed-1 scene 4 at 640x360: fingers over the portrait side fool the colour hint, which
+    turns the upright card over; the fast read once more the other way up reads it."""
+    from kiosk.idcard.scene_sets import webcam_scenes
+
+    scene = list(webcam_scenes(22, (640, 360), seed=1))[4]
+    result = read_card(scene.frame, ocr=ocr, want="front", address=False)
+    assert result.ok and result.route == "fast" and not result.upside_down
+    assert result.accepted_number == scene.person.id_number
