@@ -183,6 +183,10 @@ def read_card(image: np.ndarray, *, ocr: CardOcr | None = None, want: str | None
     if (first.ok or want == "back" or first.reason in NO_FALLBACK
             or image.shape[:2] == (CARD_H, CARD_W)):
         return first
+    if first.accepted_number and not address:
+        # the kiosk's read (name and number): the number is accepted and the whole-frame
+        # read could only add a name the roster already holds (`name_unclear` cards)
+        return first
     if first.reason == "no_card":       # no outline: first try the card filling the frame
         filled = _read_straightened(fill_frame(image), ocr=ocr, want=want,
                                     reject_copies=reject_copies, today=today, t0=t0,
