@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
+import statistics
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -127,8 +128,10 @@ class StreamGuard:
         self._prev = frame if n % NOISE_EVERY == 0 else None
         if n < WINDOW or not self._noise:
             return None
-        iv = float(np.median(np.diff(self._times[-WINDOW:]))) * 1000.0
-        noise = float(np.median(self._noise))
+        recent = self._times[-WINDOW:]       # short lists: the standard library's median is
+        gaps = [b - a for a, b in zip(recent[:-1], recent[1:], strict=True)]          # cheap
+        iv = statistics.median(gaps) * 1000.0
+        noise = statistics.median(self._noise)
         self._times = self._times[-WINDOW:]
         if noise < NOISE_MIN_SHARE * self.recorded.noise:
             return self._refuse(INJECTED_STREAM, f"noise {noise:.2f} vs {self.recorded.noise:.2f}")

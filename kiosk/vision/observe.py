@@ -119,7 +119,9 @@ def observation_from_result(result: Any, *, frame_index: int, timestamp_ms: int,
     faces = list(result.face_landmarks or [])
     if not faces:
         return FaceObservation(frame_index, timestamp_ms, width, height, 0)
-    arrays = [np.array([(p.x * width, p.y * height, p.z * width) for p in f], dtype=np.float32)
+    scale = np.array((width, height, width), np.float64)
+    arrays = [(np.fromiter((v for p in f for v in (p.x, p.y, p.z)), np.float64,
+                           count=3 * len(f)).reshape(-1, 3) * scale).astype(np.float32)
               for f in faces]
     boxes = [_box(a) for a in arrays]
     main = int(np.argmax([b[2] * b[3] for b in boxes]))

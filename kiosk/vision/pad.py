@@ -51,10 +51,15 @@ def planar_residual(ref: FaceObservation, cur: FaceObservation) -> float | None:
 
 
 def thumbnail(frame: np.ndarray) -> np.ndarray:
-    """The 64 x 48 thumbnail `frame_difference` compares (made once per frame)."""
+    """The 64 x 48 thumbnail `frame_difference` compares (made once per frame).
+
+    Bilinear: it reads 4 of every 100 pixels, 6x cheaper than INTER_AREA, which read the
+    whole frame. Identical frames still differ by 0, and sensor noise is averaged less, so a
+    live camera sits further from `frozen_diff` (median difference on the shared clips rose
+    from 0.15-3.0 to 0.22-4.2; frozen pairs on them went from 1 to 0)."""
     import cv2
 
-    return cv2.resize(frame, (64, 48), interpolation=cv2.INTER_AREA).astype(np.int16)
+    return cv2.resize(frame, (64, 48), interpolation=cv2.INTER_LINEAR).astype(np.int16)
 
 
 def frame_difference(a: np.ndarray, b: np.ndarray) -> float:
@@ -66,6 +71,12 @@ def frame_difference(a: np.ndarray, b: np.ndarray) -> float:
 
 def thumb_difference(ta: np.ndarray, tb: np.ndarray) -> float:
     return float(np.abs(ta - tb).mean())
+
+
+_HANN_128 = np.outer(np.hanning(128), np.hanning(128)).astype(np.float32)
+_yy, _xx = np.mgrid[-64:64, -64:64]
+_HIGH_BAND_128 = (np.hypot(_yy, _xx) > 24) & (np.hypot(_yy, _xx) < 62)   # the spectrum's ring
+del _yy, _xx
 
 
 def screen_texture_score(frame: np.ndarray, box: tuple[float, float, float, float] | None
@@ -88,11 +99,9 @@ def screen_texture_score(frame: np.ndarray, box: tuple[float, float, float, floa
     gray = cv2.cvtColor(frame[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY).astype(np.float32)
     gray = cv2.resize(gray, (128, 128), interpolation=cv2.INTER_AREA)
     gray -= gray.mean()
-    gray *= np.outer(np.hanning(128), np.hanning(128)).astype(np.float32)
+    gray *= _HANN_128
     spec = np.log1p(np.abs(np.fft.fftshift(np.fft.fft2(gray))))
-    yy, xx = np.mgrid[-64:64, -64:64]
-    radius = np.hypot(yy, xx)
-    band = spec[(radius > 24) & (radius < 62)]
+    band = spec[_HIGH_BAND_128]
     if band.size == 0:
         return 0.0
     return float((np.percentile(band, 99.9) - np.median(band)) / (np.std(band) + 1e-6))
