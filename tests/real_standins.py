@@ -3,7 +3,7 @@ it is sent (a TCP socket on 127.0.0.1), and a disk that fails in the middle of a
 
 from __future__ import annotations
 
-import os
+import random
 import socket
 import threading
 from pathlib import Path
@@ -36,11 +36,15 @@ class TcpPrinterSink:
         self._server.close()
 
 
-def corrupt_mid_file(db: Path) -> None:
-    """Overwrite pages in the middle of the file (as a failing disk or a cut write does)."""
+def corrupt_mid_file(db: Path, seed: int = 0) -> None:
+    """Overwrite pages in the middle of the file (as a failing disk or a cut write does), with
+    seeded noise: the same damage on every run, so a test cannot pass or fail by the draw
+    (os.urandom once tore a table name into bytes SQLite could not report: a CI failure,
+    now its own test in test_store_integrity.py)."""
     size = db.stat().st_size
     assert size > 8 * 4096
+    noise = random.Random(seed)
     with open(db, "r+b") as fh:
         for page in range(3, size // 4096 - 1, 2):
             fh.seek(page * 4096 + 100)
-            fh.write(os.urandom(2000))
+            fh.write(noise.randbytes(2000))

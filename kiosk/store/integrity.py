@@ -93,6 +93,10 @@ def quick_check(db_path: Path, *, timeout_s: float = 30.0) -> None:
         if any(word in text for word in ("locked", "busy", "unable to open", "readonly")):
             raise                 # in use or not permitted: not damage, nothing copied aside
         verdict = type(exc).__name__ + ": " + str(exc)[:80]
+    except UnicodeDecodeError as exc:
+        # SQLite's own report quoted damaged bytes (a table name in a torn schema page), and
+        # Python could not even decode the error message: that is damage too
+        verdict = "DatabaseError: " + exc.object[:80].decode("utf-8", "replace")
     if verdict == "ok":
         return
     aside = copy_aside(db_path, "damaged")

@@ -161,3 +161,18 @@ def test_a_locked_database_is_not_taken_for_a_damaged_one(filled: Path) -> None:
         holder.execute("ROLLBACK")
         holder.close()
     assert not list(filled.parent.glob("kiosk.sqlite3.damaged-*"))
+
+
+def test_a_torn_table_name_sqlite_cannot_even_report_is_damage(filled: Path) -> None:
+    """A schema page whose table name holds bytes that are not UTF-8: SQLite's report quotes
+    them and Python cannot decode the message (it raised UnicodeDecodeError at open, seen
+    on random corruption in CI). The store is refused as damaged, copied aside, unchanged."""
+    raw = filled.read_bytes()
+    at = raw.index(b"residents")                   # the first: sqlite_master's name column
+    filled.write_bytes(raw[:at] + b"\xe7\x28" + raw[at + 2:])
+    damaged = filled.read_bytes()
+    with pytest.raises(StoreDamaged) as err:
+        Store.open(filled)
+    assert err.value.code == "store_damaged" and "DatabaseError" in err.value.detail
+    assert filled.read_bytes() == damaged
+    assert len(list(filled.parent.glob("kiosk.sqlite3.damaged-*"))) == 1
