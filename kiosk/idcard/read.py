@@ -165,7 +165,9 @@ def read_card(image: np.ndarray, *, ocr: CardOcr | None = None, want: str | None
     """Read a camera frame, a photo, a scan or an already straightened card (CARD_W × CARD_H).
 
     `address=False` (the kiosk: the flow needs the name and number only) lets the fast
-    path skip the address lines; a full read still returns whatever it found.
+    path skip the address lines, and stops once the number is accepted and agrees with the
+    printed birth date (the roster holds the name); a full read still returns whatever it
+    found.
 
     When the outline route fails (no border seen, fingers over an edge, a busy table, text
     too small), the whole frame is read and the fields found from the text layout, so the
@@ -183,9 +185,10 @@ def read_card(image: np.ndarray, *, ocr: CardOcr | None = None, want: str | None
     if (first.ok or want == "back" or first.reason in NO_FALLBACK
             or image.shape[:2] == (CARD_H, CARD_W)):
         return first
-    if first.accepted_number and not address:
-        # the kiosk's read (name and number): the number is accepted and the whole-frame
-        # read could only add a name the roster already holds (`name_unclear` cards)
+    if not address and first.accepted_number and first.checks.get("birth_matches") is True:
+        # the kiosk's read: the number is accepted and agrees with the printed birth date, so
+        # the whole-frame read could only add a name the roster already holds. Without that
+        # agreement it still runs: it may see a printed birth date that contradicts the number.
         return first
     if first.reason == "no_card":       # no outline: first try the card filling the frame
         filled = _read_straightened(fill_frame(image), ocr=ocr, want=want,
@@ -211,10 +214,16 @@ def _runs_off(box: tuple[float, float, float, float], shape: tuple[int, ...]) ->
 
 def _better(first: CardReadResult, second: CardReadResult | None) -> CardReadResult:
     """The outline read unless the layout read did better (an accepted number, or at least a
-    number to tell the resident about where the outline read found no card at all)."""
+    number to tell the resident about where the outline read found no card at all), or saw
+    what the outline read could not: a printed birth date or sex against the number."""
     if second is None:
         return first
-    if second.ok or (second.accepted_number and not first.accepted_number):
+    if second.ok:
+        return second
+    for seen in (first, second):          # a contradiction outvotes a read that missed it
+        if seen.reason == "number_mismatch":
+            return seen
+    if second.accepted_number and not first.accepted_number:
         return second
     if first.number_check is None and second.number_check is not None:
         return second
