@@ -128,8 +128,9 @@ class StreamGuard:
         self._prev = frame if n % NOISE_EVERY == 0 else None
         if n < WINDOW or not self._noise:
             return None
-        recent = self._times[-WINDOW:]       # short lists: the standard library's median is
-        gaps = [b - a for a, b in zip(recent[:-1], recent[1:], strict=True)]          # cheap
+        # short lists: the standard library's median is cheaper than numpy's here
+        recent = self._times[-WINDOW:]
+        gaps = [b - a for a, b in zip(recent[:-1], recent[1:], strict=True)]
         iv = statistics.median(gaps) * 1000.0
         noise = statistics.median(self._noise)
         self._times = self._times[-WINDOW:]

@@ -93,7 +93,8 @@ def find_number(rows: Sequence[Row]) -> tuple[str | None, float, str]:
         text = _strip_label(row.text, "公民身份号码")
         text = text.replace("公民身份证号码", "").replace("身份号码", "").replace("号码", "")
         text = text.translate(DIGITISH).upper()
-        tokens = [t for t in re.findall(r"[0-9X]{8,}", text) if NUMBER_RE.fullmatch(t)]
+        runs = re.findall(r"[0-9X]{8,}", text)
+        tokens = [t for t in runs if NUMBER_RE.fullmatch(t)]
         if not tokens:
             # the row's text had its spaces taken out, so a label remnant read as a digit
             # and set apart by a space ("1 3301…") made 19; the recogniser's own words
@@ -101,7 +102,7 @@ def find_number(rows: Sequence[Row]) -> tuple[str | None, float, str]:
             spaced = " ".join(ln.text for ln in row.lines).translate(DIGITISH).upper()
             tokens = [t for t in re.findall(r"[0-9X]+", spaced) if NUMBER_RE.fullmatch(t)]
         found += [(t, row.score) for t in tokens]
-        if not tokens and any(15 <= len(t) <= 20 for t in re.findall(r"[0-9X]{8,}", text)):
+        if not tokens and any(15 <= len(t) <= 20 for t in runs):
             near_miss = True
     if len({t for t, _ in found}) == 1:
         return found[0][0], found[0][1], ""

@@ -74,9 +74,8 @@ def thumb_difference(ta: np.ndarray, tb: np.ndarray) -> float:
 
 
 _HANN_128 = np.outer(np.hanning(128), np.hanning(128)).astype(np.float32)
-_yy, _xx = np.mgrid[-64:64, -64:64]
-_HIGH_BAND_128 = (np.hypot(_yy, _xx) > 24) & (np.hypot(_yy, _xx) < 62)   # the spectrum's ring
-del _yy, _xx
+_RADIUS_128 = np.hypot(*np.mgrid[-64:64, -64:64])
+_HIGH_BAND_128 = (_RADIUS_128 > 24) & (_RADIUS_128 < 62)        # the spectrum's ring
 
 
 def screen_texture_score(frame: np.ndarray, box: tuple[float, float, float, float] | None

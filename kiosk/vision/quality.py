@@ -85,14 +85,19 @@ def _glare_fraction(frame: np.ndarray, obs: FaceObservation,
         x1, y1 = int(min(w, cx + half)), int(min(h, cy + half * 0.7))
         if x1 <= x0 or y1 <= y0:
             patch = None
-        elif face is not None and face[1] <= x0 and face[2] <= y0 and x1 <= face[3] \
-                and y1 <= face[4]:
-            patch = face[0][y0 - face[2]:y1 - face[2], x0 - face[1]:x1 - face[1]]
+        elif face is not None and _inside((x0, y0, x1, y1), face[1:]):
+            grey, fx0, fy0 = face[0], face[1], face[2]
+            patch = grey[y0 - fy0:y1 - fy0, x0 - fx0:x1 - fx0]
         else:
             patch = _luma(frame[y0:y1, x0:x1])
         if patch is not None and patch.size:
             fracs.append(np.count_nonzero(patch >= 250) / patch.size)
     return max(fracs) if fracs else 0.0
+
+
+def _inside(box: tuple[int, int, int, int], outer: tuple[int, int, int, int]) -> bool:
+    return outer[0] <= box[0] and outer[1] <= box[1] and box[2] <= outer[2] \
+        and box[3] <= outer[3]
 
 
 LUMA_STEP = 4          # the frame's brightness from every 4th pixel of every 4th row
@@ -105,8 +110,9 @@ def _frame_luma_sum(frame: np.ndarray) -> float:
     full sum read the whole frame on every frame."""
     import cv2
 
-    h, w = frame.shape[:2]       # nearest-neighbour resize: the grid, without numpy's slow
-    grid = cv2.resize(frame, (max(1, w // LUMA_STEP), max(1, h // LUMA_STEP)),  # strided copy
+    h, w = frame.shape[:2]
+    # a nearest-neighbour resize is the grid, without numpy's slow strided copy
+    grid = cv2.resize(frame, (max(1, w // LUMA_STEP), max(1, h // LUMA_STEP)),
                       interpolation=cv2.INTER_NEAREST)
     scale = frame.shape[0] * frame.shape[1] / (grid.shape[0] * grid.shape[1])
     if grid.ndim == 2:
