@@ -1,6 +1,6 @@
 """Vision figures: per-frame pipeline vs raw FaceLandmarker, match latency, memory.
 
-    uv run python bench/vision.py [--clip PATH] [--frames N]
+    uv run python bench/vision.py [--clip PATH] [--frames N] [--rounds N]
 
 Prints (no assertions; the goals are in DESIGN.md): frames/s of the raw FaceLandmarker and of
 the full per-frame pipeline (observe + quality + liveness) on the same 640x480 frames in the
@@ -56,9 +56,16 @@ def _guard(frames: list):
     return StreamGuard(ident)
 
 
+def steps():
+    """The paced steps the benches run: blink, hold still, nod, prompts told at once."""
+    from kiosk.vision.liveness import LivenessSession
+
+    return LivenessSession(("blink", "hold_still", "nod"), pauses_s=(0.5, 0.5, 0.5),
+                           prompt_mode="told")
+
+
 def bench_cues(frames: list) -> None:
     """What each liveness cue costs per frame on its own (observations made first)."""
-    from kiosk.vision.liveness import LivenessSession
     from kiosk.vision.observe import FaceObserver
     from kiosk.vision.surround import SurroundTracker
 
@@ -91,23 +98,19 @@ def bench_cues(frames: list) -> None:
         for i, o in enumerate(obs):
             rep.feed(o, (k * n + i) / 30.0)
     t_rep = (time.perf_counter() - t0) / 2
-    session = LivenessSession(("blink", "hold_still", "nod"), pauses_s=(0.5, 0.5, 0.5),
-                              prompt_mode="told")
+    session = steps()
     t0 = time.perf_counter()
     for o in obs:
         session.update(o)
         if session.done:
-            session = LivenessSession(("blink", "hold_still", "nod"), pauses_s=(0.5, 0.5, 0.5),
-                                      prompt_mode="told")
+            session = steps()
     t_rules = time.perf_counter() - t0
-    session = LivenessSession(("blink", "hold_still", "nod"), pauses_s=(0.5, 0.5, 0.5),
-                              prompt_mode="told")
+    session = steps()
     t0 = time.perf_counter()
     for f, o in zip(frames, obs, strict=True):
         session.update(o, f)
         if session.done:
-            session = LivenessSession(("blink", "hold_still", "nod"), pauses_s=(0.5, 0.5, 0.5),
-                                      prompt_mode="told")
+            session = steps()
     t_all = time.perf_counter() - t0
     print(f"cues per frame: surroundings tracker {1000 * t_sur / n:.2f} ms, cut detector "
           f"{1000 * t_cut / n:.2f} ms, stream guard "
@@ -122,13 +125,8 @@ def bench_frames(frames: list, rounds: int = 5) -> None:
     run) and the median of the rounds' ratios."""
     import statistics
 
-    from kiosk.vision.liveness import LivenessSession
     from kiosk.vision.observe import FaceObserver
     from kiosk.vision.quality import assess
-
-    def steps() -> LivenessSession:
-        return LivenessSession(("blink", "hold_still", "nod"), pauses_s=(0.5, 0.5, 0.5),
-                               prompt_mode="told")
 
     n = len(frames)
     raws, pipes, cpu_ratios = [], [], []
