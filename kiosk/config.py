@@ -149,6 +149,9 @@ class VisionSection:
     thresholds: dict[str, float] = field(default_factory=dict)  # per-model distance override
     # per-model width of the staff-review band above the strict threshold (0 = no review)
     review_bands: dict[str, float] = field(default_factory=dict)
+    # a second embedding model fused with `model` when its weights are provisioned and pinned
+    # (kiosk/vision/fusion.py): auto | off | ArcFace | SFace | Facenet512
+    fuse_with: Literal["auto", "off", "ArcFace", "SFace", "Facenet512"] = "auto"
     probes: int = 5                    # K best frames compared
     # embed references and probes ahead, in a child process (kiosk/vision/embedder.py)
     embed_ahead: bool = True

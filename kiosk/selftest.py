@@ -8,6 +8,7 @@ database is a failure.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import sqlite3
 import sys
@@ -37,6 +38,27 @@ def check_models() -> list[CheckResult]:
         elif c.status == "unpinned":
             out.append(CheckResult(f"model:{c.name}", "warn", c.describe()))
     return out
+
+
+def check_face_decision() -> list[CheckResult]:
+    """Which model(s) decide a face, with each one's threshold and review band."""
+    from kiosk.config import load_settings
+    from kiosk.vision.fusion import second_model
+    from kiosk.vision.match import configured_band
+
+    v = load_settings().vision
+    names = [v.model] + [m for m in (second_model(v.fuse_with, v.model),) if m]
+    bands = []
+    for name in names:
+        band = configured_band(dataclasses.replace(v, model=name))
+        bands.append(f"{name} (threshold {band.threshold:.3f}, review band "
+                     f"{band.review_band:.3f})")
+    how = " fused with ".join(bands)
+    if len(names) == 1 and v.fuse_with not in ("auto", "off"):
+        return [CheckResult("face_decision", "warn",
+                            f"{how} alone: [vision] fuse_with = {v.fuse_with} is not "
+                            "provisioned (`kiosk models provision --from DIR`)")]
+    return [CheckResult("face_decision", "ok", how)]
 
 
 def check_database() -> list[CheckResult]:
@@ -242,7 +264,7 @@ def check_backups() -> list[CheckResult]:
 
 
 CHECKS: list[Callable[[], list[CheckResult]]] = [
-    check_settings, check_load_order, check_models, check_database, check_second_store,
+    check_settings, check_load_order, check_models, check_face_decision, check_database, check_second_store,
     check_backups,
     check_speech, check_voices, check_font, check_qt_platform, check_camera,
     check_camera_trust, check_chip_reader, check_printer, check_deployment,

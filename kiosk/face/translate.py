@@ -99,7 +99,8 @@ class ResultTranslator:
             return ev.MatchDone(False, None, "", result.reason, evidence)
         return ev.MatchDone(bool(d.matched), d.score, d.reference or "", d.reason, evidence,
                             outcome=getattr(d, "outcome", ""),
-                            detail=getattr(d, "note", ""))
+                            detail=getattr(d, "note", ""),
+                            models=tuple(getattr(d, "models", ())))
 
 
 def card_event(result: CardCoaching | CardNumberRead) -> ev.Event:

@@ -65,6 +65,8 @@ class AttemptRecord:
     score: float | None = None
     reference: str = ""
     reason: str = ""
+    # each face model's own (model, outcome, distance) when two were fused
+    models: tuple[tuple[str, str, float | None], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -200,6 +202,7 @@ class MatchDone:
     evidence: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     outcome: str = ""                      # accept | review | reject ("" = from `passed`)
     detail: str = ""                       # for staff: e.g. card_portrait=two_faces
+    models: tuple[tuple[str, str, float | None], ...] = ()   # per model, when fused
 
 
 @dataclass(frozen=True)

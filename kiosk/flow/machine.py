@@ -207,9 +207,10 @@ class CertificationFlow:
             return self._no_reference(e)
         if not e.passed:
             return self._attempt_failed("no_match", e.reason, score=e.score,
-                                        reference=e.reference)
+                                        reference=e.reference, models=e.models)
         now = self.clock()
-        s.attempts.append(self._attempt("passed", now, score=e.score, reference=e.reference))
+        s.attempts.append(self._attempt("passed", now, score=e.score, reference=e.reference,
+                                        models=e.models))
         s.certified_on = now.date()
         el = s.eligibility
         s.window = due.next_window(now.date(), self.settings.certification,
@@ -225,7 +226,7 @@ class CertificationFlow:
         assert s
         now = self.clock()
         s.attempts.append(self._attempt("review", now, score=e.score, reference=e.reference,
-                                        reason="face_review"))
+                                        reason="face_review", models=e.models))
         record = self._record("kiosk_self", "referred", now, reason="face_review")
         s.saved = True
         return ([self._save(record), ev.CallStaff("face_review")]
@@ -350,12 +351,13 @@ class CertificationFlow:
         return self._enter(State(self.session.return_state))
 
     def _attempt_failed(self, outcome: str, reason: str, *, score: float | None = None,
-                        reference: str = "") -> list[ev.Effect]:
+                        reference: str = "", models: tuple[tuple[str, str, float | None], ...] = ()
+                        ) -> list[ev.Effect]:
         s = self.session
         assert s
         now = self.clock()
         s.attempts.append(self._attempt(outcome, now, score=score, reference=reference,
-                                        reason=reason))
+                                        reason=reason, models=models))
         log.info("attempt %d failed: %s/%s", len(s.attempts), outcome, reason or "-")
         if len(s.attempts) >= self.settings.ui.max_attempts:
             s.saved = True

@@ -68,7 +68,7 @@ class StoreAdapter:
             scores=_scores(best, self.settings),
             liveness={"challenges": [list(a.challenges) for a in record.attempts],
                       "outcomes": [a.outcome for a in record.attempts]},
-            model_versions={"face": self.settings.vision.model},
+            model_versions={"face": _face_models(best, self.settings)},
             reason_codes=tuple(r for r in (record.reason, *record.problems) if r),
             template=evidence.get("template"),
             attempts=tuple(_attempt(a) for a in record.attempts),
@@ -117,9 +117,19 @@ def _scores(best: AttemptRecord | None, settings: Settings) -> dict[str, Any]:
     from kiosk.vision.match import configured_band
 
     band = configured_band(settings.vision)
-    return {"distance": best.score, "reference": best.reference,
-            "outcome": {"passed": "accept", "review": "review"}.get(best.outcome, "reject"),
-            "threshold": band.threshold, "review_band": band.review_band}
+    scores = {"distance": best.score, "reference": best.reference,
+              "outcome": {"passed": "accept", "review": "review"}.get(best.outcome, "reject"),
+              "threshold": band.threshold, "review_band": band.review_band}
+    if best.models:       # two models fused: what each said (kiosk.vision.fusion)
+        scores["models"] = {m: {"outcome": o, "distance": d} for m, o, d in best.models}
+    return scores
+
+
+def _face_models(best: AttemptRecord | None, settings: Settings) -> str:
+    """The face model(s) that decided: "Dlib", or "Dlib+SFace" when two were fused."""
+    if best is not None and best.models:
+        return "+".join(m for m, _, _ in best.models)
+    return settings.vision.model
 
 
 def _attempt(a: AttemptRecord) -> Any:

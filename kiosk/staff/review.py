@@ -137,6 +137,14 @@ def face_decision_zh(item: ReviewItem) -> str:
     if s.get("threshold") is not None:
         upper = float(s["threshold"]) + float(s.get("review_band") or 0.0)
         parts[-1] += f"（自动通过 ≤ {float(s['threshold']):.3f}，复核带上限 {upper:.3f}）"
+    models = s.get("models")
+    if isinstance(models, dict) and models:      # two models fused: what each one said
+        said = {str(v.get("outcome")) for v in models.values() if isinstance(v, dict)}
+        if len(said) > 1 and s.get("outcome") == "review":
+            parts[0] = "人脸比对：待人工核对（两个模型意见不一）"
+        parts.append("各模型：" + "，".join(
+            f"{name} {FACE_OUTCOME_ZH.get(str(v.get('outcome')), str(v.get('outcome')))}"
+            for name, v in models.items() if isinstance(v, dict)))
     live = [a.liveness_passed for a in item.attempts]
     if live:
         parts.append("活体：" + ("通过" if live[-1] else "未通过"))

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from kiosk.vision.decision import Band, rates
+from kiosk.vision.decision import Band, fuse_models, rates
 
 IMPOSTOR_MARGIN_SD = 1.5
 GENUINE_MARGIN_SD = 1.0
@@ -149,3 +149,45 @@ def pooled(folds: Sequence[FoldResult]) -> dict[str, float | int]:
     return {"folds": len(folds), "genuine": g, "impostor": i, "false_accepts": fa,
             "false_rejects": fr, "reviews": rv, "far": fa / i if i else 0.0,
             "frr": fr / g if g else 0.0, "review_rate": rv / (g + i) if g + i else 0.0}
+
+
+def cross_validate_fused(by_model: dict[str, Sequence[LabelledPair]], *,
+                         k: int = DEFAULT_FOLDS, seed: int = 0
+                         ) -> tuple[list[FoldResult], dict[str, float | int]]:
+    """The same folds for several models' distances of the same pairs: each model's band
+    from the fold's training pairs (the rule above), each test pair's outcome per model,
+    fused by kiosk.vision.decision.fuse_models. FoldResult's threshold and band are the
+    first model's; min_impostor_test is left out (it has no meaning across models)."""
+    names = list(by_model)
+    first = by_model[names[0]]
+    keys = [(p.img_a, p.img_b) for p in first]
+    if any([(p.img_a, p.img_b) for p in by_model[n]] != keys for n in names[1:]):
+        raise ValueError("every model must be given the same pairs in the same order")
+    weights: dict[str, int] = {}
+    for p in first:
+        for ident in p.identities:
+            weights[ident] = weights.get(ident, 0) + 1
+    results = []
+    for n, held in enumerate(assign_folds(sorted(weights), weights, k, seed), 1):
+        held_set = set(held)
+        test_idx = [i for i, p in enumerate(first) if p.identities & held_set]
+        bands = {}
+        for name in names:
+            train = [p for p in by_model[name] if not (p.identities & held_set)]
+            bands[name] = band_from([p.distance for p in train if p.same],
+                                    [p.distance for p in train if not p.same])
+        outcomes = [(first[i].same, fuse_models(
+            [(name, bands[name].outcome(by_model[name][i].distance)) for name in names])[0])
+            for i in test_idx]
+        g = [o for same, o in outcomes if same]
+        im = [o for same, o in outcomes if not same]
+        reviews = g.count("review") + im.count("review")
+        b0 = bands[names[0]]
+        results.append(FoldResult(
+            fold=n, identities=held, threshold=b0.threshold, review_band=b0.review_band,
+            train_pairs=len(first) - len(test_idx), genuine=len(g), impostor=len(im),
+            false_accepts=im.count("accept"), false_rejects=g.count("reject"), reviews=reviews,
+            far=im.count("accept") / len(im) if im else 0.0,
+            frr=g.count("reject") / len(g) if g else 0.0,
+            review_rate=reviews / len(outcomes) if outcomes else 0.0, min_impostor_test=None))
+    return results, pooled(results)

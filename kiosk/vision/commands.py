@@ -33,6 +33,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                             "genuine pairs, against every image impostor pairs")
     faces.add_argument("--folds", type=int, default=5,
                        help="leave-identities-out folds for the threshold rule (0: skip)")
+    faces.add_argument("--fuse-with", default=None, metavar="MODEL",
+                       help="also a second model (ArcFace | SFace | Facenet512, provisioned): "
+                            "its own rates and the two fused by the kiosk's rule, per fold")
     faces.add_argument("--json", action="store_true", help="machine-readable output")
     faces.set_defaults(func=_eval_faces)
 
@@ -93,16 +96,25 @@ def _eval_faces(args: argparse.Namespace) -> int:
                                           review_band=args.review_band,
                                           review_bands=dict(vision.review_bands),
                                           clips=_clip_paths(args.clips))
+        second = None
+        if args.fuse_with:
+            second = evaluate_faces(args.pairs, model=args.fuse_with,
+                                    thresholds=dict(vision.thresholds),
+                                    review_bands=dict(vision.review_bands),
+                                    clips=_clip_paths(args.clips))
     except ModelError as exc:
         print(f"model not ready: {exc}\nprovision the models first (kiosk models provision)",
               file=sys.stderr)
         return 3
-    cv = None
+    cv = fused = None
     if args.folds and args.folds > 1:
-        from kiosk.vision.evaluate import cross_validate_faces
+        from kiosk.vision.evaluate import cross_validate_faces, cross_validate_fused_faces
 
         try:
             cv = cross_validate_faces(results, args.pairs, folds=args.folds)
+            if second is not None:
+                fused = cross_validate_fused_faces({model: results, args.fuse_with: second[0]},
+                                                   args.pairs, folds=args.folds)
         except ValueError as exc:
             print(f"cross-validation skipped: {exc}", file=sys.stderr)
     if args.json:
@@ -111,6 +123,11 @@ def _eval_faces(args: argparse.Namespace) -> int:
         if cv is not None:
             out["summary"]["cross_validation"] = cv["overall"]
             out["cross_validation"] = cv
+        if second is not None:
+            out["second_model"] = {"summary": dataclasses.asdict(second[1])}
+        if fused is not None:
+            out["summary"]["fused"] = fused["overall"]
+            out["fused_cross_validation"] = fused
         print(json.dumps(_clean(out), indent=2))
         return 0
     for r in results:
@@ -127,7 +144,21 @@ def _eval_faces(args: argparse.Namespace) -> int:
               f"(strict frr there {s.frr_at_zero_far:.4f})")
     if cv is not None:
         _print_cv(cv)
+    if fused is not None:
+        _print_fused(fused)
     return 0
+
+
+def _print_fused(fused: dict[str, Any]) -> None:
+    a, b = fused["models"]
+    print(f"\n{a} and {b} fused (accept only if both accept, reject only if both reject, "
+          "else review; each model's band from the fold's training pairs):")
+    print("fold  genuine  impostor  far     frr     review_rate")
+    for f in fused["folds"]:
+        print(f"{f['fold']:>4}  {f['genuine']:>7}  {f['impostor']:>8}  {f['far']:.4f}  "
+              f"{f['frr']:.4f}  {f['review_rate']:.4f}")
+    o = fused["overall"]
+    print(f"overall: far {o['far']:.4f}  frr {o['frr']:.4f}  review_rate {o['review_rate']:.4f}")
 
 
 def _clip_paths(clips_csv: Path | None) -> list[Path]:

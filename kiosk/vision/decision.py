@@ -26,6 +26,14 @@ Fusion over references (each reference's distance is already the median over the
    else review if some reference is within t + b; else reject.
 3. The deciding reference: the accepting trusted reference with the smallest distance;
    for review or reject, the reference with the smallest distance.
+
+Fusion over models (a second, stronger embedding a deployer provisions; kiosk.vision.fusion):
+each model decides on its own, with its own calibrated band and the rule above; then
+accept only when every model accepts, reject only when every model rejects, and send
+anything else to staff review. A fused accept therefore never lets in a face that either
+model alone would have stopped (fused FAR <= the smaller of the two), and a fused reject
+never turns away a face that either model would have accepted or referred (fused FRR <= the
+smaller); what a disagreement costs is a staff member's look.
 """
 
 from __future__ import annotations
@@ -122,6 +130,19 @@ def fuse(scores: Sequence[ScoredReference], band: Band) -> Fused:
     if outcome == "accept":      # only untrusted references are that close
         outcome, note = "review", f"reference_review_only:{best.kind}"
     return Fused(outcome, best.distance, best.kind, note)
+
+
+def fuse_models(outcomes: Sequence[tuple[str, str]]) -> tuple[str, str]:
+    """(outcome, note) of several models' outcomes, given as (model, outcome) pairs, by the
+    rule in the module docstring; the note names the models when they disagree."""
+    if not outcomes:
+        raise ValueError("no model decided")
+    seen = {o for _, o in outcomes}
+    if seen - set(OUTCOMES):
+        raise ValueError(f"unknown outcome in {outcomes!r}")
+    if len(seen) == 1:
+        return outcomes[0][1], ""
+    return "review", "models_disagree:" + ",".join(f"{m}={o}" for m, o in outcomes)
 
 
 def rates(genuine: Sequence[float | None], impostor: Sequence[float | None],

@@ -189,11 +189,9 @@ def evaluate_faces(pairs_csv: Path, *, model: str = "Dlib", threshold: float | N
                               failures_to_enrol=fte, review_band=matcher.review_band)
 
 
-def cross_validate_faces(results: list[PairResult], pairs_csv: Path, *, folds: int = 5,
-                         seed: int = 0) -> dict[str, Any]:
-    """The threshold rule under leave-identities-out cross-validation, and what the rule
-    gives on all pairs (the value to configure). Identities come from identities.csv
-    beside the pairs file, else from the genuine pairs."""
+def _identity_of(results: list[PairResult], pairs_csv: Path) -> Any:
+    """name -> identity: from identities.csv beside the pairs file, else from the genuine
+    pairs; a clip frame's identity is its clip."""
     from kiosk.vision import calibrate as cal
 
     ids_file = pairs_csv.parent / "identities.csv"
@@ -201,11 +199,39 @@ def cross_validate_faces(results: list[PairResult], pairs_csv: Path, *, folds: i
         ids = cal.read_identities(ids_file)
     else:
         ids = cal.identities_from_pairs([(r.img_a, r.img_b, r.same) for r in results])
-    def who(name: str) -> str:          # a clip frame's identity is its clip
-        return ids.get(name) or name.split("#")[0]
+    return lambda name: ids.get(name) or name.split("#")[0]
 
-    labelled = [cal.LabelledPair(r.img_a, r.img_b, r.same, r.distance,
-                                 frozenset({who(r.img_a), who(r.img_b)})) for r in results]
+
+def _labelled(results: list[PairResult], who: Any) -> list[Any]:
+    from kiosk.vision import calibrate as cal
+
+    return [cal.LabelledPair(r.img_a, r.img_b, r.same, r.distance,
+                             frozenset({who(r.img_a), who(r.img_b)})) for r in results]
+
+
+def cross_validate_fused_faces(by_model: dict[str, list[PairResult]], pairs_csv: Path, *,
+                               folds: int = 5, seed: int = 0) -> dict[str, Any]:
+    """Two models' distances of the same pairs, each fold's bands by the rule per model,
+    the outcomes fused (kiosk.vision.decision.fuse_models): what the kiosk would decide with
+    both models provisioned, on identities the rule never saw."""
+    from kiosk.vision import calibrate as cal
+
+    who = _identity_of(next(iter(by_model.values())), pairs_csv)
+    fold_rows, overall = cal.cross_validate_fused(
+        {name: _labelled(r, who) for name, r in by_model.items()}, k=folds, seed=seed)
+    return {"models": list(by_model), "folds": [dataclasses.asdict(f) for f in fold_rows],
+            "overall": overall}
+
+
+def cross_validate_faces(results: list[PairResult], pairs_csv: Path, *, folds: int = 5,
+                         seed: int = 0) -> dict[str, Any]:
+    """The threshold rule under leave-identities-out cross-validation, and what the rule
+    gives on all pairs (the value to configure). Identities come from identities.csv
+    beside the pairs file, else from the genuine pairs."""
+    from kiosk.vision import calibrate as cal
+
+    who = _identity_of(results, pairs_csv)
+    labelled = _labelled(results, who)
     fold_rows, overall = cal.cross_validate(labelled, k=folds, seed=seed)
     full = cal.band_from([r.distance for r in results if r.same],
                          [r.distance for r in results if not r.same])

@@ -145,6 +145,8 @@ class MatchDecision:
     outcome: str = "reject"        # accept | review | reject
     review_band: float = 0.0
     note: str = ""                 # why (references_disagree:..., reference_review_only:...)
+    # each model's own (model, outcome, distance) when two were fused (kiosk.vision.fusion)
+    models: tuple[tuple[str, str, float | None], ...] = ()
 
 
 def align_face(image: np.ndarray, points: np.ndarray, size: int = 150,

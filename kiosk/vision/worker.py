@@ -30,6 +30,7 @@ import numpy as np
 from kiosk.camera.grabber import CAMERA_LOST, CameraStatus, FrameGrabber
 from kiosk.camera.identity import CameraIdentity, StreamGuard
 from kiosk.vision.challenges import LivenessConfig, choose_challenges
+from kiosk.vision.fusion import FusedMatcher, build_matcher
 from kiosk.vision.liveness import LivenessProgress, LivenessResult, LivenessSession
 from kiosk.vision.match import FaceMatcher, MatchDecision, Probe, Reference
 from kiosk.vision.observe import FaceObservation, FaceObserver
@@ -78,6 +79,7 @@ class VisionOptions:
     model: str = "Dlib"
     thresholds: dict[str, float] = field(default_factory=dict)
     review_bands: dict[str, float] = field(default_factory=dict)
+    fuse_with: str = "auto"        # kiosk.vision.fusion ([vision] fuse_with)
     probes: int = 5
     challenges_per_attempt: int = 2
     liveness: LivenessConfig = field(default_factory=LivenessConfig)
@@ -101,7 +103,8 @@ class VisionOptions:
             log.warning("camera replay for tests is ON: liveness timing, stream and loop checks off")
         identity = None if replay else CameraIdentity.load_recorded()
         return cls(model=v.model, thresholds=dict(v.thresholds),
-                   review_bands=dict(v.review_bands), probes=v.probes,
+                   review_bands=dict(v.review_bands), fuse_with=v.fuse_with,
+                   probes=v.probes,
                    challenges_per_attempt=v.challenges_per_attempt,
                    # a replayed test file loops by design: the repetition cue is off then
                    liveness=dataclasses.replace(v.liveness,
@@ -187,7 +190,7 @@ class VisionWorker:
         self._thread: threading.Thread | None = None
         # owned by the worker thread only:
         self._observer: FaceObserver | None = None
-        self._matcher: FaceMatcher | None = None
+        self._matcher: FaceMatcher | FusedMatcher | None = None
         self._embedder: Any = None        # kiosk.vision.embedder.Embedder, when started
         self._pad: Any = None
         self._current: AttemptRun | None = None
@@ -275,8 +278,9 @@ class VisionWorker:
             self._embedder = Embedder(self.options.model)
             self._embedder.launch()          # loads on the other core while we warm up
         try:
-            self._matcher = FaceMatcher(self.options.model, thresholds=self.options.thresholds,
-                                        review_bands=self.options.review_bands)
+            self._matcher = build_matcher(self.options.model, fuse_with=self.options.fuse_with,
+                                          thresholds=self.options.thresholds,
+                                          review_bands=self.options.review_bands)
             if self.options.warm_match_model:
                 self._matcher.warm_up()
                 ready = True
