@@ -92,10 +92,19 @@ def _fail(reason: str, t0: float, *, want: str | None = None, **kw: Any) -> Card
                           elapsed=time.perf_counter() - t0, **kw)
 
 
+# The colour test sees the card as a camera's auto-exposure would: brightened until its
+# 95th-percentile brightness (the white card ground) reaches COPY_WHITE, by at most
+# COPY_MAX_GAIN. A card in a dim or backlit room keeps its colour in proportion to its
+# brightness: at 0.45x brightness 7 of 11 real card photos lost enough chroma to be called
+# copies. Brightening never darkens, and a copy's chroma is near 0 at any gain.
+COPY_WHITE, COPY_MAX_GAIN = 200.0, 3.0
+
+
 def is_photocopy(warped: np.ndarray, *, level: int = 40, share: float = 0.01) -> bool:
     """A real card has colour (blue labels, a colour portrait, the red emblem); a copy has none.
 
-    Colour is judged after a grey-world balance, so a warm or cold light is not mistaken for it.
+    Colour is judged after a grey-world balance, so a warm or cold light is not mistaken for it,
+    and on the card brightened as by auto-exposure, so a dim room is not either.
     """
     if warped.ndim != 3:
         return True
@@ -103,7 +112,9 @@ def is_photocopy(warped: np.ndarray, *, level: int = 40, share: float = 0.01) ->
     small = small.astype(np.float32)
     small *= np.median(small.reshape(-1, 3), axis=0).mean() / np.maximum(
         np.median(small.reshape(-1, 3), axis=0), 1.0)
-    chroma = small.max(axis=2) - small.min(axis=2)
+    bright = float(np.percentile(small.max(axis=2), 95))
+    gain = min(COPY_MAX_GAIN, max(1.0, COPY_WHITE / max(bright, 1.0)))
+    chroma = (small.max(axis=2) - small.min(axis=2)) * gain
     return float(np.count_nonzero(chroma > level)) / chroma.size < share
 
 

@@ -114,6 +114,23 @@ def test_photocopy_has_no_colour(cards: dict) -> None:
     assert is_photocopy(warm(syn.photocopy(cards["front"])))
 
 
+@pytest.mark.parametrize("light", [0.45, 0.3])
+def test_a_card_in_a_dim_room_keeps_its_colour_and_a_dim_copy_does_not(cards: dict,
+                                                                      light: float) -> None:
+    """The colour test sees the card brightened as by auto-exposure: a dim or backlit room
+    scales chroma down with brightness (at 0.45x, 7 of 11 real card photos were refused as
+    copies before), a grey copy stays grey at any gain."""
+    def dim(img: np.ndarray) -> np.ndarray:
+        return cv2.convertScaleAbs(img, alpha=light, beta=5)
+
+    assert not is_photocopy(dim(cards["front"]))
+    assert not is_photocopy(dim(cards["back"]))
+    assert is_photocopy(dim(syn.photocopy(cards["front"])))
+    noisy = dim(syn.photocopy(cards["front"])).astype(np.int16)   # sensor noise in the dark
+    noisy += np.random.default_rng(0).integers(-4, 5, noisy.shape, dtype=np.int16)
+    assert is_photocopy(np.clip(noisy, 0, 255).astype(np.uint8))
+
+
 def test_glare_is_measured_where_the_fields_are(cards: dict) -> None:
     detector = CardDetector()
     mild = detector.detect(frame(cards["front"], glare=0.3, glare_at=(0.45, 0.07)), want="front")
