@@ -12,6 +12,7 @@ the writer thread); reads run on the calling thread with its own read-only conne
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import threading
@@ -42,6 +43,7 @@ from kiosk.store.records import (
 from kiosk.store.writer import Writer, connect
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class Store:
@@ -57,8 +59,10 @@ class Store:
         self.ship_face_images = ship_face_images
         self.ship_face_templates = ship_face_templates   # with the resident's consent only
         self._local = threading.local()
-        self._readers: list[tuple[threading.Thread, sqlite3.Connection]] = []
+        # (thread, its read connection, the lock held while a read runs on it)
+        self._readers: list[tuple[threading.Thread, sqlite3.Connection, Any]] = []
         self._readers_lock = threading.Lock()
+        self._closed = False
         self.migrated: list[int] = []
         self._writer = Writer(path, setup=lambda conn: self._setup(conn, kiosk_id))
         self.kiosk_id = self.meta("kiosk_id")
@@ -119,23 +123,25 @@ class Store:
         """Run `fn(conn)` on the writer thread in one transaction; the Future has its result."""
         return self._writer.submit(fn)
 
-    def _reader(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(self.path, readonly=True)
-            self._local.conn = conn
+    def _reader(self) -> tuple[sqlite3.Connection, Any]:
+        got = getattr(self._local, "conn", None)
+        if got is None:
             with self._readers_lock:
+                if self._closed:
+                    raise RuntimeError("the store is closed")
                 # Threads come and go (workers, one-shot jobs): close the connections of the
                 # ones that ended, so file handles stay bounded by the live threads.
                 alive = []
-                for thread, old in self._readers:
+                for thread, old, lock in self._readers:
                     if thread.is_alive():
-                        alive.append((thread, old))
+                        alive.append((thread, old, lock))
                     else:
                         old.close()
-                alive.append((threading.current_thread(), conn))
+                got = (connect(self.path, readonly=True), threading.RLock())   # a read may nest
+                alive.append((threading.current_thread(), *got))
                 self._readers = alive
-        return conn
+            self._local.conn = got
+        return got
 
     def reader_count(self) -> int:
         """Open read connections (for soak figures and tests)."""
@@ -144,25 +150,44 @@ class Store:
 
     def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(conn)` now on this thread's read-only connection (one consistent snapshot)."""
-        conn = self._reader()
-        conn.execute("BEGIN")
-        try:
-            return fn(conn)
-        finally:
-            conn.execute("COMMIT")
+        conn, lock = self._reader()
+        with lock:
+            self._check_open()
+            conn.execute("BEGIN")
+            try:
+                return fn(conn)
+            finally:
+                conn.execute("COMMIT")
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[dict]:
         """Rows as dicts (sqlite-utils), for reports and the staff console."""
-        return list(sqlite_utils.Database(self._reader()).query(sql, params))
+        conn, lock = self._reader()
+        with lock:
+            self._check_open()
+            return list(sqlite_utils.Database(conn).query(sql, params))
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise RuntimeError("the store is closed")
 
     def close(self) -> None:
+        """Stop the writer, then close every read connection once the read running on it,
+        if any, has finished: a staff page's query on a worker thread while the console
+        closes the store must end with an error, never with SQLite freed under it."""
         if self._nightly is not None:
             self._nightly.stop()
         self._writer.close()
         with self._readers_lock:
-            for _thread, conn in self._readers:
-                conn.close()
-            self._readers.clear()
+            self._closed = True
+            readers, self._readers = self._readers, []
+        for _thread, conn, lock in readers:
+            if lock.acquire(timeout=30):
+                try:
+                    conn.close()
+                finally:
+                    lock.release()
+            else:             # a read stuck for 30 s: leave its connection rather than crash
+                log.error("a read connection was still busy at close; left open")
 
     def __enter__(self) -> Store:
         return self
