@@ -100,3 +100,45 @@ def test_review_page_shows_the_face_decision_beside_the_photos(kiosk_home, qtbot
         assert "名册照片（决定）" in captions and "身份证照片" in captions
     finally:
         store.close()
+
+
+def test_review_page_says_when_two_face_models_disagreed(kiosk_home, qtbot, qapp,
+                                                        tmp_path) -> None:
+    """Fused models (kiosk.vision.fusion): the staff line says they disagreed and what each
+    said, without the raw per-model scores dict; rendered at the console's sizes."""
+    from staff_fixtures import open_store
+
+    from kiosk.config import Settings
+    from ui.app import make_app
+    from ui.staff.base import ConsoleContext
+    from ui.staff.review_page import ReviewPage
+
+    make_app()
+    store = open_store(kiosk_home)
+    try:
+        add_staff(store)
+        (rid,) = residents(store, 1)
+        new = NewCertification(
+            resident_id=rid, channel="kiosk_self", result="referred",
+            started_at="2026-03-01T01:00:00+00:00", finished_at="2026-03-01T01:00:00+00:00",
+            scores={"distance": 0.041, "reference": "card_portrait", "outcome": "review",
+                    "threshold": 0.049, "review_band": 0.034,
+                    "models": {"Dlib": {"outcome": "accept", "distance": 0.041},
+                               "SFace": {"outcome": "reject", "distance": 0.71}}},
+            reason_codes=("face_review",),
+            attempts=(AttemptRecord(1, "2026-03-01T01:00:00+00:00", "2026-03-01T01:00:00+00:00",
+                                    "failed", True, 0.041, "face_review", ("blink",)),))
+        store.save_certification(new).result()
+        page = ReviewPage(ConsoleContext(store=store, settings=Settings()))
+        qtbot.addWidget(page)
+        page.refresh()
+        text = page.details.text()
+        assert "待人工核对（两个模型意见不一）" in text, text
+        assert "各模型：Dlib 自动通过，SFace 不相似" in text and "models=" not in text
+        for w, h in ((1920, 1080), (1366, 768), (1280, 800)):
+            page.resize(w, h)
+            page.show()
+            qapp.processEvents()
+            assert page.grab().save(str(tmp_path / f"review_fused_{w}x{h}.png"))
+    finally:
+        store.close()

@@ -39,6 +39,7 @@ from ui.staff.base import (
 from ui.staff.choices import ChoiceButtons, PhraseButtons
 
 PHOTO_PX = 200
+CAPTION_PX = 56        # room under a photo for its caption
 # one tap into the note (never a name): what a reviewer writes most
 NOTE_PHRASES = ["已核对身份证原件", "家属陪同", "本人到窗口", "证件照片较旧", "光线不足",
                 "戴眼镜或帽子"]
@@ -46,7 +47,7 @@ NOTE_PHRASES = ["已核对身份证原件", "家属陪同", "本人到窗口", "
 
 def photo_label(data: bytes | None, caption: str) -> QWidget:
     box = QWidget()
-    box.setFixedSize(PHOTO_PX + 8, PHOTO_PX + 48)
+    box.setFixedHeight(PHOTO_PX + CAPTION_PX)   # as wide as its caption ("身份证照片（决定）")
     layout = QVBoxLayout(box)
     layout.setContentsMargins(0, 0, 0, 0)
     picture = QLabel()
@@ -60,8 +61,10 @@ def photo_label(data: bytes | None, caption: str) -> QWidget:
         picture.setPixmap(QPixmap.fromImage(image).scaled(
             PHOTO_PX - 6, PHOTO_PX - 6, Qt.AspectRatioMode.KeepAspectRatio,
             Qt.TransformationMode.SmoothTransformation))
-    layout.addWidget(picture)
-    layout.addWidget(QLabel(caption))
+    layout.addWidget(picture, 0, Qt.AlignmentFlag.AlignHCenter)
+    words = QLabel(caption)
+    words.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
+    layout.addWidget(words)
     return box
 
 
@@ -77,9 +80,10 @@ class ReviewPage(QWidget):
         self.queue.itemSelectionChanged.connect(self.show_selected)
         layout.addWidget(self.queue)
         strip = QWidget()
-        strip.setFixedHeight(PHOTO_PX + 52)
+        strip.setFixedHeight(PHOTO_PX + CAPTION_PX + 4)
         self.photos = QHBoxLayout(strip)
         self.photos.setContentsMargins(0, 0, 0, 0)
+        self.photos.setSpacing(28)     # captions of neighbouring photos stay apart
         layout.addWidget(strip)
         self.details = text("请在上面选择一条记录。", role="muted")
         layout.addWidget(self.details)
@@ -143,7 +147,8 @@ class ReviewPage(QWidget):
             f" 距离{a.match_distance:.2f}" if a.match_distance is not None else
             f"第{a.number}次 {label(RESULT_ZH, a.outcome)} {a.reason_code}"
             for a in item.attempts)
-        scores = "，".join(f"{k}={v}" for k, v in item.scores.items())
+        # each model's say is in the face-decision line above, not repeated as a raw dict
+        scores = "，".join(f"{k}={v}" for k, v in item.scores.items() if k != "models")
         live = "，".join(f"{k}={v}" for k, v in item.liveness.items())
         self.details.setText(f"{label(CHANNEL_ZH, item.channel)} · {label(RESULT_ZH, item.result)}"
                              f"\n{review.face_decision_zh(item)}"
