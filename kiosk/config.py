@@ -79,6 +79,8 @@ class LivenessSettings:
     blink_min_blendshape: float = setting(0.45, 0.0, 1.0, "MediaPipe blink score a blink reaches")
     mouth_delta: float = setting(0.12, 0.03, 0.5, "lip gap / face height above the resting mouth")
     mouth_min: float = setting(0.18, 0.05, 0.6, "lip gap / face height an open mouth reaches")
+    wrong_mouth_min: float = setting(0.24, 0.1, 0.8, "lip gap / face height an UNASKED open "
+                                     "mouth must reach to be a wrong action (not talk or a smile)")
     turn_deg: float = setting(18.0, 8.0, 45.0, "yaw away from rest that makes a head turn")
     turn_min_s: float = setting(0.3, 0.0, 2.0, "a turn stays past turn_deg this long to count")
     nod_deg: float = setting(12.0, 5.0, 40.0, "pitch down from rest that makes a nod")

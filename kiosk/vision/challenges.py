@@ -90,8 +90,15 @@ class Detector:
 
 
 class MouthDetector(Detector):
+    """`watching`: the wrong-action watcher of another step, whose bar is a wide mouth
+    (`wrong_mouth_min`), not the answer's: people talk and smile while they listen."""
+
+    def __init__(self, base: Baseline, cfg: LivenessConfig, *, watching: bool = False) -> None:
+        super().__init__(base, cfg)
+        self.min_bar = cfg.wrong_mouth_min if watching else cfg.mouth_min
+
     def level(self, o: FaceObservation) -> str:
-        bar = max(self.base.mouth_open + self.cfg.mouth_delta, self.cfg.mouth_min)
+        bar = max(self.base.mouth_open + self.cfg.mouth_delta, self.min_bar)
         self.peak = max(self.peak, o.mouth_open)
         if o.mouth_open >= bar:
             return "action"
@@ -197,11 +204,13 @@ class BlinkDetector(Detector):
         return False
 
 
-def make_detector(challenge: str, base: Baseline, cfg: LivenessConfig) -> Detector:
+def make_detector(challenge: str, base: Baseline, cfg: LivenessConfig, *,
+                  watching: bool = False) -> Detector:
+    """The challenge's detector; `watching`: as a wrong-action watcher during another step."""
     if challenge == "blink":
         return BlinkDetector(base, cfg)
     if challenge == "open_mouth":
-        return MouthDetector(base, cfg)
+        return MouthDetector(base, cfg, watching=watching)
     if challenge == "turn_left":
         return TurnDetector(base, cfg, sign=+1.0)
     if challenge == "turn_right":

@@ -41,7 +41,7 @@ class Step:
         self.cfg = cfg
         self.started_t = started_t
         self.prompt_t: float | None = None
-        self.watchers = {c: make_detector(c, base, cfg) for c in CHALLENGES
+        self.watchers = {c: make_detector(c, base, cfg, watching=True) for c in CHALLENGES
                          if c != name and c not in NATURAL}
 
     def deliver(self, t: float) -> None:

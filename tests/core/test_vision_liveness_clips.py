@@ -127,3 +127,52 @@ def test_unreadable_sources_end_with_a_reason(tmp_path) -> None:
     assert frames == 0 and not result.passed and result.reasons[0] == "no_face"
     black = ArraySource([np.zeros((480, 640, 3), np.uint8)] * 10)
     assert black.read() is not None
+
+
+def _jpeg(frames: list[np.ndarray], quality: int = 60) -> list[np.ndarray]:
+    import cv2
+
+    return [cv2.imdecode(cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], 1)
+            for f in frames]
+
+
+def test_an_unasked_mouth_must_be_wide_to_be_a_wrong_action(shared_file) -> None:
+    """A wrong action is a second FULL action, not a smile: d9 smiles with puffed cheeks to a
+    lip gap of 0.18 (0.186 at its widest, above the answer's bar once a webcam's JPEG
+    sharpens the lips), while a deliberate wide mouth reaches 0.30 (d3) and 0.49 (d18).
+    The watcher's bar (`wrong_mouth_min` 0.24) lies between them."""
+    from kiosk.vision.challenges import Baseline, make_detector
+
+    cfg = LivenessConfig()
+
+    def fires(obs, watching: bool) -> list[float]:
+        base = Baseline.from_observations([o for o in obs[:30] if o.has_face])
+        det = make_detector("open_mouth", base, cfg, watching=watching)
+        return [i * 0.033 for i, o in enumerate(obs) if o.has_face and det.feed(o, i * 0.033)]
+
+    smile = _observe(_jpeg(_clip(shared_file, "liveportrait_d9.mp4")))
+    assert max(o.mouth_open for o in smile if o.has_face) >= cfg.mouth_min
+    assert not fires(smile, watching=True)
+    wide = _observe(_jpeg(_clip(shared_file, "liveportrait_d18.mp4")[:200]))
+    assert any(2.0 <= t <= 3.6 for t in fires(wide, watching=True))
+
+
+def test_genuine_answers_through_a_webcams_jpeg_still_pass(shared_file) -> None:
+    """d9's labelled blinks answered under drawn delays, its frames JPEG-60 compressed as a
+    USB webcam's MJPEG stream is: before the watcher's own bar 3 of 110 failed
+    `wrong_action` (its smile)."""
+    from pathlib import Path
+
+    import kiosk.vision.liveness_eval as le
+
+    clip = shared_file("liveness", "liveportrait_d9.mp4")
+    frames, fps = le.read_clip(clip)
+    ob = FaceObserver()
+    try:
+        stream = le.observe_stream(clip.name, clip.name, "genuine", _jpeg(frames), ob, fps=fps)
+    finally:
+        ob.close()
+    events = le.read_events(Path(clip).parent / "events.csv")
+    items, _ = le.genuine_draws(stream, events, 10, 0)
+    failed = [(i.path, i.reasons) for i in items if not i.passed]
+    assert len(items) >= 100 and not failed, failed
