@@ -345,7 +345,7 @@ def _read_straightened(image: np.ndarray, *, ocr: CardOcr | None = None, want: s
     if fast_only:
         return _fail("no_card", t0, want=want)
     if (enlarged_frame_next and tried is not None and tried.accepted_number
-            and not tried.upside_down):
+            and not tried.upside_down and _unread_rows(tried)):
         # The fast read's number passed GB 11643 with nothing read against it, on an upright
         # card: the outline, the side and the way up are known, and only rows the recogniser
         # could not make out are missing. One more look, not two: on a small frame the
@@ -441,12 +441,13 @@ def _fast_front(warped: np.ndarray, ocr: CardOcr, t0: float, *, upside_down: boo
     return kept, judged
 
 
-def _unread_rows(judged: CardReadResult, boxes: dict[str, tuple[int, int, int, int]]
-                 ) -> list[str]:
+def _unread_rows(judged: CardReadResult,
+                 boxes: dict[str, tuple[int, int, int, int]] | None = None) -> list[str]:
     """The name, sex and birth rows the fast read found but could not make out (nothing, or
     nothing usable, read there; a birth date it doubted), while its number passed GB 11643
     and nothing read so far contradicts it: worth one more recogniser call each on a taller
-    crop. The number row is never read again (no second draw at a failing number)."""
+    crop (those of them `boxes` holds, when given). The number row is never read again
+    (no second draw at a failing number)."""
     nc = judged.number_check
     if nc is None or not nc.ok or judged.reason == "number_mismatch":
         return []
@@ -454,7 +455,7 @@ def _unread_rows(judged: CardReadResult, boxes: dict[str, tuple[int, int, int, i
     unread = {"name": judged.checks.get("name") is not True and "name_unread" not in warnings,
               "sex": "sex" not in fields,
               "birth": "birth" not in fields or "birth_misread" in warnings}
-    return [k for k, missing in unread.items() if missing and k in boxes]
+    return [k for k, missing in unread.items() if missing and (boxes is None or k in boxes)]
 
 
 def _judge_fast(lines: list[OcrLine], warped: np.ndarray, t0: float, *, upside_down: bool,

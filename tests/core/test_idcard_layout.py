@@ -122,3 +122,18 @@ def test_a_large_frames_card_still_gets_the_full_read(ocr):
     result = read_card(scene.frame, ocr=ocr, want="front", address=False)
     assert result.ok and result.route == "outline"
     assert result.accepted_number == scene.person.id_number
+
+
+def test_a_card_handed_over_only_for_its_ethnicity_still_gets_the_full_read(ocr):
+    """The one-look rule is for rows the fast read could not make out. A small frame's card
+    read cleanly but for an ethnicity outside the 56 (the evaluation's read, with the
+    address) goes on to the full read of the straightened card, as before."""
+    import dataclasses
+
+    person = dataclasses.replace(syn.fake_resident(23), ethnicity="瓦尔肯")
+    frame, _ = syn.place_in_scene(syn.render_front(person, seed=23),
+                                  scene_params("plain", (640, 360), random.Random(0)), seed=0)
+    result = read_card(frame, ocr=ocr, want="front", address=True)
+    assert result.ok and result.route == "outline"
+    assert result.accepted_number == person.id_number
+    assert "ethnicity_unusual" in result.warnings
