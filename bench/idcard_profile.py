@@ -58,7 +58,7 @@ def main() -> int:
     def fast_verdict(warped, engine, t0, **kw):
         last.clear()
         result = fast(warped, engine, t0, **kw)
-        if result is None:
+        if result[0] is None:                              # (kept, judged): not kept
             handed_over[last.get("reason", "side/orientation")] += 1
         last.clear()
         return result

@@ -41,6 +41,10 @@ ADDRESS_FROM = 0.47      # address lines: centres between this and the text colu
 # LABEL_SPAN line-box heights of ink (six label characters; a few digits are shorter),
 # separates them. A wrong cut only loses digits: the number then fails and the full read runs.
 LABEL_GAP, LABEL_END, LABEL_SPAN = 0.02, (0.15, 0.45), 2.5
+# A row the recogniser could not make out is read once more with this share of its box
+# height added above and below: blur and JPEG spread the strokes past the ink's box, and
+# a crop cut tight on them was misread where the taller one was not (docs/idcard.md).
+RETRY_MARGIN = 0.2
 
 
 def _ink(gray: np.ndarray) -> np.ndarray:
@@ -149,10 +153,24 @@ def field_boxes(warped: np.ndarray, *, address: bool = False
 
 def fast_lines(warped: np.ndarray, ocr: CardOcr, *, address: bool = False) -> list[OcrLine]:
     """OCR lines of an upright 856×540 front's field boxes from the recogniser alone."""
-    boxes = list(field_boxes(warped, address=address).values())
-    crops = [warped[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes]
-    out = []
-    for (x0, y0, x1, y1), (text, score) in zip(boxes, ocr.recognise(crops), strict=True):
+    return list(read_boxes(warped, ocr, field_boxes(warped, address=address)).values())
+
+
+def read_boxes(warped: np.ndarray, ocr: CardOcr, boxes: dict[str, tuple[int, int, int, int]]
+               ) -> dict[str, OcrLine]:
+    """The recogniser's line for each box, by field (a box read as blank is left out)."""
+    crops = [warped[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes.values()]
+    out = {}
+    for (key, (x0, y0, x1, y1)), (text, score) in zip(boxes.items(), ocr.recognise(crops),
+                                                      strict=True):
         if text.strip():
-            out.append(OcrLine(text, score, (float(x0), float(y0), float(x1), float(y1))))
+            out[key] = OcrLine(text, score, (float(x0), float(y0), float(x1), float(y1)))
     return out
+
+
+def taller(box: tuple[int, int, int, int], margin: float = RETRY_MARGIN
+           ) -> tuple[int, int, int, int]:
+    """The box with `margin` of its height more above and below (inside the card)."""
+    x0, y0, x1, y1 = box
+    grow = max(2, round(margin * (y1 - y0)))
+    return (x0, max(0, y0 - grow), x1, min(CARD_H, y1 + grow))

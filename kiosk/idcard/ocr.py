@@ -68,9 +68,15 @@ class CardOcr:
         logging.getLogger("RapidOCR").setLevel(logging.WARNING)
         self._lock = threading.Lock()
 
-    def lines(self, image: np.ndarray) -> list[OcrLine]:
+    def lines(self, image: np.ndarray, *, det_short: int | None = None) -> list[OcrLine]:
+        """Text lines of the image. `det_short`: text detection on the image scaled so its
+        short side has that many pixels (recognition still cuts the lines out of `image`);
+        None: RapidOCR's own detection scale (short side enlarged to `det_side`)."""
         with self._lock:
-            result, _ = self._engine(image)
+            if det_short is None:
+                result, _ = self._engine(image)
+            else:
+                result = self._detect_scaled(image, det_short)
         out = []
         for box, text, score in result or ():
             pts = np.asarray(box, np.float32).reshape(-1, 2)
@@ -81,6 +87,33 @@ class CardOcr:
                                tuple((float(x), float(y)) for x, y in pts[:4])))
         return out
 
+
+    def _detect_scaled(self, image: np.ndarray, det_short: int) -> list[list[Any]]:
+        """RapidOCR's pipeline (detect, classify the angle, recognise, drop low scores) with
+        detection at `det_short`: an enlarged frame only helps the recogniser, and detection
+        costs in proportion to the pixels it is given (docs/idcard.md "Figures")."""
+        import cv2
+
+        engine, det = self._engine, self._engine.text_det
+        scale = det_short / min(image.shape[:2])
+        small = (image if scale == 1.0 else cv2.resize(
+            image, None, fx=scale, fy=scale,
+            interpolation=cv2.INTER_AREA if scale < 1.0 else cv2.INTER_CUBIC))
+        keep = det.limit_side_len
+        det.limit_side_len = min(small.shape[:2])            # detect at this scale as it is
+        try:
+            boxes, _ = det(small)
+        finally:
+            det.limit_side_len = keep
+        if boxes is None or len(boxes) == 0:
+            return []
+        boxes = engine.sorted_boxes(np.asarray(boxes, np.float32) / scale)
+        crops = engine.get_crop_img_list(image, boxes)
+        if engine.use_cls:
+            crops, _, _ = engine.text_cls(crops)
+        texts, _ = engine.text_rec(crops, False)
+        return [[box, text[0], text[1]] for box, text in zip(boxes, texts, strict=True)
+                if float(text[1]) >= engine.text_score]
 
     def recognise(self, crops: list[np.ndarray]) -> list[tuple[str, float]]:
         """Text of each single-line crop with the recogniser alone (no text detection):

@@ -147,9 +147,15 @@ def straighten(image: np.ndarray, *, detector: CardDetector | None = None
 
 def printed_part_inside(quad: np.ndarray, shape: tuple[int, ...]) -> bool:
     """True when the card's printed part (PRINTED_BOX, either way up) lies inside the frame."""
+    return part_inside(quad, shape, PRINTED_BOX)
+
+
+def part_inside(quad: np.ndarray, shape: tuple[int, ...],
+                box: tuple[float, float, float, float]) -> bool:
+    """True when `box` (fractions of the card straightened from `quad`) lies inside the frame."""
     src = np.array([[0, 0], [CARD_W, 0], [CARD_W, CARD_H], [0, CARD_H]], np.float32)
     to_frame = cv2.getPerspectiveTransform(src, np.asarray(quad, np.float32))
-    x0, y0, x1, y1 = PRINTED_BOX
+    x0, y0, x1, y1 = box
     corners = np.array([[[x0 * CARD_W, y0 * CARD_H], [x1 * CARD_W, y0 * CARD_H],
                          [x1 * CARD_W, y1 * CARD_H], [x0 * CARD_W, y1 * CARD_H]]], np.float32)
     pts = cv2.perspectiveTransform(corners, to_frame)[0]
@@ -192,7 +198,9 @@ def read_card(image: np.ndarray, *, ocr: CardOcr | None = None, want: str | None
     ocr = ocr or get_ocr()
     first = _read_straightened(image, ocr=ocr, want=want, detector=detector,
                                reject_copies=reject_copies, today=today, t0=t0,
-                               address=address)
+                               address=address, enlarged_frame_next=(
+                                   image.shape[:2] != (CARD_H, CARD_W)
+                                   and min(image.shape[:2]) < UPSCALE_BELOW))
     if (first.ok or want == "back" or first.reason in NO_FALLBACK
             or image.shape[:2] == (CARD_H, CARD_W)):
         return first
@@ -201,6 +209,12 @@ def read_card(image: np.ndarray, *, ocr: CardOcr | None = None, want: str | None
         # the whole-frame read could only add a name the roster already holds. Without that
         # agreement it still runs: it may see a printed birth date that contradicts the number.
         return first
+    if first.reason == "partly_outside":
+        inside = _read_partly_outside(image, ocr=ocr, want=want, detector=detector,
+                                      reject_copies=reject_copies, today=today, t0=t0,
+                                      address=address)
+        if inside is not None:
+            return inside
     if first.reason == "no_card":       # no outline: first try the card filling the frame
         filled = _read_straightened(fill_frame(image), ocr=ocr, want=want,
                                     reject_copies=reject_copies, today=today, t0=t0,
@@ -251,7 +265,8 @@ def read_whole_frame(image: np.ndarray, *, ocr: CardOcr, reject_copies: bool = T
     scale = UPSCALE_BELOW / min(image.shape[:2]) if min(image.shape[:2]) < UPSCALE_BELOW else 1.0
     big = (cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
            if scale > 1.0 else image)
-    lines = ocr.lines(big)
+    # the enlargement serves the recogniser; text is detected at the camera's own pixels
+    lines = ocr.lines(big, det_short=min(image.shape[:2]) if scale > 1.0 else None)
     found = layout.read_layout(lines)
     if found is None or "id_number" not in found.fields:
         return None
@@ -272,6 +287,30 @@ def read_whole_frame(image: np.ndarray, *, ocr: CardOcr, reject_copies: bool = T
     return replace(result, route="layout")
 
 
+def _read_partly_outside(image: np.ndarray, *, ocr: CardOcr, want: str | None,
+                         detector: CardDetector | None, reject_copies: bool,
+                         today: dt.date | None, t0: float, address: bool
+                         ) -> CardReadResult | None:
+    """A card with a corner off the frame, straightened all the same (the part outside
+    filled in from the edge) and read by the fast read alone: kept only when that read
+    passes every check and the printed photo lies inside the frame to within a tenth of
+    its size (the face reference must be whole, as the layout read requires); else None,
+    and the layout read judges the frame as before."""
+    quad, _, _ = (detector or CardDetector()).locate(image)
+    if quad is None:
+        return None
+    read = _read_straightened(warp_card(image, quad), ocr=ocr, want=want,
+                              reject_copies=reject_copies, today=today, t0=t0,
+                              address=address, fast_only=True)
+    if not read.ok:
+        return None
+    x0, y0, x1, y1 = parse.PORTRAIT_BOX
+    if read.upside_down:
+        x0, y0, x1, y1 = 1 - x1, 1 - y1, 1 - x0, 1 - y0
+    mx, my = 0.1 * (x1 - x0), 0.1 * (y1 - y0)          # the layout read's margin (_runs_off)
+    return read if part_inside(quad, image.shape, (x0 + mx, y0 + my, x1 - mx, y1 - my)) else None
+
+
 def fill_frame(image: np.ndarray) -> np.ndarray:
     """The card as if it filled the frame edge to edge along the frame's longer way (its
     other edges beyond the frame): the frame padded to the card's shape, centred, and scaled
@@ -289,9 +328,10 @@ def fill_frame(image: np.ndarray) -> np.ndarray:
 def _read_straightened(image: np.ndarray, *, ocr: CardOcr | None = None, want: str | None = "front",
               detector: CardDetector | None = None, reject_copies: bool = True,
               today: dt.date | None = None, t0: float, address: bool = True,
-              fast_only: bool = False) -> CardReadResult:
+              fast_only: bool = False, enlarged_frame_next: bool = False) -> CardReadResult:
     """The card straightened by its outline, then OCR of the upright card (`fast_only`: the
-    recogniser-only read or nothing, for a guessed straightening)."""
+    recogniser-only read or nothing, for a guessed straightening; `enlarged_frame_next`:
+    the caller reads the whole frame, enlarged, when this read is not ok)."""
     if image is None or image.size == 0:
         return _fail("no_card", t0, want=want)
     if image.ndim == 2:
@@ -315,6 +355,16 @@ def _read_straightened(image: np.ndarray, *, ocr: CardOcr | None = None, want: s
             return quick
     if fast_only:
         return _fail("no_card", t0, want=want)
+    if (enlarged_frame_next and tried is not None and tried.accepted_number
+            and not tried.upside_down and _unread_rows(tried)):
+        # The fast read's number passed GB 11643 with nothing read against it, on an upright
+        # card: the outline, the side and the way up are known, and only rows the recogniser
+        # could not make out are missing. One more look, not two: on a small frame the
+        # whole-frame read that follows (enlarged, no labels needed) read every such card
+        # the full read of the straightened card did (docs/idcard.md). A fast read that was
+        # ok but doubted (no birth row) is still not kept.
+        return (replace(tried, elapsed=time.perf_counter() - t0) if not tried.ok else
+                _fail("unreadable", t0, want=want, warped=warped, warnings=tuple(warnings)))
     full = _full_read(warped, ocr=ocr, want=want, today=today, t0=t0,
                       upside_down=flipped_hint, warnings=warnings)
     # A refusal by the fast read that still holds an accepted number (e.g. `name_unclear`)
@@ -368,8 +418,11 @@ def _fast_front(warped: np.ndarray, ocr: CardOcr, t0: float, *, upside_down: boo
                 ) -> tuple[CardReadResult | None, CardReadResult | None]:
     """The recogniser-only read (fast_read.py): (kept, judged). Kept only when it passes
     every check with every field of FAST_NEEDS read (a doubted birth date goes to the full
-    read too); judged is its verdict either way (None when its lines were not a front)."""
-    lines = fast_read.fast_lines(warped, ocr, address=address)
+    read too); judged is its verdict either way (None when its lines were not a front).
+    Rows it could not make out get one more look (`_unread_rows`) before it hands over."""
+    boxes = fast_read.field_boxes(warped, address=address)
+    found = fast_read.read_boxes(warped, ocr, boxes)
+    lines = list(found.values())
     front_votes, back_votes = parse.side_votes(lines)       # faint labels may go unread:
     if back_votes > front_votes:                                           # FAST_NEEDS judge
         return None, None
@@ -381,6 +434,45 @@ def _fast_front(warped: np.ndarray, ocr: CardOcr, t0: float, *, upside_down: boo
         return _fast_front(cv2.rotate(warped, cv2.ROTATE_180), ocr, t0,
                            upside_down=not upside_down, warnings=warnings, today=today,
                            address=address, retry_flipped=False)
+    kept, judged = _judge_fast(lines, warped, t0, upside_down=upside_down, warnings=warnings,
+                               today=today, address=address)
+    again = [] if kept is not None or judged is None else _unread_rows(judged, boxes)
+    if again:
+        # A card this hard to read gives clean-looking wrong names too: the name row is
+        # looked at again with the others, and kept only when both looks read the same.
+        again = list(dict.fromkeys(again + (["name"] if "name" in boxes else [])))
+        second = fast_read.read_boxes(warped, ocr, {k: fast_read.taller(boxes[k])
+                                                    for k in again})
+        first_name = found.get("name")
+        found.update(second)
+        if first_name is None or "name" not in second or second["name"].text != first_name.text:
+            found.pop("name", None)
+        kept, judged = _judge_fast(list(found.values()), warped, t0, upside_down=upside_down,
+                                   warnings=warnings, today=today, address=address)
+    return kept, judged
+
+
+def _unread_rows(judged: CardReadResult,
+                 boxes: dict[str, tuple[int, int, int, int]] | None = None) -> list[str]:
+    """The name, sex and birth rows the fast read found but could not make out (nothing, or
+    nothing usable, read there; a birth date it doubted), while its number passed GB 11643
+    and nothing read so far contradicts it: worth one more recogniser call each on a taller
+    crop (those of them `boxes` holds, when given). The number row is never read again
+    (no second draw at a failing number)."""
+    nc = judged.number_check
+    if nc is None or not nc.ok or judged.reason == "number_mismatch":
+        return []
+    fields, warnings = judged.fields, judged.warnings
+    unread = {"name": judged.checks.get("name") is not True and "name_unread" not in warnings,
+              "sex": "sex" not in fields,
+              "birth": "birth" not in fields or "birth_misread" in warnings}
+    return [k for k, missing in unread.items() if missing and (boxes is None or k in boxes)]
+
+
+def _judge_fast(lines: list[OcrLine], warped: np.ndarray, t0: float, *, upside_down: bool,
+                warnings: list[str], today: dt.date | None, address: bool
+                ) -> tuple[CardReadResult | None, CardReadResult | None]:
+    """The fast read's lines parsed and judged: (kept, None) or (None, its verdict)."""
     fields, conf, problems = parse.parse_front(lines, width=CARD_W, height=CARD_H)
     result = _judge_front(fields, conf, problems, t0, warped=warped,
                           portrait=cut_portrait(warped), upside_down=upside_down,

@@ -9,12 +9,20 @@ import numpy as np
 import pytest
 
 from kiosk.idcard import synthetic as syn
-from kiosk.idcard.detect import CARD_H, CARD_W, CardDetector
-from kiosk.idcard.fast_read import field_boxes, line_boxes
+from kiosk.idcard.detect import CARD_H, CARD_W, CardDetector, warp_card
+from kiosk.idcard.fast_read import field_boxes, line_boxes, taller
 from kiosk.idcard.fields import printed_birth
 from kiosk.idcard.ocr import CardOcr, get_ocr
-from kiosk.idcard.read import fill_frame, printed_part_inside, read_card, straighten
-from kiosk.idcard.scene_sets import scene_params
+from kiosk.idcard.read import (
+    _judge_front,
+    _read_straightened,
+    _unread_rows,
+    fill_frame,
+    printed_part_inside,
+    read_card,
+    straighten,
+)
+from kiosk.idcard.scene_sets import scene_params, webcam_scenes
 
 pytestmark = pytest.mark.slow
 
@@ -164,3 +172,72 @@ def test_the_engine_runs_one_onnx_thread_by_default(ocr):
     options = [s.session.get_session_options() for s in
                (ocr._engine.text_det.infer, ocr._engine.text_rec.session)]
     assert [o.intra_op_num_threads for o in options] == [1, 1]
+
+
+def test_a_blurred_row_misread_on_its_tight_crop_is_read_again_on_a_taller_one(ocr):
+    """Seed-7 scene 12 at 640x360 (blur): the number passes GB 11643, but the birth row's
+    crop, cut tight on the blurred ink, is misread (no 年). One more recogniser call on a
+    taller crop reads the date, which agrees with the number: the fast route keeps the card
+    instead of two full OCR passes."""
+    scene = list(webcam_scenes(13, (640, 360), seed=7))[12]
+    result = read_card(scene.frame, ocr=ocr, want="front", address=False)
+    assert result.ok and result.route == "fast"
+    assert result.accepted_number == scene.person.id_number
+    assert result.fields["birth"] == scene.person.birth.isoformat()
+
+
+def test_on_a_second_look_a_name_read_two_ways_is_not_kept(ocr):
+    """The same blurred card: its name row read differently on the tight and the taller crop
+    (both look like names). Neither is kept; the number, corroborated by the printed birth
+    date, identifies the resident (`name_unread`)."""
+    scene = list(webcam_scenes(13, (640, 360), seed=7))[12]
+    warped, _ = straighten(scene.frame)
+    crops = field_boxes(warped)
+    tight, tall = (ocr.recognise([warped[y0:y1, x0:x1]])[0][0]
+                   for x0, y0, x1, y1 in (crops["name"], taller(crops["name"])))
+    assert tight != tall
+    result = read_card(scene.frame, ocr=ocr, want="front", address=False)
+    assert "name" not in result.fields and "name_unread" in result.warnings
+
+
+def test_only_rows_around_a_passing_unopposed_number_are_read_again():
+    person = syn.fake_resident(19)
+    boxes = {k: (10, 10, 50, 30) for k in ("name", "sex", "birth", "number")}
+
+    def judged(**fields):
+        return _judge_front({"id_number": person.id_number, "sex": person.sex, **fields},
+                            {}, [], 0.0, warped=None, portrait=None, upside_down=False,
+                            warnings=[], today=None)
+
+    assert _unread_rows(judged(name=person.name), boxes) == ["birth"]
+    assert _unread_rows(judged(name="A1", birth=person.birth.isoformat()), boxes) == []
+    assert _unread_rows(judged(name="A1"), boxes) == ["name", "birth"]
+    other = person.birth.replace(year=person.birth.year - 3).isoformat()
+    assert _unread_rows(judged(name="A1", birth=other), boxes) == []     # a contradiction
+    wrong = syn.fake_resident(19, wrong_check=True).id_number
+    assert _unread_rows(judged(id_number=wrong), boxes) == []            # a failing number
+    assert _unread_rows(judged(name=person.name), {"number": (0, 0, 9, 9)}) == []
+
+
+def test_a_tilted_card_with_a_corner_off_the_frame_is_read_by_the_fast_route(ocr):
+    """Seed-6 scene 10 at 640x360: tilted, its top corner and 姓名 label's margin beyond the
+    frame edge. Straightened all the same, the fast read passes every check and the photo
+    is inside the frame: no whole-frame OCR."""
+    scene = list(webcam_scenes(11, (640, 360), seed=6))[10]
+    assert straighten(scene.frame) == (None, "partly_outside")
+    result = read_card(scene.frame, ocr=ocr, want="front", address=False)
+    assert result.ok and result.route == "fast"
+    assert result.accepted_number == scene.person.id_number
+
+
+def test_a_card_whose_photo_runs_off_the_frame_is_not_kept_by_the_fast_route(ocr):
+    person = syn.fake_resident(18)
+    p = syn.SceneParams(size=(1280, 720), card_width=0.62, angle=8, tilt=0.02,
+                        offset=(0.3, 0.0))
+    frame, corners = syn.place_in_scene(syn.render_front(person, seed=18), p, seed=18)
+    assert straighten(frame) == (None, "partly_outside")
+    text = _read_straightened(warp_card(frame, corners), ocr=ocr, want="front", t0=0.0,
+                              address=False, fast_only=True)
+    assert text.ok                               # the text is all inside: only the photo is cut
+    result = read_card(frame, ocr=ocr, want="front", address=False)
+    assert result.reason == "partly_outside" and result.accepted_number is None

@@ -82,3 +82,58 @@ def test_real_photo_outline_route_cannot_frame_is_read(ocr, shared_file):
     image = cv2.imread(str(shared_file("idcard", "bigppwong", "7.jpg")))
     result = read_card(image, ocr=ocr, want="front", reject_copies=False)
     assert result.ok and validate_id_number(result.accepted_number or "").ok
+
+
+def test_an_enlarged_frame_is_detected_at_the_cameras_own_pixels(ocr, monkeypatch):
+    """A 640x360 frame is enlarged twice for the recogniser; text detection, which costs in
+    proportion to its pixels, runs on the frame as the camera gave it (a quarter of the
+    cost) and the card is still read."""
+    scene = list(webcam_scenes(6, (640, 360), seed=1))[5]        # fills the frame
+    detector = ocr._engine.text_det
+    seen = []
+    inner = type(detector).__call__
+    monkeypatch.setattr(type(detector), "__call__",
+                        lambda self, img: seen.append(img.shape[:2]) or inner(self, img))
+    result = read_whole_frame(scene.frame, ocr=ocr)
+    assert result is not None and result.accepted_number == scene.person.id_number
+    assert seen == [(360, 640)]
+
+
+def test_a_small_frames_card_gets_one_more_look_not_two(ocr, monkeypatch):
+    """Seed-1 scene 18 at 640x360 (blur + JPEG 60): the fast read's number passed GB 11643
+    but no name nor birth date was made out. The outline, side and way up being known, only
+    the enlarged whole-frame read follows; the full read of the straightened card (which
+    finds no card text on such a card) is not run. The number is still the card's own."""
+    from kiosk.idcard import read as rd
+
+    scene = list(webcam_scenes(19, (640, 360), seed=1))[18]
+    calls = []
+    full = rd._full_read
+    monkeypatch.setattr(rd, "_full_read", lambda *a, **kw: calls.append(1) or full(*a, **kw))
+    result = read_card(scene.frame, ocr=ocr, want="front", address=False)
+    assert result.accepted_number == scene.person.id_number
+    assert calls == []
+
+
+def test_a_large_frames_card_still_gets_the_full_read(ocr):
+    """At 1280x720 nothing is enlarged, and the full read of the straightened card reads
+    what the fast read could not (seed-9 scene 19: fingers over the name, lamp light)."""
+    scene = list(webcam_scenes(20, (1280, 720), seed=9))[19]
+    result = read_card(scene.frame, ocr=ocr, want="front", address=False)
+    assert result.ok and result.route == "outline"
+    assert result.accepted_number == scene.person.id_number
+
+
+def test_a_card_handed_over_only_for_its_ethnicity_still_gets_the_full_read(ocr):
+    """The one-look rule is for rows the fast read could not make out. A small frame's card
+    read cleanly but for an ethnicity outside the 56 (the evaluation's read, with the
+    address) goes on to the full read of the straightened card, as before."""
+    import dataclasses
+
+    person = dataclasses.replace(syn.fake_resident(23), ethnicity="瓦尔肯")
+    frame, _ = syn.place_in_scene(syn.render_front(person, seed=23),
+                                  scene_params("plain", (640, 360), random.Random(0)), seed=0)
+    result = read_card(frame, ocr=ocr, want="front", address=True)
+    assert result.ok and result.route == "outline"
+    assert result.accepted_number == person.id_number
+    assert "ethnicity_unusual" in result.warnings
