@@ -166,16 +166,18 @@ def test_shared_demo_card_number(ocr: CardOcr, shared_file) -> None:
     assert result.accepted_number == truth.group(1)     # compared, never printed
 
 
+@pytest.mark.parametrize("light", [0.45, 0.3])
 def test_real_photos_in_a_dim_room_are_read_and_their_grey_copies_refused(
-        ocr: CardOcr, shared_file) -> None:
+        ocr: CardOcr, shared_file, light: float) -> None:
     """Every real card photo of the shared set, dimmed as a backlit counter would show it,
-    reads the same number as in full light; its grey copy, dimmed, is refused."""
+    reads the same number as in full light; its grey copy, dimmed, is refused. (At 0.3x the
+    whole-frame read must fall back to detecting on the enlarged frame.)"""
     import csv
 
     labels = shared_file("idcard", "labels.csv")
     real = [r["file"] for r in csv.DictReader(labels.open(encoding="utf-8"))
             if "appears real" in r["kind"]]
-    read = 0
+    read = seen = 0
     for name in real:
         image = cv2.imread(str(shared_file("idcard", *name.split("/"))))
         scale = 800 / max(image.shape[:2])
@@ -183,13 +185,14 @@ def test_real_photos_in_a_dim_room_are_read_and_their_grey_copies_refused(
         bright = read_card(image, ocr=ocr, want="front", address=False)
         if not bright.accepted_number:
             continue
-        dim = cv2.convertScaleAbs(image, alpha=0.45, beta=5)
+        dim = cv2.convertScaleAbs(image, alpha=light, beta=5)
         got = read_card(dim, ocr=ocr, want="front", address=False)
         assert got.reason != "photocopy", name
         read += got.accepted_number == bright.accepted_number     # compared, never printed
+        seen += 1
         grey = cv2.cvtColor(cv2.cvtColor(dim, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
         assert not read_card(grey, ocr=ocr, want="front", address=False).ok, name
-    assert read >= 9, read
+    assert seen >= 10 and read == seen, (read, seen)
 
 
 def test_shared_synthetic_sheet(ocr: CardOcr, shared_file) -> None:
