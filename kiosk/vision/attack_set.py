@@ -7,6 +7,7 @@ from the first frames of those clips and from the `spoof` folder beside it.
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -83,9 +84,11 @@ def _face_rows(observer: Any, img: np.ndarray) -> tuple[float, float, float] | N
 
 def build_streams(liveness_dir: Path, observer: Any, *, kinds: Iterable[str] = ATTACK_KINDS,
                   clips: Iterable[str] | None = None, seed: int = 0,
-                  progress: Callable[[str], None] | None = None
+                  progress: Callable[[str], None] | None = None, camera_jpeg: int = 0
                   ) -> tuple[list[Stream], list[Stream], list[Event]]:
-    """(genuine streams, attack streams, labelled events)."""
+    """(genuine streams, attack streams, labelled events); `camera_jpeg`: every frame the
+    camera would see, genuine or attack, JPEG-compressed at that quality (MJPEG webcams)."""
+    look = functools.partial(observe_stream, jpeg=camera_jpeg)
     say = progress or (lambda _m: None)
     names = list(clips) if clips is not None else clip_names(liveness_dir)
     loaded = {n: read_clip(liveness_dir / n) for n in names}
@@ -93,19 +96,19 @@ def build_streams(liveness_dir: Path, observer: Any, *, kinds: Iterable[str] = A
     genuine = []
     for n, (frames, fps) in loaded.items():
         say(f"genuine {n}")
-        genuine.append(observe_stream(n, n, "genuine", frames, observer, fps=fps))
+        genuine.append(look(n, n, "genuine", frames, observer, fps=fps))
     kinds = tuple(kinds)
     out = []
     rng = random.Random(seed)
     for n, (frames, fps) in loaded.items():
         if "loop_injected" in kinds:
             say(f"loop_injected {n}")
-            out.append(observe_stream(f"loop3:{n}", "loop_injected", "attack",
+            out.append(look(f"loop3:{n}", "loop_injected", "attack",
                                       attacks.looped(frames, seed=rng.randrange(1 << 30)),
                                       observer, fps=fps))
         if "loop_phone" in kinds:
             say(f"loop_phone {n}")
-            out.append(observe_stream(f"phone_loop3:{n}", "loop_phone", "attack",
+            out.append(look(f"phone_loop3:{n}", "loop_phone", "attack",
                                       attacks.on_phone(attacks.looped(frames, seed=rng.randrange(1 << 30)),
                                                        seed=rng.randrange(1 << 30), fps=fps),
                                       observer, fps=fps))
@@ -113,7 +116,7 @@ def build_streams(liveness_dir: Path, observer: Any, *, kinds: Iterable[str] = A
         segs = _montage_segments(loaded, events)
         if segs:
             say("montage")
-            out.append(observe_stream("montage:all_actions", "montage", "attack",
+            out.append(look("montage:all_actions", "montage", "attack",
                                       attacks.montage(segs, seed=rng.randrange(1 << 30)),
                                       observer))
     stills = _stills(liveness_dir, loaded) if {"still_screen", "still_print",
@@ -121,19 +124,19 @@ def build_streams(liveness_dir: Path, observer: Any, *, kinds: Iterable[str] = A
     for name, img in stills:
         if "still_screen" in kinds:
             say(f"still_screen {name}")
-            out.append(observe_stream(f"screen:{name}", "still_screen", "attack",
+            out.append(look(f"screen:{name}", "still_screen", "attack",
                                       attacks.still_on_phone(img, seed=rng.randrange(1 << 30)),
                                       observer))
         if "still_print" in kinds:
             say(f"still_print {name}")
-            out.append(observe_stream(f"print:{name}", "still_print", "attack",
+            out.append(look(f"print:{name}", "still_print", "attack",
                                       attacks.held_print(img, seed=rng.randrange(1 << 30)),
                                       observer))
         if "warped_photo" in kinds:
             rows = _face_rows(observer, img)
             if rows is not None:
                 say(f"warped_photo {name}")
-                out.append(observe_stream(
+                out.append(look(
                     f"warp:{name}", "warped_photo", "attack",
                     attacks.warped_photo(img, eyes_y=rows[0], mouth_y=rows[1], face_h=rows[2],
                                          seed=rng.randrange(1 << 30)), observer))
@@ -143,7 +146,7 @@ def build_streams(liveness_dir: Path, observer: Any, *, kinds: Iterable[str] = A
 def evaluate_draws(liveness_dir: Path, *, draws: int, seed: int = 0,
                    kinds: Iterable[str] = ATTACK_KINDS, clips: Iterable[str] | None = None,
                    genuine_draws_per_event: int | None = None, observer: Any = None,
-                   progress: Callable[[str], None] | None = None
+                   progress: Callable[[str], None] | None = None, camera_jpeg: int = 0
                    ) -> tuple[list[DrawItem], dict[str, Any], list[Stream]]:
     from kiosk.vision.observe import FaceObserver
 
@@ -151,7 +154,8 @@ def evaluate_draws(liveness_dir: Path, *, draws: int, seed: int = 0,
     observer = observer or FaceObserver()
     try:
         genuine, attack, events = build_streams(liveness_dir, observer, kinds=kinds,
-                                                clips=clips, seed=seed, progress=progress)
+                                                clips=clips, seed=seed, progress=progress,
+                                                camera_jpeg=camera_jpeg)
     finally:
         if own:
             observer.close()
@@ -168,7 +172,8 @@ def evaluate_draws(liveness_dir: Path, *, draws: int, seed: int = 0,
     for st in attack:
         items += attack_draws(st, draws, seed)
     summary = summarise_draws(items, skipped)
-    summary.update({"seed": seed, "draws": draws, "genuine_draws_per_event": g_draws,
+    summary.update({"seed": seed, "draws": draws, "camera_jpeg": camera_jpeg,
+                    "genuine_draws_per_event": g_draws,
                     "streams": {s.name: s.cues | {"frame_reasons": list(s.frame_reasons)}
                                 for s in genuine + attack}})
     return items, summary, genuine + attack

@@ -47,6 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     live.add_argument("--draws", type=int, default=0,
                       help="run the generated attack set and genuine answers (made from the "
                            "clips' folder and events.csv) under N random challenge draws each")
+    live.add_argument("--camera-jpeg", type=int, default=0, metavar="Q",
+                      help="with --draws: every frame, genuine or attack, JPEG-compressed at "
+                           "quality Q first, as an MJPEG webcam delivers it (e.g. 60)")
     live.add_argument("--genuine-draws", type=int, default=None,
                       help="draws per labelled genuine action (default: draws / 10)")
     live.set_defaults(func=_eval_liveness)
@@ -245,7 +248,7 @@ def _eval_liveness_draws(args: argparse.Namespace) -> int:
     try:
         items, summary, _ = evaluate_draws(
             args.clips.parent, draws=args.draws, seed=args.seed,
-            genuine_draws_per_event=args.genuine_draws,
+            genuine_draws_per_event=args.genuine_draws, camera_jpeg=args.camera_jpeg,
             progress=lambda m: print(f"observing {m}", file=sys.stderr, flush=True))
     except ModelError as exc:
         print(f"model not ready: {exc}", file=sys.stderr)

@@ -65,10 +65,22 @@ class DrawItem:
     onset_delays_s: tuple[float, ...] = ()
 
 
+def webcam_jpeg(frames: Iterable[np.ndarray], quality: int) -> Iterator[np.ndarray]:
+    """Frames as a USB webcam's MJPEG stream delivers them (JPEG at `quality`)."""
+    import cv2
+
+    for f in frames:
+        yield cv2.imdecode(cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], 1)
+
+
 def observe_stream(name: str, kind: str, label: str, frames: Iterable[np.ndarray], observer: Any,
-                   *, fps: float = 30.0, cfg: LivenessConfig | None = None) -> Stream:
-    """One pass: observations plus the frame cues of the whole stream."""
+                   *, fps: float = 30.0, cfg: LivenessConfig | None = None,
+                   jpeg: int = 0) -> Stream:
+    """One pass: observations plus the frame cues of the whole stream (`jpeg`: every frame
+    JPEG-compressed at that quality first, as the camera would deliver it)."""
     cfg = cfg or LivenessConfig()
+    if jpeg:
+        frames = webcam_jpeg(frames, jpeg)
     surround = SurroundTracker()
     cuts = CutDetector()
     obs: list[FaceObservation] = []

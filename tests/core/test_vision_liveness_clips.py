@@ -130,10 +130,9 @@ def test_unreadable_sources_end_with_a_reason(tmp_path) -> None:
 
 
 def _jpeg(frames: list[np.ndarray], quality: int = 60) -> list[np.ndarray]:
-    import cv2
+    from kiosk.vision.liveness_eval import webcam_jpeg
 
-    return [cv2.imdecode(cv2.imencode(".jpg", f, [cv2.IMWRITE_JPEG_QUALITY, quality])[1], 1)
-            for f in frames]
+    return list(webcam_jpeg(frames, quality))
 
 
 def test_an_unasked_mouth_must_be_wide_to_be_a_wrong_action(shared_file) -> None:
@@ -169,7 +168,8 @@ def test_genuine_answers_through_a_webcams_jpeg_still_pass(shared_file) -> None:
     frames, fps = le.read_clip(clip)
     ob = FaceObserver()
     try:
-        stream = le.observe_stream(clip.name, clip.name, "genuine", _jpeg(frames), ob, fps=fps)
+        stream = le.observe_stream(clip.name, clip.name, "genuine", frames, ob, fps=fps,
+                                   jpeg=60)
     finally:
         ob.close()
     events = le.read_events(Path(clip).parent / "events.csv")
