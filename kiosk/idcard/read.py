@@ -222,7 +222,7 @@ def read_card(image: np.ndarray, *, ocr: CardOcr | None = None, want: str | None
         if filled.ok:
             return replace(filled, route="filled")
     second = read_whole_frame(image, ocr=ocr, reject_copies=reject_copies, today=today,
-                              t0=t0)
+                              t0=t0, retry=not first.accepted_number)
     best = _better(first, second)
     if not best.accepted_number and FULL_READ_SKIPPED in first.warnings:
         # the one look accepted no number (a dim card: the whole frame's text too faint to
@@ -272,14 +272,15 @@ def _better(first: CardReadResult, second: CardReadResult | None) -> CardReadRes
 
 
 def read_whole_frame(image: np.ndarray, *, ocr: CardOcr, reject_copies: bool = True,
-                     today: dt.date | None = None, t0: float | None = None
-                     ) -> CardReadResult | None:
+                     today: dt.date | None = None, t0: float | None = None,
+                     retry: bool = True) -> CardReadResult | None:
     """Front fields from the whole frame's text layout (see layout.py); None when no number
     line anchors a card. Small frames are enlarged first: the recogniser reads text lines
     at 48 px high and a card 360 px wide prints its labels about 9 px high. Text is detected
     at the camera's own pixels (0.08 s instead of 0.4 s at 640x360); when that read accepts no
     number -- in a dark room the text is too faint to detect small, or its text area comes
-    out too small to judge its colour -- it is redone with detection on the enlarged frame."""
+    out too small to judge its colour -- it is redone with detection on the enlarged frame
+    (`retry`; the kiosk's read skips that when the outline read already holds a number)."""
     t0 = time.perf_counter() if t0 is None else t0
     scale = UPSCALE_BELOW / min(image.shape[:2]) if min(image.shape[:2]) < UPSCALE_BELOW else 1.0
     big = (cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
@@ -288,7 +289,7 @@ def read_whole_frame(image: np.ndarray, *, ocr: CardOcr, reject_copies: bool = T
     if scale <= 1.0:
         return _layout_read(big, ocr.lines(big), **kw)
     quick = _layout_read(big, ocr.lines(big, det_short=min(image.shape[:2])), **kw)
-    if quick is not None and quick.accepted_number:
+    if (quick is not None and quick.accepted_number) or not retry:
         return quick
     return _better(quick, _layout_read(big, ocr.lines(big), **kw)) if quick is not None \
         else _layout_read(big, ocr.lines(big), **kw)
