@@ -64,6 +64,16 @@ def test_threshold_for_review_rate_needs_no_data_to_be_invented() -> None:
     assert threshold_for_review_rate([0.01] * 9 + [0.06], BAND) == 0.049   # already 10 %
 
 
+def _referred(store, rid: int, scores: dict) -> None:
+    """A kiosk attempt saved as referred for face review, with these scores."""
+    at = "2026-03-01T01:00:00+00:00"
+    store.save_certification(NewCertification(
+        resident_id=rid, channel="kiosk_self", result="referred", started_at=at,
+        finished_at=at, scores=scores, reason_codes=("face_review",),
+        attempts=(AttemptRecord(1, at, at, "failed", True, scores["distance"], "face_review",
+                                ("blink",)),))).result()
+
+
 def test_review_page_shows_the_face_decision_beside_the_photos(kiosk_home, qtbot, qapp) -> None:
     """A referred face_review attempt: the staff page names the outcome, the deciding photo
     (marked under its picture), the distance against the settings and the liveness result."""
@@ -81,15 +91,8 @@ def test_review_page_shows_the_face_decision_beside_the_photos(kiosk_home, qtbot
         add_staff(store)
         (rid,) = residents(store, 1)
         store.set_face_reference(rid, template=None, photo=b"not-an-image").result()
-        new = NewCertification(
-            resident_id=rid, channel="kiosk_self", result="referred",
-            started_at="2026-03-01T01:00:00+00:00", finished_at="2026-03-01T01:00:00+00:00",
-            scores={"distance": 0.061, "reference": "enrolled", "outcome": "review",
-                    "threshold": 0.049, "review_band": 0.034},
-            reason_codes=("face_review",),
-            attempts=(AttemptRecord(1, "2026-03-01T01:00:00+00:00", "2026-03-01T01:00:00+00:00",
-                                    "failed", True, 0.061, "face_review", ("blink",)),))
-        store.save_certification(new).result()
+        _referred(store, rid, {"distance": 0.061, "reference": "enrolled", "outcome": "review",
+                               "threshold": 0.049, "review_band": 0.034})
         page = ReviewPage(ConsoleContext(store=store, settings=Settings()))
         qtbot.addWidget(page)
         page.refresh()
@@ -118,17 +121,10 @@ def test_review_page_says_when_two_face_models_disagreed(kiosk_home, qtbot, qapp
     try:
         add_staff(store)
         (rid,) = residents(store, 1)
-        new = NewCertification(
-            resident_id=rid, channel="kiosk_self", result="referred",
-            started_at="2026-03-01T01:00:00+00:00", finished_at="2026-03-01T01:00:00+00:00",
-            scores={"distance": 0.041, "reference": "card_portrait", "outcome": "review",
-                    "threshold": 0.049, "review_band": 0.034,
-                    "models": {"Dlib": {"outcome": "accept", "distance": 0.041},
-                               "SFace": {"outcome": "reject", "distance": 0.71}}},
-            reason_codes=("face_review",),
-            attempts=(AttemptRecord(1, "2026-03-01T01:00:00+00:00", "2026-03-01T01:00:00+00:00",
-                                    "failed", True, 0.041, "face_review", ("blink",)),))
-        store.save_certification(new).result()
+        _referred(store, rid, {"distance": 0.041, "reference": "card_portrait",
+                               "outcome": "review", "threshold": 0.049, "review_band": 0.034,
+                               "models": {"Dlib": {"outcome": "accept", "distance": 0.041},
+                                          "SFace": {"outcome": "reject", "distance": 0.71}}})
         page = ReviewPage(ConsoleContext(store=store, settings=Settings()))
         qtbot.addWidget(page)
         page.refresh()
