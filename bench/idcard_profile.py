@@ -53,7 +53,7 @@ def main() -> int:
     size = tuple(int(v) for v in args.size.split("x"))
     ocr = get_ocr()
     handed_over: Counter = Counter()
-    judge = rd._judge_front
+    judge = rd.judge_front
 
     def fast_verdict(warped, engine, t0, **kw):
         last.clear()
@@ -71,7 +71,7 @@ def main() -> int:
     last: dict[str, str] = {}
     fast = rd._fast_front
     rd._fast_front = fast_verdict
-    rd._judge_front = judged
+    rd.judge_front = judged
     _timed(CardOcr, "lines", "full RapidOCR (detection + recognition)")
     _timed(CardOcr, "recognise", "recogniser alone (fast path)")
     _timed(CardDetector, "locate", "outline finder")

@@ -12,7 +12,7 @@ from typing import Any
 _EXPORTS = {
     "CardDetector": "detect", "CardDetection": "detect", "CardSteadiness": "detect",
     "SteadyState": "detect", "DetectorTuning": "detect", "CARD_W": "detect", "CARD_H": "detect",
-    "read_card": "read", "CardReadResult": "read", "cut_portrait": "read",
+    "read_card": "read", "CardReadResult": "verdict", "cut_portrait": "read",
     "CardOcr": "ocr", "get_ocr": "ocr", "warm_up": "ocr",
     "validate_id_number": "number", "IdNumberCheck": "number", "mask_id_number": "number",
     "check_digit": "number",

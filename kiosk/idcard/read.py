@@ -10,8 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from dataclasses import dataclass, field, replace
-from typing import Any
+from dataclasses import replace
 
 import cv2
 import numpy as np
@@ -19,9 +18,8 @@ import numpy as np
 from kiosk.idcard import fast_read, layout
 from kiosk.idcard import fields as parse
 from kiosk.idcard.detect import CARD_H, CARD_W, CardDetector, side_hint, warp_card
-from kiosk.idcard.messages import message_for
-from kiosk.idcard.number import IdNumberCheck, mask_id_number, validate_id_number
 from kiosk.idcard.ocr import CardOcr, OcrLine, get_ocr
+from kiosk.idcard.verdict import CardReadResult, fail, finish_back, judge_front
 
 log = logging.getLogger(__name__)
 
@@ -36,60 +34,6 @@ OUTSIDE_LIMIT = 0.03     # a corner this far beyond the image edge: part of the 
 # The printed part of a front or back (fractions of the card): a card whose corner runs
 # off the frame is still read when all of this lies inside it (only blank margin is lost).
 PRINTED_BOX = (0.04, 0.08, 0.96, 0.93)
-
-
-@dataclass(frozen=True, eq=False)
-class CardReadResult:
-    """What was read. `ok` = usable for identity (front) or fully read (back)."""
-
-    ok: bool
-    reason: str                                  # "ok" or a code from messages.REASON_MESSAGES
-    message_zh: str
-    side: str = "unknown"                        # front | back | unknown
-    fields: dict[str, str] = field(default_factory=dict)
-    confidences: dict[str, float] = field(default_factory=dict)
-    checks: dict[str, bool] = field(default_factory=dict)
-    number_check: IdNumberCheck | None = None
-    portrait: np.ndarray | None = field(default=None, repr=False)
-    warped: np.ndarray | None = field(default=None, repr=False)
-    upside_down: bool = False
-    warnings: tuple[str, ...] = ()
-    elapsed: float = 0.0
-    # fast (recogniser only, outline) | filled (recogniser only, card filling the frame) |
-    # outline (full OCR of the straightened card) | layout (full OCR of the frame)
-    route: str = "outline"
-
-    @property
-    def accepted_number(self) -> str | None:
-        """The number, only when it passed every check; never a best guess."""
-        nc = self.number_check
-        if nc is None or not nc.ok:
-            return None
-        if self.checks.get("birth_matches") is False or self.checks.get("sex_matches") is False:
-            return None
-        return nc.number
-
-    def summary(self, *, reveal: bool = False) -> dict[str, Any]:
-        """JSON-safe view; the number is masked unless `reveal` (the CLI's own display)."""
-        shown = dict(self.fields)
-        if "id_number" in shown and not reveal:
-            shown["id_number"] = mask_id_number(shown["id_number"])
-        nc = self.number_check
-        return {
-            "ok": self.ok, "reason": self.reason, "message": self.message_zh,
-            "side": self.side, "upside_down": self.upside_down, "fields": shown,
-            "confidences": {k: round(v, 3) for k, v in self.confidences.items()},
-            "checks": self.checks, "warnings": list(self.warnings),
-            "number_check": None if nc is None else {"ok": nc.ok, "code": nc.code,
-                                                     "message": nc.message_zh},
-            "portrait": self.portrait is not None, "elapsed_s": round(self.elapsed, 3),
-            "route": self.route,
-        }
-
-
-def _fail(reason: str, t0: float, *, want: str | None = None, **kw: Any) -> CardReadResult:
-    return CardReadResult(False, reason, message_for(reason, want=want),
-                          elapsed=time.perf_counter() - t0, **kw)
 
 
 # The colour test sees the card as a camera's auto-exposure would: brightened until its
@@ -192,7 +136,7 @@ def read_card(image: np.ndarray, *, ocr: CardOcr | None = None, want: str | None
     """
     t0 = time.perf_counter()
     if image is None or image.size == 0:
-        return _fail("no_card", t0, want=want)
+        return fail("no_card", t0, want=want)
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     ocr = ocr or get_ocr()
@@ -304,15 +248,15 @@ def _layout_read(big: np.ndarray, lines: list[OcrLine], *, reject_copies: bool,
     portrait = None
     if found.portrait_box is not None:
         if _runs_off(found.portrait_box, big.shape):
-            return _fail("partly_outside", t0, want="front")     # the face reference is cut
+            return fail("partly_outside", t0, want="front")     # the face reference is cut
         portrait = layout.cut_box(big, found.angle_deg, found.centre, found.portrait_box)
     area = (None if found.text_box is None else
             layout.cut_box(big, found.angle_deg, found.centre, found.text_box))
     if area is not None and is_photocopy(area, level=COPY_LEVEL, share=COPY_SHARE):
         if reject_copies:
-            return _fail("photocopy", t0, want="front")
+            return fail("photocopy", t0, want="front")
         warnings.append("photocopy")
-    result = _judge_front(found.fields, found.confidences, found.problems, t0, warped=None,
+    result = judge_front(found.fields, found.confidences, found.problems, t0, warped=None,
                           portrait=portrait, upside_down=False, warnings=warnings, today=today)
     return replace(result, route="layout")
 
@@ -363,19 +307,19 @@ def _read_straightened(image: np.ndarray, *, ocr: CardOcr | None = None, want: s
     recogniser-only read or nothing, for a guessed straightening; `enlarged_frame_next`:
     the caller reads the whole frame, enlarged, when this read is not ok)."""
     if image is None or image.size == 0:
-        return _fail("no_card", t0, want=want)
+        return fail("no_card", t0, want=want)
     if image.ndim == 2:
         image = cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
     warped, reason = straighten(image, detector=detector)
     if warped is None:
-        return _fail(reason, t0, want=want)
+        return fail(reason, t0, want=want)
     hint, flipped_hint = side_hint(warped)
     if flipped_hint:
         warped = cv2.rotate(warped, cv2.ROTATE_180)
     warnings: list[str] = []
     if is_photocopy(warped):
         if reject_copies:
-            return _fail("photocopy", t0, want=want, warped=warped)
+            return fail("photocopy", t0, want=want, warped=warped)
         warnings.append("photocopy")
     tried = None
     if want != "back" and hint != "back":
@@ -384,7 +328,7 @@ def _read_straightened(image: np.ndarray, *, ocr: CardOcr | None = None, want: s
         if quick is not None:
             return quick
     if fast_only:
-        return _fail("no_card", t0, want=want)
+        return fail("no_card", t0, want=want)
     if (enlarged_frame_next and tried is not None and tried.accepted_number
             and not tried.upside_down and _unread_rows(tried)):
         # The fast read's number passed GB 11643 with nothing read against it, on an upright
@@ -396,7 +340,7 @@ def _read_straightened(image: np.ndarray, *, ocr: CardOcr | None = None, want: s
         skipped = (*warnings, FULL_READ_SKIPPED)
         return (replace(tried, elapsed=time.perf_counter() - t0,
                         warnings=(*tried.warnings, FULL_READ_SKIPPED)) if not tried.ok else
-                _fail("unreadable", t0, want=want, warped=warped, warnings=skipped))
+                fail("unreadable", t0, want=want, warped=warped, warnings=skipped))
     full = _full_read(warped, ocr=ocr, want=want, today=today, t0=t0,
                       upside_down=flipped_hint, warnings=warnings)
     # A refusal by the fast read that still holds an accepted number (e.g. `name_unclear`)
@@ -415,10 +359,10 @@ def _full_read(warped: np.ndarray, *, ocr: CardOcr | None, want: str | None,
     """Text detection and recognition of the whole straightened card."""
     lines = (ocr or get_ocr()).lines(warped)
     if not lines:
-        return _fail("unreadable", t0, want=want, warped=warped, warnings=tuple(warnings))
+        return fail("unreadable", t0, want=want, warped=warped, warnings=tuple(warnings))
     front_votes, back_votes = parse.side_votes(lines)
     if max(front_votes, back_votes) < 2:
-        return _fail("not_id_card", t0, want=want, warped=warped, warnings=tuple(warnings))
+        return fail("not_id_card", t0, want=want, warped=warped, warnings=tuple(warnings))
     side = "front" if front_votes >= back_votes else "back"
     if _orientation_flipped(lines, side):
         warped = cv2.rotate(warped, cv2.ROTATE_180)
@@ -427,10 +371,10 @@ def _full_read(warped: np.ndarray, *, ocr: CardOcr | None, want: str | None,
     if upside_down:
         warnings.append("upside_down")
     if want and side != want:
-        return _fail("wrong_side", t0, want=want, side=side, warped=warped,
+        return fail("wrong_side", t0, want=want, side=side, warped=warped,
                      upside_down=upside_down, warnings=tuple(warnings))
     if side == "back":
-        return _finish_back(lines, t0, warped=warped, upside_down=upside_down,
+        return finish_back(lines, t0, warped=warped, upside_down=upside_down,
                             warnings=warnings, today=today)
     return _finish_front(lines, t0, warped=warped, upside_down=upside_down,
                          warnings=warnings, today=today)
@@ -506,7 +450,7 @@ def _judge_fast(lines: list[OcrLine], warped: np.ndarray, t0: float, *, upside_d
                 ) -> tuple[CardReadResult | None, CardReadResult | None]:
     """The fast read's lines parsed and judged: (kept, None) or (None, its verdict)."""
     fields, conf, problems = parse.parse_front(lines, width=CARD_W, height=CARD_H)
-    result = _judge_front(fields, conf, problems, t0, warped=warped,
+    result = judge_front(fields, conf, problems, t0, warped=warped,
                           portrait=cut_portrait(warped), upside_down=upside_down,
                           warnings=list(warnings) + (["upside_down"] if upside_down else []),
                           today=today)
@@ -524,95 +468,5 @@ def _judge_fast(lines: list[OcrLine], warped: np.ndarray, t0: float, *, upside_d
 def _finish_front(lines: list[OcrLine], t0: float, *, warped: np.ndarray, upside_down: bool,
                   warnings: list[str], today: dt.date | None) -> CardReadResult:
     fields, conf, problems = parse.parse_front(lines, width=CARD_W, height=CARD_H)
-    return _judge_front(fields, conf, problems, t0, warped=warped, portrait=cut_portrait(warped),
+    return judge_front(fields, conf, problems, t0, warped=warped, portrait=cut_portrait(warped),
                         upside_down=upside_down, warnings=warnings, today=today)
-
-
-# Below this recogniser score a printed birth date one digit away from the number's is
-# taken as misread (docs/idcard.md "Birth date misread": misread dates scored 0.75 and
-# lower on the webcam scene sets, a cleanly printed date that really differs 0.9997).
-BIRTH_DOUBT_CONF = 0.9
-
-
-def one_digit_apart(a: str, b: str) -> bool:
-    """Same length, same non-digits, exactly one digit different (YYYY-MM-DD dates)."""
-    if len(a) != len(b):
-        return False
-    diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
-    return len(diff) == 1 and diff[0][0].isdigit() and diff[0][1].isdigit()
-
-
-def _number_corroborated(checks: dict[str, bool], warnings: list[str]) -> bool:
-    """The number passed GB 11643 and the printed birth date is exactly its birth digits
-    (not one digit off, forgiven), with no sex that contradicts it: eight printed digits
-    read apart from the number agree with it, so an unclear name need not send the card
-    back (docs/idcard.md, "An unclear name")."""
-    return (checks.get("id_number") is True and checks.get("birth_matches") is True
-            and "birth_misread" not in warnings and checks.get("sex_matches") is not False)
-
-
-def _judge_front(fields: dict[str, str], conf: dict[str, float], problems: list[str],
-                 t0: float, *, warped: np.ndarray | None, portrait: np.ndarray | None,
-                 upside_down: bool, warnings: list[str], today: dt.date | None
-                 ) -> CardReadResult:
-    """The checks every front read passes through, whichever way its fields were found."""
-    checks: dict[str, bool] = {}
-    number_check = None
-    if "id_number" in fields:
-        number_check = validate_id_number(fields["id_number"], today=today)
-        checks["id_number"] = number_check.ok
-        if number_check.ok:
-            if "birth" in fields:
-                printed, coded = fields["birth"], number_check.birth.isoformat()
-                checks["birth_matches"] = printed == coded
-                if (not checks["birth_matches"] and one_digit_apart(printed, coded)
-                        and conf.get("birth", 1.0) < BIRTH_DOUBT_CONF):
-                    # GB 11643's MOD 11-2 check digit catches every single-digit error in
-                    # the number; a number that passed it, against a printed date one digit
-                    # off that the recogniser itself doubted, means the date was misread
-                    # (blur, JPEG, a finger). A date read with confidence is still judged.
-                    checks["birth_matches"] = True
-                    warnings.append("birth_misread")
-            if "sex" in fields:
-                checks["sex_matches"] = fields["sex"] == number_check.sex
-    if "name" in fields:
-        checks["name"] = parse.name_is_clean(fields["name"])
-    if "ethnicity" in fields:
-        checks["ethnicity"] = fields["ethnicity"] in parse.ETHNICITIES
-    warnings.extend(p for p in problems if p.endswith("_missing") and p != "number_missing")
-    if number_check is None:
-        reason = "number_unreadable"
-    elif not number_check.ok:
-        reason = "id_number_invalid"
-    elif checks.get("birth_matches") is False or checks.get("sex_matches") is False:
-        reason = "number_mismatch"
-    elif not checks.get("name", False) and not _number_corroborated(checks, warnings):
-        reason = "name_unclear"
-    elif not checks.get("name", False):
-        # The number identifies the resident (the name comes from the roster, as for a typed
-        # number); an unclear name is never shown nor kept, and the card is not asked again.
-        fields.pop("name", None)
-        conf.pop("name", None)
-        warnings.append("name_unread")
-        reason = "ok"
-    else:
-        reason = "ok"
-    if checks.get("ethnicity") is False:
-        warnings.append("ethnicity_unusual")
-    log.info("card read: side=front reason=%s number=%s fields=%d", reason,
-             mask_id_number(fields.get("id_number")), len(fields))
-    return CardReadResult(reason == "ok", reason, message_for(reason), "front", fields, conf,
-                          checks, number_check, portrait, warped, upside_down,
-                          tuple(warnings), time.perf_counter() - t0)
-
-
-def _finish_back(lines: list[OcrLine], t0: float, *, warped: np.ndarray, upside_down: bool,
-                 warnings: list[str], today: dt.date | None) -> CardReadResult:
-    fields, conf, problems = parse.parse_back(lines, today=today)
-    checks = {"not_expired": "card_expired" not in problems} if "valid_to" in fields else {}
-    warnings.extend(problems)
-    reason = "ok" if {"authority", "valid_to"} <= fields.keys() else "back_unreadable"
-    log.info("card read: side=back reason=%s fields=%d", reason, len(fields))
-    return CardReadResult(reason == "ok", reason, message_for(reason), "back", fields, conf,
-                          checks, None, None, warped, upside_down, tuple(warnings),
-                          time.perf_counter() - t0)

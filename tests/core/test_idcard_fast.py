@@ -14,7 +14,6 @@ from kiosk.idcard.fast_read import field_boxes, line_boxes, taller
 from kiosk.idcard.fields import printed_birth
 from kiosk.idcard.ocr import CardOcr, get_ocr
 from kiosk.idcard.read import (
-    _judge_front,
     _read_straightened,
     _unread_rows,
     fill_frame,
@@ -23,6 +22,7 @@ from kiosk.idcard.read import (
     straighten,
 )
 from kiosk.idcard.scene_sets import scene_params, webcam_scenes
+from kiosk.idcard.verdict import judge_front
 
 pytestmark = pytest.mark.slow
 
@@ -205,7 +205,7 @@ def test_only_rows_around_a_passing_unopposed_number_are_read_again():
     boxes = {k: (10, 10, 50, 30) for k in ("name", "sex", "birth", "number")}
 
     def judged(**fields):
-        return _judge_front({"id_number": person.id_number, "sex": person.sex, **fields},
+        return judge_front({"id_number": person.id_number, "sex": person.sex, **fields},
                             {}, [], 0.0, warped=None, portrait=None, upside_down=False,
                             warnings=[], today=None)
 

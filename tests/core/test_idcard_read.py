@@ -223,11 +223,11 @@ def test_mild_highlight_away_from_the_fields_is_not_glare_and_reads(ocr: CardOcr
 
 
 def _judge(person: syn.FakeResident, birth: str, birth_conf: float):
-    from kiosk.idcard.read import _judge_front
+    from kiosk.idcard.verdict import judge_front
 
     fields = {**expected(person), "birth": birth}
     conf = {k: 0.99 for k in fields} | {"birth": birth_conf}
-    return _judge_front(fields, conf, [], 0.0, warped=None, portrait=None, upside_down=False,
+    return judge_front(fields, conf, [], 0.0, warped=None, portrait=None, upside_down=False,
                         warnings=[], today=TODAY)
 
 
@@ -300,15 +300,16 @@ def test_a_later_read_that_sees_the_birth_date_against_the_number_wins() -> None
     """The attacker's card: a real pensioner's number, another birth date printed, the name
     smudged. An earlier read that saw neither name nor date cannot outvote a later read
     that saw the date contradict the number."""
-    from kiosk.idcard.read import _better, _judge_front
+    from kiosk.idcard.read import _better
+    from kiosk.idcard.verdict import judge_front
 
     person = syn.fake_resident(73)
-    blind = _judge_front({"id_number": person.id_number, "name": "A1", "sex": person.sex},
+    blind = judge_front({"id_number": person.id_number, "name": "A1", "sex": person.sex},
                          {"id_number": 0.99, "name": 0.4, "sex": 0.99}, [], 0.0, warped=None,
                          portrait=None, upside_down=False, warnings=[], today=TODAY)
     assert blind.reason == "name_unclear" and blind.accepted_number == person.id_number
     forged = person.birth.replace(year=person.birth.year - 7).isoformat()
-    seeing = _judge_front({**expected(person), "birth": forged}, {}, [], 0.0, warped=None,
+    seeing = judge_front({**expected(person), "birth": forged}, {}, [], 0.0, warped=None,
                           portrait=None, upside_down=False, warnings=[], today=TODAY)
     assert seeing.reason == "number_mismatch"
     assert _better(blind, seeing) is seeing
