@@ -131,6 +131,8 @@ def test_review_page_says_when_two_face_models_disagreed(kiosk_home, qtbot, qapp
         text = page.details.text()
         assert "待人工核对（两个模型意见不一）" in text, text
         assert "各模型：Dlib 自动通过，SFace 不相似" in text and "models=" not in text
+        # the queue names the reason in words for the busy counter, not the flow's code
+        assert page.queue.item(0, 4).text() == "人脸相似度在复核带内，请核对"
         for w, h in ((1920, 1080), (1366, 768), (1280, 800)):
             page.resize(w, h)
             page.show()

@@ -116,7 +116,8 @@ class ReviewPage(QWidget):
         items = review.review_queue(self.ctx.store)
         self.items = {i.uuid: i for i in items}
         fill(self.queue, [[fmt_local(i.finished_at), i.resident_name, i.masked_id_number,
-                           label(RESULT_ZH, i.result), "、".join(i.reason_codes)]
+                           label(RESULT_ZH, i.result),
+                           "、".join(review.reason_zh(c) for c in i.reason_codes)]
                           for i in items], keys=[i.uuid for i in items])
         if items:
             self.queue.selectRow(0)
@@ -145,7 +146,7 @@ class ReviewPage(QWidget):
         tries = "；".join(
             f"第{a.number}次 {label(RESULT_ZH, a.outcome)} 活体{'通过' if a.liveness_passed else '未过'}"
             f" 距离{a.match_distance:.2f}" if a.match_distance is not None else
-            f"第{a.number}次 {label(RESULT_ZH, a.outcome)} {a.reason_code}"
+            f"第{a.number}次 {label(RESULT_ZH, a.outcome)} {review.reason_zh(a.reason_code)}"
             for a in item.attempts)
         # each model's say is in the face-decision line above, not repeated as a raw dict
         scores = "，".join(f"{k}={v}" for k, v in item.scores.items() if k != "models")
