@@ -32,13 +32,26 @@ def observed(shared_file, observer):
 
 def test_glare_from_the_grey_face_is_the_glare_of_the_frame(observed) -> None:
     for f, o in observed:
-        fast = quality.assess(f, o).measures["glare"]
+        fast = quality.assess(f, o, full=True).measures["glare"]
         assert fast == quality._glare_fraction(f, o)    # converted again, patch by patch
     bright = [(np.clip(f.astype(np.int16) + 90, 0, 255).astype(np.uint8), o)
               for f, o in observed[:20]]
     for f, o in bright:                                 # glare that is there is still seen
-        fast = quality.assess(f, o).measures["glare"]
+        fast = quality.assess(f, o, full=True).measures["glare"]
         assert fast == quality._glare_fraction(f, o) and fast > 0
+
+
+def test_the_late_gates_skipped_never_change_what_is_coached_or_kept(observed) -> None:
+    """With an earlier gate failed, glare and blur are not measured: the reason coached, ok
+    and the probe score are those of every gate measured (`full`), frame by frame."""
+    skipped = 0
+    frames = observed + [(cv2.GaussianBlur(f, (0, 0), 5), o) for f, o in observed[::6]]
+    for f, o in frames:
+        quick, every = quality.assess(f, o), quality.assess(f, o, full=True)
+        assert (quick.reason, quick.ok, quick.score) == (every.reason, every.ok, every.score)
+        assert quick.reasons == every.reasons[:len(quick.reasons)]
+        skipped += "sharpness" not in quick.measures
+    assert 0 < skipped < len(frames)          # both ways were exercised
 
 
 def test_the_background_brightness_from_a_grid_is_within_a_grey_level(observed) -> None:
