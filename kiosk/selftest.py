@@ -218,6 +218,23 @@ def check_chip_reader() -> list[CheckResult]:
     return [CheckResult("chip_reader", status, reason)]
 
 
+def check_windows_dlls(platform: str = sys.platform) -> list[CheckResult]:
+    """On Windows: every DLL that Qt and onnxruntime need is found, with every function they
+    import from it (kiosk/deploy/windows_dlls.py); read before either is loaded."""
+    if platform != "win32":
+        return []
+    from kiosk.deploy.windows_dlls import check_this_pc
+
+    read, problems = check_this_pc()
+    if problems:
+        return [CheckResult("windows_dlls", "fail", p.message()) for p in problems]
+    if not read:
+        return [CheckResult("windows_dlls", "warn", "Qt's and onnxruntime's DLLs are not "
+                            "where this build keeps them; nothing was checked")]
+    return [CheckResult("windows_dlls", "ok", f"{len(read)} DLLs of Qt and onnxruntime: "
+                        "every dependency found with every function they import")]
+
+
 def check_load_order() -> list[CheckResult]:
     """onnxruntime, mediapipe and Qt load together, in the UI's order for this platform."""
     from kiosk.deploy.load_order import describe, load_in_ui_order
@@ -264,7 +281,7 @@ def check_backups() -> list[CheckResult]:
 
 
 CHECKS: list[Callable[[], list[CheckResult]]] = [
-    check_settings, check_load_order, check_models, check_face_decision, check_database, check_second_store,
+    check_settings, check_windows_dlls, check_load_order, check_models, check_face_decision, check_database, check_second_store,
     check_backups,
     check_speech, check_voices, check_font, check_qt_platform, check_camera,
     check_camera_trust, check_chip_reader, check_printer, check_deployment,

@@ -21,6 +21,12 @@ _HINTS: tuple[tuple[re.Pattern[str], str], ...] = (
      "Correct it, then start the kiosk again."),
     (re.compile(r"another kiosk is already running", re.I),
      "Another kiosk is already running on this data folder; close it first."),
+    (re.compile(r"DLL load failed while importing \w+: (The specified (procedure|module) could "
+                r"not be found|找不到指定的(程序|模块))", re.I),
+     "A DLL that Qt or onnxruntime needs is missing, or an older copy lacks functions they "
+     "use (no ICU before Windows 10 1703, an old VC++ runtime, or another program's copy "
+     "found first). Run "
+     "`kiosk-cli selftest`: its windows_dlls line names the DLL, the folder and the fix."),
     (re.compile(r"No space left on device|disk is full", re.I),
      "The disk is full. Free space, then start the kiosk again."),
 )
