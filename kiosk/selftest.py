@@ -219,8 +219,8 @@ def check_chip_reader() -> list[CheckResult]:
 
 
 def check_windows_dlls(platform: str = sys.platform) -> list[CheckResult]:
-    """On Windows: every DLL that Qt and onnxruntime need is found, with every function they
-    import from it (kiosk/deploy/windows_dlls.py); read before either is loaded."""
+    """On Windows: every DLL that onnxruntime, MediaPipe and Qt need is found, with every
+    function they import from it (kiosk/deploy/windows_dlls.py); read before any is loaded."""
     if platform != "win32":
         return []
     from kiosk.deploy.windows_dlls import check_this_pc
@@ -229,10 +229,10 @@ def check_windows_dlls(platform: str = sys.platform) -> list[CheckResult]:
     if problems:
         return [CheckResult("windows_dlls", "fail", p.message()) for p in problems]
     if not read:
-        return [CheckResult("windows_dlls", "warn", "Qt's and onnxruntime's DLLs are not "
-                            "where this build keeps them; nothing was checked")]
-    return [CheckResult("windows_dlls", "ok", f"{len(read)} DLLs of Qt and onnxruntime: "
-                        "every dependency found with every function they import")]
+        return [CheckResult("windows_dlls", "warn", "the DLLs of onnxruntime, MediaPipe and "
+                            "Qt are not where this build keeps them; nothing was checked")]
+    return [CheckResult("windows_dlls", "ok", f"{len(read)} DLLs of onnxruntime, MediaPipe "
+                        "and Qt: every dependency found with every function they import")]
 
 
 def check_load_order() -> list[CheckResult]:

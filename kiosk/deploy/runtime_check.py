@@ -161,8 +161,8 @@ def check_load_order() -> str:
 
 
 def check_windows_dlls() -> str:
-    """Windows: the bundle's Qt and onnxruntime DLLs find every dependency with every function
-    they import, before any of them is loaded (kiosk/deploy/windows_dlls.py)."""
+    """Windows: the bundle's onnxruntime, MediaPipe and Qt DLLs find every dependency with
+    every function they import, before any of them is loaded (kiosk/deploy/windows_dlls.py)."""
     if sys.platform != "win32":
         return "not Windows: the DLL check runs in the Windows bundle"
     from kiosk.deploy.windows_dlls import check_this_pc

@@ -1,5 +1,5 @@
-"""Will Qt's and onnxruntime's DLLs load on this Windows PC? Which copy of each dependency
-the loader would take, and which functions that copy lacks.
+"""Will the DLLs of onnxruntime, MediaPipe and Qt load on this Windows PC? Which copy of each
+dependency the loader would take, and which functions that copy lacks.
 
 The traps this names (each seen in the field; docs/deployment.md "Windows DLLs"):
 - Qt 6.10 and later links `Qt6Core.dll` against the ICU that Windows ships in System32
@@ -42,7 +42,7 @@ ICU = ("icuuc", "icuin", "icu.dll", "icudt")
 # (package, path inside it) of the modules the kiosk's window and models load, in the order
 # the UI loads them on Windows (kiosk/deploy/load_order.py: onnxruntime before Qt)
 MODULES: tuple[tuple[str, str], ...] = (
-    ("onnxruntime", "capi/onnxruntime.dll"),
+    ("onnxruntime", "capi/onnxruntime.dll"), ("mediapipe", "tasks/c/libmediapipe.dll"),
     ("PySide6", "Qt6Core.dll"), ("PySide6", "Qt6Gui.dll"), ("PySide6", "Qt6Widgets.dll"),
     ("PySide6", "plugins/platforms/qwindows.dll"),
 )
