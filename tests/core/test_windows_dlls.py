@@ -6,6 +6,7 @@ folders are laid out as on a kiosk PC (the module's folder, the program's, Syste
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 from pathlib import Path
@@ -183,3 +184,28 @@ def test_the_selftest_line_and_the_start_failure_explanation(monkeypatch, tmp_pa
     assert "windows_dlls" in why and "older copy" in why
     assert "windows_dlls" in explain_startup_failure(1, "exit code 1", [
         "ImportError: DLL load failed while importing QtCore: 找不到指定的模块。"], tmp_path)
+
+
+WINE_DLLS = Path("/usr/lib/x86_64-linux-gnu/wine/x86_64-windows")
+
+
+@pytest.mark.skipif(not (os.environ.get("KIOSK_WINDOWS_WHEELS") and WINE_DLLS.is_dir()),
+                    reason="opt-in: set KIOSK_WINDOWS_WHEELS to the unpacked win_amd64 wheels "
+                           "of PySide6-Essentials, onnxruntime and mediapipe (and install "
+                           "Debian's wine64, whose DLLs stand in for System32)")
+def test_the_real_wheels_against_wine_8s_system_dlls() -> None:
+    """The real DLLs of the locked versions against Wine 8.0's own (real PE) system DLLs:
+    what the earlier Wine experiment saw fail when loading (docs/deployment.md) must be
+    named without loading anything -- and onnxruntime, which ran there, must pass."""
+    from kiosk.deploy.windows_dlls import kiosk_modules
+
+    base = Path(os.environ["KIOSK_WINDOWS_WHEELS"])
+    modules = kiosk_modules({p: base / p for p in ("PySide6", "onnxruntime", "mediapipe")})
+    read, problems = check(modules, program_dir=None, system_dir=WINE_DLLS)
+    assert len(read) == 6
+    named = {(p.module, p.dll.lower()) for p in problems}
+    assert ("Qt6Core.dll", "icuuc.dll") in named
+    assert ("libmediapipe.dll", "bcryptprimitives.dll") in named
+    assert not any(p.module == "onnxruntime.dll" for p in problems)
+    for p in problems:
+        print(p.message())
