@@ -28,6 +28,10 @@ from pathlib import Path
 
 from kiosk.deploy.pe_file import PEError, PEFile
 
+# The oldest Windows the installer accepts (packaging/windows/kiosk.iss MinVersion): Windows
+# 10 version 1809, build 17763, the oldest Qt 6.8 and later support; its System32 has the
+# ICU (from 1703 on) that Qt6Core.dll imports. LTSC 2019 is 1809; LTSB 2016 is refused.
+MIN_WINDOWS_BUILD = 17763
 VIRTUAL = ("api-ms-win-", "ext-ms-win-")
 KNOWN_DLLS = frozenset({
     "advapi32.dll", "clbcatq.dll", "combase.dll", "comdlg32.dll", "coml2.dll", "difxapi.dll",

@@ -34,6 +34,9 @@ DefaultDirName={autopf}\AnxinKiosk
 DisableProgramGroupPage=yes
 PrivilegesRequired=admin
 ArchitecturesAllowed=x64compatible
+; Windows 10 1809 (LTSC 2019) or later: Qt's own minimum, and the first with the ICU Qt6Core.dll
+; imports from System32 (kiosk/deploy/windows_dlls.py MIN_WINDOWS_BUILD; tests check it)
+MinVersion=10.0.17763
 ArchitecturesInstallIn64BitMode=x64compatible
 OutputDir=..\..\dist
 OutputBaseFilename=anxin-kiosk-setup-{#AppVersion}

@@ -35,6 +35,15 @@ def _iss_define(name: str) -> str:
     return m.group(1)
 
 
+def test_the_installer_refuses_a_windows_too_old_for_qt() -> None:
+    """An older Windows is stopped by the installer with its own message, not by a kiosk
+    that cannot load Qt6Core.dll (no System32 ICU before Windows 10 1703)."""
+    from kiosk.deploy.windows_dlls import MIN_WINDOWS_BUILD
+
+    m = re.search(r"^MinVersion=10\.0\.(\d+)$", ISS, re.M)
+    assert m and int(m.group(1)) == MIN_WINDOWS_BUILD >= 15063
+
+
 def test_app_id_and_version_agree() -> None:
     res = _resources()
     m = re.search(r"^AppId=\{(\{[0-9A-F-]+\})$", ISS, re.M)      # "{{" escapes "{" in Inno
