@@ -80,7 +80,14 @@ def _run_ui(args: argparse.Namespace) -> int:
     from kiosk.deploy.load_order import preload_native
 
     preload_native()             # Windows: onnxruntime and mediapipe before PySide6
-    from ui.app import make_app, run_app
+    try:
+        from ui.app import make_app, run_app
+    except ImportError as exc:   # Windows' "DLL load failed": name the DLL, then fail as before
+        from kiosk.deploy.windows_dlls import explain_import_failure
+
+        for line in explain_import_failure(exc):
+            print(f"windows_dlls: {line}", file=sys.stderr, flush=True)
+        raise
     from ui.automation import start_ui_map
     from ui.excepthook import install
     from ui.heartbeat import start_heartbeat

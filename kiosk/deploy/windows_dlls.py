@@ -181,3 +181,17 @@ def check_this_pc() -> tuple[list[Path], list[DllProblem]]:
     added = [p for p in (package_dir("shiboken6"), getattr(sys, "_MEIPASS", None)) if p]
     return check(kiosk_modules(), program_dir=program, added=[Path(p) for p in added],
                  system_dir=windows_system_dir())
+
+
+def explain_import_failure(exc: BaseException, platform: str = sys.platform) -> list[str]:
+    """When importing Qt (or a model library) failed with a DLL error on Windows: the lines
+    the DLL check finds, for the UI's log and its last words to the supervisor ([] elsewhere,
+    for any other error, or when the check finds nothing)."""
+    if platform != "win32" or not isinstance(exc, ImportError) \
+            or "DLL load failed" not in str(exc):
+        return []
+    try:
+        _, problems = check_this_pc()
+    except Exception as err:  # noqa: BLE001 - the original error is what matters; say why not
+        return [f"the DLL check could not run: {type(err).__name__}: {err}"]
+    return [p.message() for p in problems]

@@ -186,6 +186,26 @@ def test_the_selftest_line_and_the_start_failure_explanation(monkeypatch, tmp_pa
         "ImportError: DLL load failed while importing QtCore: 找不到指定的模块。"], tmp_path)
 
 
+def test_a_dll_failure_at_start_names_the_dll_for_the_supervisor(monkeypatch) -> None:
+    """ui/launcher.py prints these lines when importing Qt fails; the supervisor shows the
+    UI's last lines, so the deployer sees the DLL and the folder without another command."""
+    from kiosk.deploy import windows_dlls
+
+    problem = DllProblem("Qt6Core.dll", "icuuc.dll", "", ())
+    monkeypatch.setattr(windows_dlls, "check_this_pc", lambda: ([Path("Qt6Core.dll")], [problem]))
+    dll_error = ImportError("DLL load failed while importing QtCore: The specified module "
+                            "could not be found.")
+    assert windows_dlls.explain_import_failure(dll_error, "win32") == [problem.message()]
+    assert windows_dlls.explain_import_failure(dll_error, "linux") == []
+    assert windows_dlls.explain_import_failure(ImportError("No module named 'x'"), "win32") == []
+
+    def broken() -> None:
+        raise PermissionError("denied")
+    monkeypatch.setattr(windows_dlls, "check_this_pc", broken)
+    (line,) = windows_dlls.explain_import_failure(dll_error, "win32")
+    assert "could not run" in line and "PermissionError" in line
+
+
 WINE_DLLS = Path("/usr/lib/x86_64-linux-gnu/wine/x86_64-windows")
 
 
