@@ -58,7 +58,8 @@ def dlls(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     gui = _dll(d / "build" / "Qt6Gui.dll",
                "__declspec(dllimport) int _Thrd_sleep_for(void);\n"
                + export + "int gui_start(void) { return _Thrd_sleep_for(); }\n", new_vc)
-    return {"gui": gui, "new_icu": new_icu, "old_icu": old_icu, "kernel": kernel, "fake_kernel": fake_kernel,
+    return {"gui": gui, "new_icu": new_icu, "old_icu": old_icu, "kernel": kernel,
+            "fake_kernel": fake_kernel,
             "old_vc": old_vc, "new_vc": new_vc, "core": core, "onnx": onnx}
 
 
@@ -101,7 +102,8 @@ def test_another_programs_icu_found_first_is_named_with_its_folder(dlls, tmp_pat
     core, prog, sys32 = _pc(tmp_path, dlls, system=["new_icu", "kernel"], program=["old_icu"])
     _, problems = check([core], program_dir=prog, system_dir=sys32)
     assert len(problems) == 1 and problems[0].found == str(prog / "icuuc.dll")
-    assert "another program's ICU in" in problems[0].message() and str(prog) in problems[0].message()
+    text = problems[0].message()
+    assert "another program's ICU in" in text and str(prog) in text
 
 
 def test_no_icu_at_all_is_named(dlls, tmp_path) -> None:
@@ -147,7 +149,8 @@ def test_a_runtime_already_loaded_is_the_one_a_later_module_gets(dlls, tmp_path)
     assert check([gui], program_dir=None, system_dir=sys32)[1] == []     # alone: its own copy
     problems = check([onnx, gui], program_dir=None, system_dir=sys32)[1]
     assert [(p.module, p.found) for p in problems] == [
-        ("onnxruntime.dll", str(sys32 / "msvcp140.dll")), ("Qt6Gui.dll", str(sys32 / "msvcp140.dll"))]
+        ("onnxruntime.dll", str(sys32 / "msvcp140.dll")),
+        ("Qt6Gui.dll", str(sys32 / "msvcp140.dll"))]
 
 
 def test_damaged_files_are_problems_not_crashes(dlls, tmp_path) -> None:
@@ -182,8 +185,8 @@ def test_the_selftest_line_and_the_start_failure_explanation(monkeypatch, tmp_pa
         "ImportError: DLL load failed while importing QtCore: The specified procedure could "
         "not be found."], tmp_path)
     assert "windows_dlls" in why and "older copy" in why
-    assert "windows_dlls" in explain_startup_failure(1, "exit code 1", [
-        "ImportError: DLL load failed while importing QtCore: 找不到指定的模块。"], tmp_path)
+    chinese = "ImportError: DLL load failed while importing QtCore: 找不到指定的模块。"
+    assert "windows_dlls" in explain_startup_failure(1, "exit code 1", [chinese], tmp_path)
 
 
 def test_a_dll_failure_at_start_names_the_dll_for_the_supervisor(monkeypatch) -> None:
