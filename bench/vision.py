@@ -4,8 +4,8 @@
 
 Prints (no assertions; the goals are in DESIGN.md): frames/s of the raw FaceLandmarker and of
 the full per-frame pipeline (observe + quality + liveness) on the same 640x480 frames in the
-same run, their ratio (whole passes alternated, and frame by frame interleaved); match latency per probe, cold (first call, model build included) and
-warm; the fused three-way decision over 5 probes x 3 references (references new, and
+same run, their ratio (whole passes alternated, and frame by frame interleaved); match
+latency per probe, cold (first call, model build included) and warm; the fused three-way decision over 5 probes x 3 references (references new, and
 references cached as at a retry) beside the same 15 comparisons done with DeepFace.verify;
 resident memory.
 """
@@ -118,6 +118,29 @@ def bench_cues(frames: list) -> None:
           f"{1000 * t_rules / n:.2f} ms, whole session with frames {1000 * t_all / n:.2f} ms")
 
 
+class Pipeline:
+    """The per-frame work as the kiosk runs it: observe, quality gates, stream guard, paced
+    steps with hold still; a finished session starts again so the cues run on every frame."""
+
+    def __init__(self, frames: list) -> None:
+        from kiosk.vision.observe import FaceObserver
+        from kiosk.vision.quality import assess
+
+        self.observer, self.session, self.guard = FaceObserver(), steps(), _guard(frames)
+        self.assess = assess
+
+    def frame(self, i: int, f) -> None:
+        o = self.observer.observe(f, i * 33)
+        self.assess(f, o)
+        self.guard.feed(i * 0.033, f)
+        self.session.update(o, f)
+        if self.session.done:
+            self.session = steps()
+
+    def close(self) -> None:
+        self.observer.close()
+
+
 def bench_frames(frames: list, rounds: int = 5) -> None:
     """Raw FaceLandmarker and the whole pipeline on the same frames, passes alternated
     `rounds` times (this machine is shared: a neighbour's load lands on one pass or the
@@ -126,7 +149,6 @@ def bench_frames(frames: list, rounds: int = 5) -> None:
     import statistics
 
     from kiosk.vision.observe import FaceObserver
-    from kiosk.vision.quality import assess
 
     n = len(frames)
     raws, pipes, cpu_ratios = [], [], []
@@ -138,20 +160,12 @@ def bench_frames(frames: list, rounds: int = 5) -> None:
         t_raw, c_raw = time.perf_counter() - t0, time.process_time() - c0
         raw.close()
 
-        obs_ = FaceObserver()
-        # as the kiosk runs it: paced steps, hold still, stream guard on every frame
-        session = steps()
-        guard = _guard(frames)
+        pipeline = Pipeline(frames)
         t0, c0 = time.perf_counter(), time.process_time()
         for i, f in enumerate(frames):
-            o = obs_.observe(f, i * 33)
-            assess(f, o)
-            guard.feed(i * 0.033, f)
-            session.update(o, f)
-            if session.done:                 # keep the cues running for every frame
-                session = steps()
+            pipeline.frame(i, f)
         t_pipe, c_pipe = time.perf_counter() - t0, time.process_time() - c0
-        obs_.close()
+        pipeline.close()
         raws.append(t_raw)
         pipes.append(t_pipe)
         cpu_ratios.append(c_pipe / c_raw)
@@ -178,29 +192,22 @@ def bench_interleaved(frames: list, rounds: int = 3) -> None:
     import statistics
 
     from kiosk.vision.observe import FaceObserver
-    from kiosk.vision.quality import assess
 
     n = len(frames)
     ratios = []
     for rnd in range(rounds):
-        raw, obs_ = FaceObserver(), FaceObserver()
-        session, guard = steps(), _guard(frames)
+        raw, pipeline = FaceObserver(), Pipeline(frames)
         t_raw = t_pipe = 0.0
         for i, f in enumerate(frames):
             t0 = time.perf_counter()
             raw.detect_raw(f, i * 33)
             t1 = time.perf_counter()
-            o = obs_.observe(f, i * 33)
-            assess(f, o)
-            guard.feed(i * 0.033, f)
-            session.update(o, f)
-            if session.done:
-                session = steps()
+            pipeline.frame(i, f)
             t2 = time.perf_counter()
             t_raw += t1 - t0
             t_pipe += t2 - t1
         raw.close()
-        obs_.close()
+        pipeline.close()
         ratios.append(t_pipe / t_raw)
         print(f"interleaved round {rnd + 1}: raw FaceLandmarker {1000 * t_raw / n:.2f} ms/frame, "
               f"pipeline {1000 * t_pipe / n:.2f} ms/frame ({n / t_pipe:.1f} fps), "

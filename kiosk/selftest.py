@@ -223,16 +223,10 @@ def check_windows_dlls(platform: str = sys.platform) -> list[CheckResult]:
     function they import from it (kiosk/deploy/windows_dlls.py); read before any is loaded."""
     if platform != "win32":
         return []
-    from kiosk.deploy.windows_dlls import check_this_pc
+    from kiosk.deploy.windows_dlls import verdict
 
-    read, problems = check_this_pc()
-    if problems:
-        return [CheckResult("windows_dlls", "fail", p.message()) for p in problems]
-    if not read:
-        return [CheckResult("windows_dlls", "warn", "the DLLs of onnxruntime, MediaPipe and "
-                            "Qt are not where this build keeps them; nothing was checked")]
-    return [CheckResult("windows_dlls", "ok", f"{len(read)} DLLs of onnxruntime, MediaPipe "
-                        "and Qt: every dependency found with every function they import")]
+    status, lines = verdict()
+    return [CheckResult("windows_dlls", status, line) for line in lines]
 
 
 def check_load_order() -> list[CheckResult]:
@@ -281,8 +275,8 @@ def check_backups() -> list[CheckResult]:
 
 
 CHECKS: list[Callable[[], list[CheckResult]]] = [
-    check_settings, check_windows_dlls, check_load_order, check_models, check_face_decision, check_database, check_second_store,
-    check_backups,
+    check_settings, check_windows_dlls, check_load_order, check_models, check_face_decision,
+    check_database, check_second_store, check_backups,
     check_speech, check_voices, check_font, check_qt_platform, check_camera,
     check_camera_trust, check_chip_reader, check_printer, check_deployment,
 ]

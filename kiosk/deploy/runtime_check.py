@@ -165,16 +165,17 @@ def check_windows_dlls() -> str:
     every function they import, before any of them is loaded (kiosk/deploy/windows_dlls.py)."""
     if sys.platform != "win32":
         return "not Windows: the DLL check runs in the Windows bundle"
-    from kiosk.deploy.windows_dlls import check_this_pc
+    from kiosk.deploy.windows_dlls import verdict
 
-    read, problems = check_this_pc()
-    if problems:
-        raise RuntimeError("; ".join(p.message() for p in problems))
-    return f"{len(read)} DLLs: every dependency found with every function imported"
+    status, lines = verdict()
+    if status == "fail":
+        raise RuntimeError("; ".join(lines))
+    return "; ".join(lines)
 
 
 STACKS: tuple[tuple[str, Callable[[], str]], ...] = (
-    ("windows_dlls", check_windows_dlls), ("load_order", check_load_order), ("landmarker", check_landmarker), ("deepface", check_deepface), ("ocr", check_ocr),
+    ("windows_dlls", check_windows_dlls), ("load_order", check_load_order),
+    ("landmarker", check_landmarker), ("deepface", check_deepface), ("ocr", check_ocr),
     ("video", check_video), ("speech", check_speech), ("font", check_font),
 )
 

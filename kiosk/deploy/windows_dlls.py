@@ -183,6 +183,20 @@ def check_this_pc() -> tuple[list[Path], list[DllProblem]]:
                  system_dir=windows_system_dir())
 
 
+def verdict(found: tuple[list[Path], list[DllProblem]] | None = None
+            ) -> tuple[str, list[str]]:
+    """("ok" | "warn" | "fail", lines) of the check on this PC, for the self-test and
+    `kiosk bundle-check` alike (`found`: a check already made)."""
+    read, problems = check_this_pc() if found is None else found
+    if problems:
+        return "fail", [p.message() for p in problems]
+    if not read:
+        return "warn", ["the DLLs of onnxruntime, MediaPipe and Qt are not where this build "
+                        "keeps them; nothing was checked"]
+    return "ok", [f"{len(read)} DLLs of onnxruntime, MediaPipe and Qt: every dependency "
+                  "found with every function they import"]
+
+
 def explain_import_failure(exc: BaseException, platform: str = sys.platform) -> list[str]:
     """When importing Qt (or a model library) failed with a DLL error on Windows: the lines
     the DLL check finds, for the UI's log and its last words to the supervisor ([] elsewhere,

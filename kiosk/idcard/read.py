@@ -257,7 +257,7 @@ def _layout_read(big: np.ndarray, lines: list[OcrLine], *, reject_copies: bool,
             return fail("photocopy", t0, want="front")
         warnings.append("photocopy")
     result = judge_front(found.fields, found.confidences, found.problems, t0, warped=None,
-                          portrait=portrait, upside_down=False, warnings=warnings, today=today)
+                         portrait=portrait, upside_down=False, warnings=warnings, today=today)
     return replace(result, route="layout")
 
 
@@ -372,10 +372,10 @@ def _full_read(warped: np.ndarray, *, ocr: CardOcr | None, want: str | None,
         warnings.append("upside_down")
     if want and side != want:
         return fail("wrong_side", t0, want=want, side=side, warped=warped,
-                     upside_down=upside_down, warnings=tuple(warnings))
+                    upside_down=upside_down, warnings=tuple(warnings))
     if side == "back":
         return finish_back(lines, t0, warped=warped, upside_down=upside_down,
-                            warnings=warnings, today=today)
+                           warnings=warnings, today=today)
     return _finish_front(lines, t0, warped=warped, upside_down=upside_down,
                          warnings=warnings, today=today)
 
@@ -451,9 +451,9 @@ def _judge_fast(lines: list[OcrLine], warped: np.ndarray, t0: float, *, upside_d
     """The fast read's lines parsed and judged: (kept, None) or (None, its verdict)."""
     fields, conf, problems = parse.parse_front(lines, width=CARD_W, height=CARD_H)
     result = judge_front(fields, conf, problems, t0, warped=warped,
-                          portrait=cut_portrait(warped), upside_down=upside_down,
-                          warnings=list(warnings) + (["upside_down"] if upside_down else []),
-                          today=today)
+                         portrait=cut_portrait(warped), upside_down=upside_down,
+                         warnings=list(warnings) + (["upside_down"] if upside_down else []),
+                         today=today)
     birth_row = "birth" in fields or "birth_unreadable" in problems
     needs = [k for k in FAST_NEEDS if k != "name" or "name_unread" not in result.warnings]
     if (not result.ok or any(k not in fields for k in needs) or not birth_row
@@ -469,4 +469,4 @@ def _finish_front(lines: list[OcrLine], t0: float, *, warped: np.ndarray, upside
                   warnings: list[str], today: dt.date | None) -> CardReadResult:
     fields, conf, problems = parse.parse_front(lines, width=CARD_W, height=CARD_H)
     return judge_front(fields, conf, problems, t0, warped=warped, portrait=cut_portrait(warped),
-                        upside_down=upside_down, warnings=warnings, today=today)
+                       upside_down=upside_down, warnings=warnings, today=today)

@@ -206,8 +206,8 @@ def test_only_rows_around_a_passing_unopposed_number_are_read_again():
 
     def judged(**fields):
         return judge_front({"id_number": person.id_number, "sex": person.sex, **fields},
-                            {}, [], 0.0, warped=None, portrait=None, upside_down=False,
-                            warnings=[], today=None)
+                           {}, [], 0.0, warped=None, portrait=None, upside_down=False,
+                           warnings=[], today=None)
 
     assert _unread_rows(judged(name=person.name), boxes) == ["birth"]
     assert _unread_rows(judged(name="A1", birth=person.birth.isoformat()), boxes) == []

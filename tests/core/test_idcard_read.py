@@ -228,7 +228,7 @@ def _judge(person: syn.FakeResident, birth: str, birth_conf: float):
     fields = {**expected(person), "birth": birth}
     conf = {k: 0.99 for k in fields} | {"birth": birth_conf}
     return judge_front(fields, conf, [], 0.0, warped=None, portrait=None, upside_down=False,
-                        warnings=[], today=TODAY)
+                       warnings=[], today=TODAY)
 
 
 def test_a_doubted_birth_date_one_digit_off_is_taken_as_misread() -> None:
@@ -305,12 +305,12 @@ def test_a_later_read_that_sees_the_birth_date_against_the_number_wins() -> None
 
     person = syn.fake_resident(73)
     blind = judge_front({"id_number": person.id_number, "name": "A1", "sex": person.sex},
-                         {"id_number": 0.99, "name": 0.4, "sex": 0.99}, [], 0.0, warped=None,
-                         portrait=None, upside_down=False, warnings=[], today=TODAY)
+                        {"id_number": 0.99, "name": 0.4, "sex": 0.99}, [], 0.0, warped=None,
+                        portrait=None, upside_down=False, warnings=[], today=TODAY)
     assert blind.reason == "name_unclear" and blind.accepted_number == person.id_number
     forged = person.birth.replace(year=person.birth.year - 7).isoformat()
     seeing = judge_front({**expected(person), "birth": forged}, {}, [], 0.0, warped=None,
-                          portrait=None, upside_down=False, warnings=[], today=TODAY)
+                         portrait=None, upside_down=False, warnings=[], today=TODAY)
     assert seeing.reason == "number_mismatch"
     assert _better(blind, seeing) is seeing
     assert _better(seeing, blind) is seeing
